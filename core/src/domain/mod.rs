@@ -1,0 +1,7 @@
+//! Domain types parsed from raw input: if you hold one, it is valid.
+
+pub mod names;
+pub mod role;
+
+pub use names::{DisplayName, Email, EndDate, ProjectName, ProjectSummary, Username};
+pub use role::{Role, RoleSet};

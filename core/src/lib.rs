@@ -1,0 +1,16 @@
+//! Campus Portal's core: domain types parsed from raw input, the policies, the one authorisation
+//! check, the store (one module per aggregate) and the services that pages, the JSON API and the
+//! CLI call. Nothing here knows about HTTP or Leptos.
+
+pub mod authz;
+pub mod clock;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod password;
+pub mod services;
+pub mod store;
+pub mod throttle;
+
+pub use db::Db;
+pub use error::{CoreError, FieldErrors};

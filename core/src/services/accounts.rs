@@ -1,0 +1,195 @@
+//! Signing in (local accounts and the identity provider), the actor behind a session,
+//! and a person's own tokens and sessions.
+
+use crate::authz::{self, Action, Actor, Object};
+use crate::clock;
+use crate::db::Db;
+use crate::domain::{DisplayName, Email, RoleSet, Username};
+use crate::error::{CoreError, FieldErrors};
+use crate::password;
+use crate::store::{login_failures, sessions, tokens, users};
+use crate::throttle::{Decision, ThrottlePolicy};
+
+/// The actor for a signed-in user id, with the roles they hold now; `None` if the account is gone.
+pub async fn actor(db: &Db, user_id: i64) -> Result<Option<Actor>, CoreError> {
+    if users::find(db, user_id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Actor {
+        user_id,
+        roles: users::roles_of(db, user_id).await?,
+    }))
+}
+
+/// Checks a local user name and password, throttling repeated failures per name.
+pub async fn sign_in_local(
+    db: &Db,
+    policy: ThrottlePolicy,
+    raw_username: &str,
+    password_attempt: &str,
+) -> Result<users::User, CoreError> {
+    let mut errors = FieldErrors::new();
+    if raw_username.trim().is_empty() {
+        errors.add("username", "Enter your user name");
+    }
+    if password_attempt.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    errors.into_result()?;
+    // Throttle on the name as typed (normalised), whether or not the account exists.
+    let name = raw_username.trim().to_lowercase();
+    let now = clock::now();
+    let recent = login_failures::since(db, &name, now - policy.window_secs).await?;
+    if let Decision::Wait { retry_after_secs } = policy.decide(now, &recent) {
+        return Err(CoreError::Throttled { retry_after_secs });
+    }
+    let stored = users::password_hash(db, &name).await?;
+    let ok = password::verify(
+        password_attempt.to_owned(),
+        stored.as_ref().map(|(_, h)| h.clone()),
+    )
+    .await;
+    match (ok, stored) {
+        (true, Some((id, _))) => {
+            login_failures::clear(db, &name).await?;
+            users::record_sign_in(db, id).await?;
+            users::find(db, id).await?.ok_or(CoreError::NotFound("user"))
+        }
+        _ => {
+            login_failures::record(db, &name, now).await?;
+            Err(CoreError::BadCredentials)
+        }
+    }
+}
+
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub roles: RoleSet,
+}
+
+/// Creates a local account. Used by bootstrap, the CLI and demo content, which act with the
+/// operator's authority on the machine rather than as a signed-in actor.
+pub async fn create_local_account(db: &Db, new: NewAccount<'_>) -> Result<i64, CoreError> {
+    let mut errors = FieldErrors::new();
+    let username = errors.check("username", Username::parse(new.username));
+    let display = errors.check("display_name", DisplayName::parse(new.display_name));
+    let email = errors.check("email", Email::parse(new.email));
+    errors.check("password", password::check_strength(new.password));
+    errors.into_result()?;
+    let (username, display, email) = (username.unwrap(), display.unwrap(), email.unwrap());
+    let hash = password::hash(new.password.to_owned()).await?;
+    users::insert_local(
+        db,
+        users::NewLocalUser {
+            username: username.as_str(),
+            display_name: display.as_str(),
+            email: email.as_str(),
+            password_hash: hash.as_str(),
+            roles: &new.roles,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e) {
+            CoreError::field("username", "That user name is already taken")
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// A verified identity from the identity provider.
+pub struct VerifiedIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub preferred_username: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub roles: RoleSet,
+}
+
+/// Finds or creates the account for a verified OIDC identity and returns its id.
+pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreError> {
+    // A usable user name from what the IdP offers, falling back to one derived from the subject.
+    let hint = id
+        .preferred_username
+        .as_deref()
+        .or(id.email.as_deref().and_then(|e| e.split('@').next()))
+        .and_then(|s| Username::parse(s).ok())
+        .map(Username::into_inner)
+        .unwrap_or_else(|| {
+            let digest = crate::store::tokens::digest(&format!("{}|{}", id.issuer, id.subject));
+            format!("user-{}", &digest[..10])
+        });
+    let display = id
+        .name
+        .as_deref()
+        .and_then(|n| DisplayName::parse(n).ok())
+        .map(DisplayName::into_inner)
+        .unwrap_or_else(|| hint.clone());
+    let email = id
+        .email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok())
+        .map(Email::into_inner)
+        .unwrap_or_default();
+    Ok(users::upsert_oidc(
+        db,
+        users::OidcIdentity {
+            issuer: &id.issuer,
+            subject: &id.subject,
+            username: &hint,
+            display_name: &display,
+            email: &email,
+            idp_roles: &id.roles,
+        },
+    )
+    .await?)
+}
+
+pub async fn list_tokens(db: &Db, actor: Option<&Actor>) -> Result<Vec<tokens::TokenInfo>, CoreError> {
+    let me = own(actor)?;
+    Ok(tokens::list(db, me).await?)
+}
+
+/// Makes a personal access token and returns its secret, to be shown once.
+pub async fn create_token(db: &Db, actor: Option<&Actor>, raw_name: &str) -> Result<String, CoreError> {
+    let me = own(actor)?;
+    let name = raw_name.trim();
+    if name.is_empty() {
+        return Err(CoreError::field("name", "Enter a name for the token, like \"laptop scripts\""));
+    }
+    if name.chars().count() > 60 {
+        return Err(CoreError::field("name", "Token name must be 60 characters or fewer"));
+    }
+    Ok(tokens::create(db, me, name).await?.1)
+}
+
+pub async fn revoke_token(db: &Db, actor: Option<&Actor>, token_id: i64) -> Result<(), CoreError> {
+    let me = own(actor)?;
+    if tokens::revoke(db, me, token_id).await? {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound("token"))
+    }
+}
+
+pub async fn list_sessions(db: &Db, actor: Option<&Actor>) -> Result<Vec<sessions::StoredSession>, CoreError> {
+    let me = own(actor)?;
+    Ok(sessions::for_user(db, me, clock::now()).await?)
+}
+
+/// Ends every session of the actor, on every device, including the current one.
+pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, CoreError> {
+    let me = own(actor)?;
+    Ok(sessions::delete_for_user(db, me).await?)
+}
+
+fn own(actor: Option<&Actor>) -> Result<i64, CoreError> {
+    let id = actor.map(|a| a.user_id).unwrap_or_default();
+    authz::check(actor, Action::ManageAccount, Object::User { id })?;
+    Ok(id)
+}

@@ -1,0 +1,154 @@
+//! Projects and their members.
+
+use crate::clock;
+use crate::db::Db;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub summary: String,
+    pub lead_id: i64,
+    pub lead_name: String,
+    pub end_date: String,
+    pub created_at: i64,
+    pub member_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub added_at: i64,
+}
+
+const PROJECT_SELECT: &str = "SELECT p.id, p.name, p.summary, p.lead_id, u.display_name AS lead_name, \
+     p.end_date, p.created_at, \
+     (SELECT COUNT(*) FROM project_members m WHERE m.project_id = p.id) AS member_count \
+     FROM projects p JOIN users u ON u.id = p.lead_id";
+
+fn project_from_row(r: &sqlx::any::AnyRow) -> Result<Project, sqlx::Error> {
+    Ok(Project {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        summary: r.try_get("summary")?,
+        lead_id: r.try_get("lead_id")?,
+        lead_name: r.try_get("lead_name")?,
+        end_date: r.try_get("end_date")?,
+        created_at: r.try_get("created_at")?,
+        member_count: r.try_get("member_count")?,
+    })
+}
+
+pub struct NewProject<'a> {
+    pub name: &'a str,
+    pub summary: &'a str,
+    pub lead_id: i64,
+    pub end_date: &'a str,
+}
+
+/// Creates the project with its lead as the first member, in one transaction.
+pub async fn insert(db: &Db, p: NewProject<'_>) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (name, summary, lead_id, end_date, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(p.name)
+    .bind(p.summary)
+    .bind(p.lead_id)
+    .bind(p.end_date)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO project_members (project_id, user_id, added_by, added_at) VALUES ($1, $2, $2, $3)",
+    )
+    .bind(id)
+    .bind(p.lead_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Option<Project>, sqlx::Error> {
+    let sql = format!("{PROJECT_SELECT} WHERE p.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(project_from_row).transpose()
+}
+
+/// Every project, by name.
+pub async fn list_all(db: &Db) -> Result<Vec<Project>, sqlx::Error> {
+    let sql = format!("{PROJECT_SELECT} ORDER BY p.name");
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(project_from_row).collect()
+}
+
+/// The projects a person belongs to, by name.
+pub async fn list_for_member(db: &Db, user_id: i64) -> Result<Vec<Project>, sqlx::Error> {
+    let sql = format!(
+        "{PROJECT_SELECT} WHERE p.id IN (SELECT project_id FROM project_members WHERE user_id = $1) ORDER BY p.name"
+    );
+    let rows = sqlx::query(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    rows.iter().map(project_from_row).collect()
+}
+
+pub async fn members(db: &Db, project_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, m.added_at FROM project_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY u.display_name",
+    )
+    .bind(project_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Member {
+                user_id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                display_name: r.try_get("display_name")?,
+                added_at: r.try_get("added_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn is_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM project_members WHERE project_id = $1 AND user_id = $2",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Adds a member; false if they already were one.
+pub async fn add_member(db: &Db, project_id: i64, user_id: i64, by: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO project_members (project_id, user_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (project_id, user_id) DO NOTHING",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .bind(by)
+    .bind(clock::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
+        .bind(project_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

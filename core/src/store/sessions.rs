@@ -1,0 +1,108 @@
+//! Server-side sessions. The session layer keeps its record as JSON in `data`; `user_id` is
+//! copied out of it so a person's sessions can be listed and ended together.
+
+use crate::db::Db;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSession {
+    pub id: String,
+    pub user_id: Option<i64>,
+    pub data: String,
+    pub expires_at: i64,
+}
+
+pub async fn save(db: &Db, s: &StoredSession) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, \
+         expires_at = EXCLUDED.expires_at",
+    )
+    .bind(&s.id)
+    .bind(s.user_id)
+    .bind(&s.data)
+    .bind(s.expires_at)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
+}
+
+/// Inserts only if the id is unused; false on a collision so the caller can draw a new id.
+pub async fn create(db: &Db, s: &StoredSession) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&s.id)
+    .bind(s.user_id)
+    .bind(&s.data)
+    .bind(s.expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(StoredSession {
+            id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            data: r.try_get("data")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn for_user(db: &Db, user_id: i64, now: i64) -> Result<Vec<StoredSession>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, user_id, data, expires_at FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredSession {
+                id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                data: r.try_get("data")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.pool)
+        .await
+        .map(|r| r.rows_affected())
+}
