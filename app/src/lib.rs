@@ -1,1 +1,78 @@
+//! Campus Portal's pages. The route table in [`App`] is the map of the site: every page is at
+//! most two files from it. Pages render completely on the server (`SsrMode::Async`), so they work
+//! with JavaScript off; the WASM bundle hydrates them for client-side navigation.
 
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod forms;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use components::layout::{Footer, Header, PhaseBanner};
+use pages::*;
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-GB">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Campus Portal: self-service workspaces, data and publishing on the Data Science Campus network."/>
+                <link rel="stylesheet" href="/css/main.css"/>
+                <link rel="stylesheet" href="/app.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|t: String| format!("{t} – Campus Portal")/>
+        <Router>
+            <a class="ons-skip-to-content" href="#main-content">"Skip to content"</a>
+            <Header/>
+            <PhaseBanner/>
+            <div class="ons-page__container ons-container">
+                <main id="main-content" class="ons-page__main ons-u-mt-l ons-u-mb-3xl" tabindex="-1">
+                    <Routes fallback=|| view! { <ErrorPage kind=error::ErrorKind::NotFound/> }>
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/users/:id") view=UserRolesPage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+            </div>
+            <Footer/>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

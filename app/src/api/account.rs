@@ -1,0 +1,91 @@
+//! Reading one's own account: details, sessions and tokens.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub this_device: bool,
+    pub signed_in: String,
+    pub device: String,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub signs_in_with: String,
+    pub sessions: Vec<SessionRow>,
+    pub tokens: Vec<TokenRow>,
+    /// A token made just now, shown this once.
+    pub new_token: Option<String>,
+}
+
+#[server(prefix = "/_sf", endpoint = "get_account")]
+pub async fn get_account() -> Result<AccountView, AppError> {
+    use campus_core::clock::format_utc;
+    use campus_core::services::accounts;
+    let actor = crate::ssr::actor().await?;
+    let db = crate::ssr::db()?;
+    let sessions = accounts::list_sessions(&db, actor.as_ref()).await?;
+    let tokens = accounts::list_tokens(&db, actor.as_ref()).await?;
+    let me = actor.as_ref().map(|a| a.user_id).unwrap_or_default();
+    let user = campus_core::store::users::find(&db, me)
+        .await
+        .map_err(campus_core::CoreError::from)?
+        .ok_or(AppError::NotSignedIn)?;
+    let current_id = crate::ssr::session().await?.id().map(|id| id.to_string());
+    let new_token = crate::ssr::take::<String>(crate::forms::keys::NEW_TOKEN).await?;
+    Ok(AccountView {
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        roles: user.roles.iter().map(|r| r.label().to_owned()).collect(),
+        signs_in_with: match user.oidc_issuer {
+            Some(_) => "Your organisation account (single sign-on)".into(),
+            None => "A Campus Portal password".into(),
+        },
+        sessions: sessions
+            .into_iter()
+            .map(|s| {
+                let data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
+                let field = |k: &str| data.get(k).cloned();
+                SessionRow {
+                    this_device: current_id.as_deref() == Some(s.id.as_str()),
+                    signed_in: field(crate::forms::keys::SIGNED_IN_AT)
+                        .and_then(|v| v.as_i64())
+                        .map(format_utc)
+                        .unwrap_or_else(|| "unknown".into()),
+                    device: field(crate::forms::keys::USER_AGENT)
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "unknown browser".into()),
+                    expires: format_utc(s.expires_at),
+                }
+            })
+            .collect(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name,
+                created: format_utc(t.created_at),
+                last_used: t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into()),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_token,
+    })
+}

@@ -1,0 +1,4 @@
+//! Components: the ONS Design System's patterns under `ons`, our own page furniture in `layout`.
+
+pub mod layout;
+pub mod ons;

@@ -1,0 +1,196 @@
+//! ONS Design System patterns written as Leptos components. Names and parameters follow the
+//! design system's macros (button, input, error summary, panel, description list, checkboxes);
+//! the markup uses its classes so its CSS styles them unchanged.
+
+use crate::forms::FormState;
+use leptos::prelude::*;
+
+/// `onsButton`: a submit button, primary unless `secondary`.
+#[component]
+pub fn Button(
+    text: &'static str,
+    #[prop(optional)] secondary: bool,
+    #[prop(optional)] small: bool,
+    #[prop(optional, into)] aria_label: Option<String>,
+) -> impl IntoView {
+    let mut class = String::from("ons-btn");
+    if secondary {
+        class.push_str(" ons-btn--secondary");
+    }
+    if small {
+        class.push_str(" ons-btn--small");
+    }
+    view! {
+        <button type="submit" class=class aria-label=aria_label>
+            <span class="ons-btn__inner"><span class="ons-btn__text">{text}</span></span>
+        </button>
+    }
+}
+
+/// `onsButton` with `url`: a link styled as a button.
+#[component]
+pub fn LinkButton(text: &'static str, href: String, #[prop(optional)] secondary: bool) -> impl IntoView {
+    let class = if secondary { "ons-btn ons-btn--link ons-btn--secondary" } else { "ons-btn ons-btn--link" };
+    view! {
+        <a href=href class=class role="button">
+            <span class="ons-btn__inner"><span class="ons-btn__text">{text}</span></span>
+        </a>
+    }
+}
+
+/// `onsErrorSummary`: lists every problem, each linking to its field. Shown above the form.
+#[component]
+pub fn ErrorSummary(errors: Vec<(String, String)>) -> impl IntoView {
+    if errors.is_empty() {
+        return ().into_any();
+    }
+    let title = if errors.len() == 1 {
+        "There is a problem with this page".to_owned()
+    } else {
+        format!("There are {} problems with this page", errors.len())
+    };
+    view! {
+        <div class="ons-panel ons-panel--error" aria-labelledby="error-summary-title" role="alert" tabindex="-1" id="error-summary">
+            <div class="ons-panel__header">
+                <h2 id="error-summary-title" class="ons-panel__title ons-u-fs-r--b">{title}</h2>
+            </div>
+            <div class="ons-panel__body">
+                <ol class="ons-list">
+                    {errors
+                        .into_iter()
+                        .map(|(field, message)| view! {
+                            <li class="ons-list__item">
+                                <a href=format!("#{field}") class="ons-list__link">{message}</a>
+                            </li>
+                        })
+                        .collect_view()}
+                </ol>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// `onsError` around a field: the message sits beside the field it is about.
+#[component]
+fn FieldError(id: &'static str, error: Option<String>, children: Children) -> impl IntoView {
+    match error {
+        Some(message) => view! {
+            <div class="ons-panel ons-panel--error ons-panel--no-title" id=format!("{id}-error")>
+                <span class="ons-panel__assistive-text ons-u-vh">"Error: "</span>
+                <div class="ons-panel__body">
+                    <p class="ons-panel__error"><strong>{message}</strong></p>
+                    {children()}
+                </div>
+            </div>
+        }
+        .into_any(),
+        None => children().into_any(),
+    }
+}
+
+/// `onsInput` (or `onsTextarea` when `textarea`), filled from and annotated by a [`FormState`].
+#[component]
+pub fn Input(
+    id: &'static str,
+    label: &'static str,
+    form: FormState,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] textarea: bool,
+    #[prop(optional)] width: Option<u8>,
+) -> impl IntoView {
+    let error = form.error(id);
+    let value = if kind == "password" { String::new() } else { form.value(id) };
+    let mut class = String::from("ons-input ons-input--text ons-input-type__input");
+    if textarea {
+        class = String::from("ons-input ons-input--textarea");
+    }
+    if let Some(w) = width {
+        class.push_str(&format!(" ons-input--w-{w}"));
+    }
+    if error.is_some() {
+        class.push_str(" ons-input--error");
+    }
+    let described = hint.map(|_| format!("{id}-hint"));
+    let invalid = error.as_ref().map(|_| "true");
+    let control = if textarea {
+        view! {
+            <textarea id=id name=id class=class rows="6" aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input type=kind id=id name=id class=class value=value autocomplete=autocomplete
+                aria-describedby=described.clone() aria-invalid=invalid/>
+        }
+        .into_any()
+    };
+    view! {
+        <FieldError id=id error=error>
+            <div class="ons-field">
+                <label class="ons-label" class:ons-label--with-description=hint.is_some() for=id>{label}</label>
+                {hint.map(|h| view! { <span id=format!("{id}-hint") class="ons-label__description ons-input--with-description">{h}</span> })}
+                {control}
+            </div>
+        </FieldError>
+    }
+}
+
+/// `onsPanel` with variant `success` or `info`.
+#[component]
+pub fn Panel(#[prop(optional)] success: bool, children: Children) -> impl IntoView {
+    let (class, assistive) = if success {
+        ("ons-panel ons-panel--success ons-panel--no-title", "Completed: ")
+    } else {
+        ("ons-panel ons-panel--info ons-panel--no-title", "Important information: ")
+    };
+    view! {
+        <div class=class>
+            <span class="ons-panel__assistive-text ons-u-vh">{assistive}</span>
+            <div class="ons-panel__body">{children()}</div>
+        </div>
+    }
+}
+
+/// One row of `onsDescriptionList`.
+#[component]
+pub fn DescriptionRow(term: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="ons-description-list__item">
+            <dt class="ons-description-list__term ons-grid__col ons-col-3@m">{term}</dt>
+            <dd class="ons-description-list__value ons-grid__col ons-col-9@m">{children()}</dd>
+        </div>
+    }
+}
+
+/// `onsDescriptionList` around [`DescriptionRow`]s.
+#[component]
+pub fn DescriptionList(children: Children) -> impl IntoView {
+    view! { <dl class="ons-description-list ons-description-list__items ons-grid ons-grid--gutterless ons-u-mb-l">{children()}</dl> }
+}
+
+/// One `onsCheckbox` in an `onsCheckboxes` fieldset.
+#[component]
+pub fn Checkbox(name: &'static str, value: String, label: String, checked: bool, #[prop(default = None)] hint: Option<String>) -> impl IntoView {
+    let id = format!("{name}-{value}");
+    view! {
+        <span class="ons-checkboxes__item">
+            <span class="ons-checkbox">
+                <input type="checkbox" id=id.clone() class="ons-checkbox__input" name=name value=value checked=checked/>
+                <label class="ons-checkbox__label" for=id>
+                    {label}
+                    {hint.map(|h| view! { <span class="ons-label__description ons-checkbox__label--with-description">{h}</span> })}
+                </label>
+            </span>
+        </span>
+    }
+}
+
+/// `onsStatus` tag.
+#[component]
+pub fn StatusTag(text: String, #[prop(optional)] variant: &'static str) -> impl IntoView {
+    let class = if variant.is_empty() { "ons-status".to_owned() } else { format!("ons-status ons-status--{variant}") };
+    view! { <span class=class>{text}</span> }
+}

@@ -1,0 +1,38 @@
+//! What a posted form leaves behind for the page it returns to: the values typed and the
+//! messages per field. Form handlers store it in the session under the form's key and answer
+//! 303; the page takes it back out, so nothing typed is lost with or without JavaScript.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormState {
+    pub values: BTreeMap<String, String>,
+    /// (field, message) in the order the fields appear on the page.
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+    }
+}
+
+/// Session keys, one place for all of them.
+pub mod keys {
+    pub const USER_ID: &str = "user_id";
+    pub const SIGNED_IN_AT: &str = "signed_in_at";
+    pub const USER_AGENT: &str = "user_agent";
+    pub const NOTICE: &str = "notice";
+    pub const NEW_TOKEN: &str = "new_token";
+    pub const OIDC_PENDING: &str = "oidc_pending";
+    pub fn form(id: &str) -> String {
+        format!("form:{id}")
+    }
+}

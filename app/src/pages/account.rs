@@ -1,0 +1,98 @@
+use crate::api::{get_account, take_form};
+use crate::components::layout::{or_error_page, Notice};
+use crate::components::ons::{Button, DescriptionList, DescriptionRow, ErrorSummary, Input, Panel};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// My account: who I am, where I am signed in, and my API tokens.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_account());
+    let form = Resource::new(|| (), |_| take_form("new-token".into()));
+    view! {
+        <Title text="My account"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let form = form.await.unwrap_or_default();
+                or_error_page(data.await, move |a| view! {
+                    <Notice/>
+                    <ErrorSummary errors=form.errors.clone()/>
+                    <h1 class="ons-u-fs-2xl">"My account"</h1>
+                    <DescriptionList>
+                        <DescriptionRow term="Name">{a.display_name.clone()}</DescriptionRow>
+                        <DescriptionRow term="User name"><code>{a.username.clone()}</code></DescriptionRow>
+                        <DescriptionRow term="Email">{a.email.clone()}</DescriptionRow>
+                        <DescriptionRow term="Roles">{if a.roles.is_empty() { "None yet: ask an administrator".to_owned() } else { a.roles.join(", ") }}</DescriptionRow>
+                        <DescriptionRow term="Signs in with">{a.signs_in_with.clone()}</DescriptionRow>
+                    </DescriptionList>
+
+                    <h2>"Where you are signed in"</h2>
+                    <table class="ons-table">
+                        <caption class="ons-table__caption ons-u-vh">"Your sessions"</caption>
+                        <thead class="ons-table__head"><tr class="ons-table__row">
+                            <th scope="col" class="ons-table__header">"Browser"</th>
+                            <th scope="col" class="ons-table__header">"Signed in"</th>
+                            <th scope="col" class="ons-table__header">"Ends if unused"</th>
+                        </tr></thead>
+                        <tbody class="ons-table__body">
+                            {a.sessions.iter().map(|s| view! {
+                                <tr class="ons-table__row">
+                                    <td class="ons-table__cell">{s.device.clone()}{s.this_device.then_some(" (this browser)")}</td>
+                                    <td class="ons-table__cell">{s.signed_in.clone()}</td>
+                                    <td class="ons-table__cell">{s.expires.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <form method="post" action="/account/sign-out-everywhere" class="ons-u-mt-m">
+                        <Button text="Sign out everywhere" secondary=true/>
+                    </form>
+
+                    <h2 class="ons-u-mt-2xl">"API tokens"</h2>
+                    <p>"Tokens let your scripts use the "<a href="/api/v1/openapi.json">"JSON API"</a>" as you. Keep them secret."</p>
+                    {a.new_token.clone().map(|t| view! {
+                        <Panel success=true>
+                            <p>"Your new token is below. Copy it now: it will not be shown again."</p>
+                            <p><code id="new-token" class="app-token">{t}</code></p>
+                        </Panel>
+                    })}
+                    {(!a.tokens.is_empty()).then(|| view! {
+                        <table class="ons-table">
+                            <caption class="ons-table__caption ons-u-vh">"Your API tokens"</caption>
+                            <thead class="ons-table__head"><tr class="ons-table__row">
+                                <th scope="col" class="ons-table__header">"Name"</th>
+                                <th scope="col" class="ons-table__header">"Created"</th>
+                                <th scope="col" class="ons-table__header">"Last used"</th>
+                                <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody class="ons-table__body">
+                                {a.tokens.iter().map(|t| view! {
+                                    <tr class="ons-table__row">
+                                        <td class="ons-table__cell">{t.name.clone()}</td>
+                                        <td class="ons-table__cell">{t.created.clone()}</td>
+                                        <td class="ons-table__cell">{t.last_used.clone()}</td>
+                                        <td class="ons-table__cell">
+                                            {if t.revoked {
+                                                view! { "Revoked" }.into_any()
+                                            } else {
+                                                view! {
+                                                    <form method="post" action=format!("/account/tokens/{}/revoke", t.id)>
+                                                        <Button text="Revoke" secondary=true small=true aria_label=format!("Revoke token {}", t.name)/>
+                                                    </form>
+                                                }.into_any()
+                                            }}
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    })}
+                    <form method="post" action="/account/tokens" novalidate class="ons-u-mt-l">
+                        <Input id="name" label="Token name" hint="So you can tell your tokens apart, for example laptop scripts" form=form.clone() width=20/>
+                        <div class="ons-u-mt-m"><Button text="Create token"/></div>
+                    </form>
+                })
+            })}
+        </Suspense>
+    }
+}
