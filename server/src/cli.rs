@@ -1,0 +1,107 @@
+//! The admin CLI in the server binary, so operators and scripts can bootstrap without a browser.
+
+use crate::config::Config;
+use crate::startup::{open_database, Application};
+use campus_core::domain::{Role, RoleSet};
+use campus_core::services::accounts::{self, NewAccount};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "server", about = "Campus Portal: serve the portal, or administer it from the command line")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a local account. Prints a generated password unless --password-env names a variable holding one.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Repeat for several roles: staff, reviewer, operator, admin, partner.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// Name of an environment variable that holds the password (keeps it out of shell history).
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Create a personal access token for a user and print it.
+    CreateToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] crate::startup::StartError),
+    #[error("{0}")]
+    Core(String),
+    #[error("server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn core(e: campus_core::CoreError) -> CliError {
+    match e {
+        campus_core::CoreError::Invalid(f) => CliError::Core(f.0.iter().map(|(k, m)| format!("{k}: {m}")).collect::<Vec<_>>().join("; ")),
+        other => CliError::Core(other.to_string()),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::from_env()?;
+    crate::telemetry::init(config.log_json);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config.clone()).await?;
+            println!("Campus Portal is running at {} (press Ctrl+C to stop)", config.public_url);
+            if config.demo_content {
+                println!("Sign in at {}/sign-in as admin, sam, priya, rachel, omar or pat with the password {}", config.public_url, crate::demo::DEMO_PASSWORD);
+            }
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open_database(&config).await?;
+            println!("Migrations applied.");
+        }
+        Command::CreateUser { username, name, email, roles, password_env } => {
+            let db = open_database(&config).await?;
+            let (password, generated) = match password_env {
+                Some(var) => (std::env::var(&var).map_err(|_| CliError::Core(format!("environment variable {var} is not set")))?, false),
+                None => (campus_core::password::generate(), true),
+            };
+            let id = accounts::create_local_account(&db, NewAccount { username: &username, display_name: &name, email: &email, password: &password, roles: RoleSet::new(roles) })
+                .await
+                .map_err(core)?;
+            println!("Created user {username} (id {id}).");
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        Command::CreateToken { user, name } => {
+            let db = open_database(&config).await?;
+            let found = campus_core::store::users::find_by_username(&db, &user.to_lowercase())
+                .await
+                .map_err(|e| CliError::Core(e.to_string()))?
+                .ok_or_else(|| CliError::Core(format!("there is no user called {user}")))?;
+            let actor = accounts::actor(&db, found.id).await.map_err(core)?;
+            let token = accounts::create_token(&db, actor.as_ref(), &name).await.map_err(core)?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Settings, all from environment variables with working defaults for the embedded set-up.
+//! README.md's configuration table lists the same names; keep them in agreement.
+
+use std::net::SocketAddr;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: SocketAddr,
+    /// The address people reach the portal at; decides cookie security and the OIDC redirect.
+    pub public_url: String,
+    pub site_root: String,
+    pub demo_content: bool,
+    pub oidc: Option<OidcConfig>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub body_limit_bytes: usize,
+    pub log_json: bool,
+    pub login_max_failures: usize,
+    pub login_window_secs: i64,
+}
+
+#[derive(Clone)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// IdP group → portal role.
+    pub role_map: Vec<(String, campus_core::domain::Role)>,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("role_map", &self.role_map)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError {
+            name,
+            message: format!("{v:?} is not valid: {e}"),
+        }),
+    }
+}
+
+pub const DEFAULT_ROLE_MAP: &str = "campus-staff=staff,campus-reviewers=reviewer,campus-operators=operator,campus-admins=admin,campus-partners=partner";
+
+pub fn parse_role_map(raw: &str) -> Result<Vec<(String, campus_core::domain::Role)>, ConfigError> {
+    raw.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (group, role) = pair.split_once('=').ok_or_else(|| ConfigError {
+                name: "OIDC_ROLE_MAP",
+                message: format!("{pair:?} should look like group=role"),
+            })?;
+            let role = role.parse().map_err(|e: campus_core::domain::role::UnknownRole| ConfigError {
+                name: "OIDC_ROLE_MAP",
+                message: e.to_string(),
+            })?;
+            Ok((group.trim().to_owned(), role))
+        })
+        .collect()
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let oidc = match var("OIDC_ISSUER") {
+            None => None,
+            Some(issuer) => Some(OidcConfig {
+                issuer,
+                client_id: var("OIDC_CLIENT_ID").ok_or(ConfigError {
+                    name: "OIDC_CLIENT_ID",
+                    message: "required when OIDC_ISSUER is set".into(),
+                })?,
+                client_secret: var("OIDC_CLIENT_SECRET").ok_or(ConfigError {
+                    name: "OIDC_CLIENT_SECRET",
+                    message: "required when OIDC_ISSUER is set".into(),
+                })?,
+                role_map: parse_role_map(&var("OIDC_ROLE_MAP").unwrap_or_else(|| DEFAULT_ROLE_MAP.into()))?,
+            }),
+        };
+        let bind_addr: SocketAddr = parsed("BIND_ADDR", "127.0.0.1:3000".parse().expect("literal address"))?;
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portal.db?mode=rwc".into()),
+            public_url: var("PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://{bind_addr}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            bind_addr,
+            site_root: var("SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            demo_content: parsed("DEMO_CONTENT", false)?,
+            oidc,
+            session_idle_minutes: parsed("SESSION_IDLE_MINUTES", 30)?,
+            session_absolute_hours: parsed("SESSION_ABSOLUTE_HOURS", 12)?,
+            body_limit_bytes: parsed("BODY_LIMIT_BYTES", 1024 * 1024)?,
+            log_json: var("LOG_FORMAT").as_deref() == Some("json"),
+            login_max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
+            login_window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
+        })
+    }
+
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn cookie_name(&self) -> &'static str {
+        // The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and Path=/.
+        if self.https() {
+            "__Host-campus_session"
+        } else {
+            "campus_session"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_role_map_covers_every_role() {
+        let map = parse_role_map(DEFAULT_ROLE_MAP).unwrap();
+        assert_eq!(map.len(), 5);
+    }
+
+    #[test]
+    fn a_bad_role_map_names_the_problem() {
+        let e = parse_role_map("campus-staff=boss").unwrap_err();
+        assert!(e.to_string().contains("boss"), "{e}");
+        assert!(parse_role_map("nonsense").is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Post/redirect/get: what a form handler leaves in the session for the page it sends people to.
+
+use app::forms::{keys, FormState};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use campus_core::{CoreError, FieldErrors};
+use std::collections::BTreeMap;
+use tower_sessions::Session;
+
+/// 303 See Other: the browser follows with a GET, so a reload never re-posts.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+pub async fn notice(session: &Session, text: impl Into<String>) {
+    if let Err(e) = session.insert(keys::NOTICE, text.into()).await {
+        tracing::error!(error = %e, "could not keep a notice in the session");
+    }
+}
+
+/// Keeps the typed values (never passwords) and the messages, then sends the person back.
+pub async fn back_to_form(session: &Session, form_id: &str, values: BTreeMap<String, String>, errors: FieldErrors, to: &str) -> Response {
+    let state = FormState { values, errors: errors.0 };
+    if let Err(e) = session.insert(&keys::form(form_id), state).await {
+        tracing::error!(error = %e, "could not keep form state in the session");
+    }
+    see_other(to)
+}
+
+/// The answer to a form post whose service call failed for a reason that is not the fields.
+pub fn refused(e: CoreError) -> Response {
+    use campus_core::authz::Denied;
+    match e {
+        CoreError::Denied(Denied::NotSignedIn) => see_other("/sign-in"),
+        CoreError::Denied(Denied::Forbidden(why)) => (
+            StatusCode::FORBIDDEN,
+            crate::error_page::html("You do not have permission to do this", &format!("Nothing was changed: {why}.")),
+        )
+            .into_response(),
+        CoreError::NotFound(what) => (
+            StatusCode::NOT_FOUND,
+            crate::error_page::html("Page not found", &format!("The {what} you asked for does not exist. Nothing was changed.")),
+        )
+            .into_response(),
+        other => internal(other),
+    }
+}
+
+pub fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        crate::error_page::html(
+            "Sorry, there is a problem with the service",
+            "Nothing you entered has been half-saved. Try again in a few minutes.",
+        ),
+    )
+        .into_response()
+}
+
+/// A redirect target after sign-in: only paths on this site, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/projects/3")), "/projects/3");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,16 @@
+//! Campus Portal server: configuration, the router and its layers, sign-in, sessions, form
+//! handlers, the JSON API and the admin CLI. Domain rules live in `campus-core`.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error_page;
+pub mod flash;
+pub mod forms;
+pub mod layers;
+pub mod session_store;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

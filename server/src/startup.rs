@@ -1,0 +1,189 @@
+//! Building the application: database, migrations, first-start content, the router with its
+//! layers, and the listener. Tests start it the same way on port 0 with a fresh database.
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{api, auth, forms, layers};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use campus_core::Db;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] campus_core::db::DbError),
+    #[error("could not prepare first-start content: {0}")]
+    Seed(#[from] campus_core::CoreError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("single sign-on is misconfigured: {0}")]
+    Oidc(#[from] crate::auth::oidc::OidcError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub port: u16,
+    pub db: Db,
+}
+
+/// Opens the database and applies migrations; a failure stops start-up with the reason.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let db = open_database(&config).await?;
+        match crate::demo::seed(&db, config.demo_content).await? {
+            crate::demo::Seeded::Admin { password } => {
+                println!("\nFirst start: an administrator account was created.\n  user name: admin\n  one-time password: {password}\nIt is shown only this once: sign in and keep it safe.\n");
+            }
+            crate::demo::Seeded::Demo => tracing::info!("loaded demo content"),
+            crate::demo::Seeded::AlreadyHadUsers => {}
+        }
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.bind_addr.to_string(), source })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let router = router(config, db.clone())?;
+        Ok(Application { listener, router, port, db })
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
+    let oidc = match &config.oidc {
+        Some(c) => Some(Arc::new(auth::oidc::OidcClient::new(c.clone(), &config.public_url)?)),
+        None => None,
+    };
+    let leptos_options = LeptosOptions::builder()
+        .output_name("campus_portal")
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .build();
+    let settings = app::api::PortalSettings {
+        oidc_enabled: oidc.is_some(),
+        demo_accounts: if config.demo_content { crate::demo::demo_accounts() } else { Vec::new() },
+    };
+    let session_layer = SessionManagerLayer::new(crate::session_store::DbSessionStore::new(db.clone()))
+        .with_name(config.cookie_name())
+        .with_secure(config.https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.session_idle_minutes)));
+    let body_limit = config.body_limit_bytes;
+    let state = AppState { db, config: Arc::new(config), leptos_options: leptos_options.clone(), oidc, settings };
+
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.db.clone());
+            provide_context(state.settings.clone());
+        }
+    };
+    let routes = generate_route_list(app::App);
+    let pages = Router::new()
+        .route("/_sf/{*fn_name}", post(server_fns).get(server_fns))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let router = Router::new()
+        .route("/livez", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/auth/local/sign-in", post(auth::local::sign_in))
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/oidc/start", get(auth::oidc::start))
+        .route("/auth/oidc/callback", get(auth::oidc::callback))
+        .route("/projects", post(forms::create_project))
+        .route("/projects/{id}/members", post(forms::add_member))
+        .route("/projects/{id}/members/{user_id}/remove", post(forms::remove_member))
+        .route("/account/tokens", post(forms::create_token))
+        .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
+        .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))
+        .route("/admin/users/{id}/roles", post(forms::set_roles))
+        .merge(api::router())
+        .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(layers::refuse_cross_site))
+        .layer(axum::middleware::from_fn(too_large_page))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state);
+    Ok(router)
+}
+
+async fn server_fns(State(state): State<AppState>, req: Request) -> impl IntoResponse {
+    leptos_axum::handle_server_fns_with_context(
+        move || {
+            provide_context(state.db.clone());
+            provide_context(state.settings.clone());
+        },
+        req,
+    )
+    .await
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Form posts over the body limit get a page, not a bare status line (the API keeps its JSON).
+async fn too_large_page(req: Request, next: axum::middleware::Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_api {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            crate::error_page::html("What you sent is too large", "Nothing was saved. Shorten what you entered and try again."),
+        )
+            .into_response();
+    }
+    res
+}

@@ -1,0 +1,33 @@
+//! What every handler can reach.
+
+use crate::auth::oidc::OidcClient;
+use crate::config::Config;
+use axum::extract::FromRef;
+use campus_core::throttle::ThrottlePolicy;
+use campus_core::Db;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+    pub oidc: Option<Arc<OidcClient>>,
+    pub settings: app::api::PortalSettings,
+}
+
+impl AppState {
+    pub fn throttle(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
+            max_failures: self.config.login_max_failures,
+            window_secs: self.config.login_window_secs,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
