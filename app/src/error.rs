@@ -58,7 +58,9 @@ impl AppError {
             AppError::NotSignedIn => ErrorKind::NotSignedIn,
             AppError::Forbidden(_) => ErrorKind::Forbidden,
             AppError::NotFound(_) => ErrorKind::NotFound,
-            AppError::Invalid(_) | AppError::Internal | AppError::ServerFn(_) => ErrorKind::Internal,
+            AppError::Invalid(_) | AppError::Internal | AppError::ServerFn(_) => {
+                ErrorKind::Internal
+            }
         }
     }
 }

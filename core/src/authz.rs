@@ -59,7 +59,13 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
     let roles = &actor.roles;
     let admin = roles.has(Role::Admin);
     match (action, object) {
-        (Action::ViewProject, Object::Project { lead_id, actor_is_member }) => {
+        (
+            Action::ViewProject,
+            Object::Project {
+                lead_id,
+                actor_is_member,
+            },
+        ) => {
             if roles.is_internal() || lead_id == actor.user_id || actor_is_member {
                 Ok(())
             } else {
@@ -210,10 +216,7 @@ mod tests {
 
     #[test]
     fn anonymous_is_told_to_sign_in_not_forbidden() {
-        assert_eq!(
-            check(None, ViewProject, OUTSIDER),
-            Err(Denied::NotSignedIn)
-        );
+        assert_eq!(check(None, ViewProject, OUTSIDER), Err(Denied::NotSignedIn));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The database handle: SQLite by default, PostgreSQL when the URL says `postgres://`.
 //! Queries are written once in portable SQL with `$1` placeholders, which both backends accept.
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::AnyPool;
 use std::time::Duration;
 
@@ -69,7 +69,9 @@ impl Db {
             })?;
         if backend == Backend::Sqlite {
             // WAL lets readers carry on while one writer commits; it persists in the file.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         Ok(Db { pool, backend })
     }
@@ -83,7 +85,10 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -95,6 +100,9 @@ mod tests {
             super::redact("postgres://app:secret@db:5432/portal"),
             "postgres://app:***@db:5432/portal"
         );
-        assert_eq!(super::redact("sqlite://data/portal.db"), "sqlite://data/portal.db");
+        assert_eq!(
+            super::redact("sqlite://data/portal.db"),
+            "sqlite://data/portal.db"
+        );
     }
 }

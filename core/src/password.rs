@@ -2,7 +2,9 @@
 //! never on the async threads.
 
 use crate::error::CoreError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// A PHC-format argon2id hash. Deliberately neither `Debug`-printable in full nor `Serialize`,

@@ -54,16 +54,24 @@ mod tests {
 
     #[test]
     fn at_the_limit_waits_until_the_oldest_counted_failure_expires() {
-        let p = ThrottlePolicy { max_failures: 3, window_secs: 100 };
+        let p = ThrottlePolicy {
+            max_failures: 3,
+            window_secs: 100,
+        };
         assert_eq!(
             p.decide(1000, &[950, 960, 970]),
-            Decision::Wait { retry_after_secs: 50 }
+            Decision::Wait {
+                retry_after_secs: 50
+            }
         );
     }
 
     #[test]
     fn old_failures_do_not_count() {
-        let p = ThrottlePolicy { max_failures: 3, window_secs: 100 };
+        let p = ThrottlePolicy {
+            max_failures: 3,
+            window_secs: 100,
+        };
         assert_eq!(p.decide(1000, &[800, 850, 899, 950]), Decision::Allow);
     }
 }

@@ -28,7 +28,12 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+        }
     }
 }
 
@@ -45,16 +50,34 @@ impl IntoResponse for ApiError {
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::Denied(Denied::NotSignedIn) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid token as Authorization: Bearer <token>"),
-            CoreError::Denied(Denied::Forbidden(why)) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
-            CoreError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}")),
+            CoreError::Denied(Denied::NotSignedIn) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send a valid token as Authorization: Bearer <token>",
+            ),
+            CoreError::Denied(Denied::Forbidden(why)) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", why)
+            }
+            CoreError::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no such {what}"),
+            ),
             CoreError::Invalid(fields) => ApiError {
                 fields: Some(serde_json::to_value(fields.as_map()).unwrap_or_default()),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "some fields are not valid")
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "some fields are not valid",
+                )
             },
             other => {
                 tracing::error!(error = %other, "API request failed");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side",
+                )
             }
         }
     }
@@ -68,10 +91,26 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_content_type", "send Content-Type: application/json")),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than the configured limit")),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json",
+                e.body_text(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                e.body_text(),
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "bad_content_type",
+                "send Content-Type: application/json",
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is larger than the configured limit",
+            )),
             Err(e) => Err(ApiError::new(e.status(), "bad_request", e.body_text())),
         }
     }
@@ -82,8 +121,17 @@ pub struct TokenActor(pub Actor);
 
 impl FromRequestParts<AppState> for TokenActor {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthenticated = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid token as Authorization: Bearer <token>");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthenticated = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send a valid token as Authorization: Bearer <token>",
+            )
+        };
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -94,7 +142,9 @@ impl FromRequestParts<AppState> for TokenActor {
             .await
             .map_err(CoreError::from)?
             .ok_or_else(unauthenticated)?;
-        let actor = accounts::actor(&state.db, user).await?.ok_or_else(unauthenticated)?;
+        let actor = accounts::actor(&state.db, user)
+            .await?
+            .ok_or_else(unauthenticated)?;
         Ok(TokenActor(actor))
     }
 }
@@ -159,8 +209,14 @@ fn project_out(p: campus_core::store::projects::Project) -> ProjectOut {
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401)), security(("token" = [])))]
-pub async fn me(State(state): State<AppState>, TokenActor(actor): TokenActor) -> Result<Json<Me>, ApiError> {
-    let user = campus_core::store::users::find(&state.db, actor.user_id).await.map_err(CoreError::from)?.ok_or(CoreError::NotFound("user"))?;
+pub async fn me(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+) -> Result<Json<Me>, ApiError> {
+    let user = campus_core::store::users::find(&state.db, actor.user_id)
+        .await
+        .map_err(CoreError::from)?
+        .ok_or(CoreError::NotFound("user"))?;
     Ok(Json(Me {
         id: user.id,
         username: user.username,
@@ -171,7 +227,10 @@ pub async fn me(State(state): State<AppState>, TokenActor(actor): TokenActor) ->
 
 /// The projects the token's owner can see.
 #[utoipa::path(get, path = "/api/v1/projects", responses((status = 200, body = [ProjectOut]), (status = 401)), security(("token" = [])))]
-pub async fn list_projects(State(state): State<AppState>, TokenActor(actor): TokenActor) -> Result<Json<Vec<ProjectOut>>, ApiError> {
+pub async fn list_projects(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+) -> Result<Json<Vec<ProjectOut>>, ApiError> {
     let list = projects::list(&state.db, Some(&actor)).await?;
     Ok(Json(list.into_iter().map(project_out).collect()))
 }
@@ -179,8 +238,16 @@ pub async fn list_projects(State(state): State<AppState>, TokenActor(actor): Tok
 /// Starts a project led by the token's owner.
 #[utoipa::path(post, path = "/api/v1/projects", request_body = NewProjectIn,
     responses((status = 201, body = ProjectDetailOut), (status = 400), (status = 403), (status = 413), (status = 422)), security(("token" = [])))]
-pub async fn create_project(State(state): State<AppState>, TokenActor(actor): TokenActor, ApiJson(body): ApiJson<NewProjectIn>) -> Result<(StatusCode, Json<ProjectDetailOut>), ApiError> {
-    let input = projects::ProjectInput { name: body.name, summary: body.summary, end_date: body.end_date };
+pub async fn create_project(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiJson(body): ApiJson<NewProjectIn>,
+) -> Result<(StatusCode, Json<ProjectDetailOut>), ApiError> {
+    let input = projects::ProjectInput {
+        name: body.name,
+        summary: body.summary,
+        end_date: body.end_date,
+    };
     let id = projects::create(&state.db, Some(&actor), &input).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, &actor, id).await?)))
 }
@@ -189,29 +256,57 @@ async fn detail(state: &AppState, actor: &Actor, id: i64) -> Result<ProjectDetai
     let v = projects::view(&state.db, Some(actor), id).await?;
     Ok(ProjectDetailOut {
         project: project_out(v.project),
-        members: v.members.into_iter().map(|m| MemberOut { user_id: m.user_id, username: m.username, display_name: m.display_name }).collect(),
+        members: v
+            .members
+            .into_iter()
+            .map(|m| MemberOut {
+                user_id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+            })
+            .collect(),
     })
 }
 
 /// One project with its members.
 #[utoipa::path(get, path = "/api/v1/projects/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = ProjectDetailOut), (status = 403), (status = 404)), security(("token" = [])))]
-pub async fn get_project(State(state): State<AppState>, TokenActor(actor): TokenActor, Path(id): Path<i64>) -> Result<Json<ProjectDetailOut>, ApiError> {
+pub async fn get_project(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<ProjectDetailOut>, ApiError> {
     Ok(Json(detail(&state, &actor, id).await?))
 }
 
 /// Adds a member by user name (project lead or admin).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/members", params(("id" = i64, Path)), request_body = NewMemberIn,
     responses((status = 201, body = MemberOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
-pub async fn add_member(State(state): State<AppState>, TokenActor(actor): TokenActor, Path(id): Path<i64>, ApiJson(body): ApiJson<NewMemberIn>) -> Result<(StatusCode, Json<MemberOut>), ApiError> {
+pub async fn add_member(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewMemberIn>,
+) -> Result<(StatusCode, Json<MemberOut>), ApiError> {
     let m = projects::add_member(&state.db, Some(&actor), id, &body.username).await?;
-    Ok((StatusCode::CREATED, Json(MemberOut { user_id: m.user_id, username: m.username, display_name: m.display_name })))
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberOut {
+            user_id: m.user_id,
+            username: m.username,
+            display_name: m.display_name,
+        }),
+    ))
 }
 
 /// Removes a member (project lead or admin).
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/members/{user_id}", params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
-pub async fn remove_member(State(state): State<AppState>, TokenActor(actor): TokenActor, Path((id, user_id)): Path<(i64, i64)>) -> Result<StatusCode, ApiError> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path((id, user_id)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
     projects::remove_member(&state.db, Some(&actor), id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -222,7 +317,10 @@ impl utoipa::Modify for TokenSecurity {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -249,6 +347,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/projects", get(list_projects).post(create_project))
         .route("/api/v1/projects/{id}", get(get_project))
         .route("/api/v1/projects/{id}/members", post(add_member))
-        .route("/api/v1/projects/{id}/members/{user_id}", delete(remove_member))
+        .route(
+            "/api/v1/projects/{id}/members/{user_id}",
+            delete(remove_member),
+        )
         .route("/api/v1/{*rest}", get(not_found).post(not_found))
 }

@@ -7,7 +7,10 @@ use campus_core::services::accounts::{self, NewAccount};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "server", about = "Campus Portal: serve the portal, or administer it from the command line")]
+#[command(
+    name = "server",
+    about = "Campus Portal: serve the portal, or administer it from the command line"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -57,7 +60,12 @@ pub enum CliError {
 
 fn core(e: campus_core::CoreError) -> CliError {
     match e {
-        campus_core::CoreError::Invalid(f) => CliError::Core(f.0.iter().map(|(k, m)| format!("{k}: {m}")).collect::<Vec<_>>().join("; ")),
+        campus_core::CoreError::Invalid(f) => CliError::Core(
+            f.0.iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
         other => CliError::Core(other.to_string()),
     }
 }
@@ -68,7 +76,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(config.clone()).await?;
-            println!("Campus Portal is running at {} (press Ctrl+C to stop)", config.public_url);
+            println!(
+                "Campus Portal is running at {} (press Ctrl+C to stop)",
+                config.public_url
+            );
             if config.demo_content {
                 println!("Sign in at {}/sign-in as admin, sam, priya, rachel, omar or pat with the password {}", config.public_url, crate::demo::DEMO_PASSWORD);
             }
@@ -78,15 +89,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             open_database(&config).await?;
             println!("Migrations applied.");
         }
-        Command::CreateUser { username, name, email, roles, password_env } => {
+        Command::CreateUser {
+            username,
+            name,
+            email,
+            roles,
+            password_env,
+        } => {
             let db = open_database(&config).await?;
             let (password, generated) = match password_env {
-                Some(var) => (std::env::var(&var).map_err(|_| CliError::Core(format!("environment variable {var} is not set")))?, false),
+                Some(var) => (
+                    std::env::var(&var).map_err(|_| {
+                        CliError::Core(format!("environment variable {var} is not set"))
+                    })?,
+                    false,
+                ),
                 None => (campus_core::password::generate(), true),
             };
-            let id = accounts::create_local_account(&db, NewAccount { username: &username, display_name: &name, email: &email, password: &password, roles: RoleSet::new(roles) })
-                .await
-                .map_err(core)?;
+            let id = accounts::create_local_account(
+                &db,
+                NewAccount {
+                    username: &username,
+                    display_name: &name,
+                    email: &email,
+                    password: &password,
+                    roles: RoleSet::new(roles),
+                },
+            )
+            .await
+            .map_err(core)?;
             println!("Created user {username} (id {id}).");
             if generated {
                 println!("Password (shown once): {password}");
@@ -99,7 +130,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .map_err(|e| CliError::Core(e.to_string()))?
                 .ok_or_else(|| CliError::Core(format!("there is no user called {user}")))?;
             let actor = accounts::actor(&db, found.id).await.map_err(core)?;
-            let token = accounts::create_token(&db, actor.as_ref(), &name).await.map_err(core)?;
+            let token = accounts::create_token(&db, actor.as_ref(), &name)
+                .await
+                .map_err(core)?;
             println!("{token}");
         }
     }

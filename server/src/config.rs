@@ -74,10 +74,12 @@ pub fn parse_role_map(raw: &str) -> Result<Vec<(String, campus_core::domain::Rol
                 name: "OIDC_ROLE_MAP",
                 message: format!("{pair:?} should look like group=role"),
             })?;
-            let role = role.parse().map_err(|e: campus_core::domain::role::UnknownRole| ConfigError {
-                name: "OIDC_ROLE_MAP",
-                message: e.to_string(),
-            })?;
+            let role = role
+                .parse()
+                .map_err(|e: campus_core::domain::role::UnknownRole| ConfigError {
+                    name: "OIDC_ROLE_MAP",
+                    message: e.to_string(),
+                })?;
             Ok((group.trim().to_owned(), role))
         })
         .collect()
@@ -97,12 +99,18 @@ impl Config {
                     name: "OIDC_CLIENT_SECRET",
                     message: "required when OIDC_ISSUER is set".into(),
                 })?,
-                role_map: parse_role_map(&var("OIDC_ROLE_MAP").unwrap_or_else(|| DEFAULT_ROLE_MAP.into()))?,
+                role_map: parse_role_map(
+                    &var("OIDC_ROLE_MAP").unwrap_or_else(|| DEFAULT_ROLE_MAP.into()),
+                )?,
             }),
         };
-        let bind_addr: SocketAddr = parsed("BIND_ADDR", "127.0.0.1:3000".parse().expect("literal address"))?;
+        let bind_addr: SocketAddr = parsed(
+            "BIND_ADDR",
+            "127.0.0.1:3000".parse().expect("literal address"),
+        )?;
         Ok(Config {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portal.db?mode=rwc".into()),
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/portal.db?mode=rwc".into()),
             public_url: var("PUBLIC_URL")
                 .unwrap_or_else(|| format!("http://{bind_addr}"))
                 .trim_end_matches('/')

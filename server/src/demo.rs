@@ -19,7 +19,10 @@ pub const DEMO_USERS: &[(&str, &str, Role)] = &[
 
 /// The demo accounts as (user name, role label), for the sign-in page.
 pub fn demo_accounts() -> Vec<(String, String)> {
-    DEMO_USERS.iter().map(|(u, _, r)| (u.to_string(), r.label().to_owned())).collect()
+    DEMO_USERS
+        .iter()
+        .map(|(u, _, r)| (u.to_string(), r.label().to_owned()))
+        .collect()
 }
 
 pub enum Seeded {
@@ -37,7 +40,13 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
         let password = campus_core::password::generate();
         accounts::create_local_account(
             db,
-            NewAccount { username: "admin", display_name: "Administrator", email: "admin@campus.invalid", password: &password, roles: RoleSet::new([Role::Admin, Role::Staff]) },
+            NewAccount {
+                username: "admin",
+                display_name: "Administrator",
+                email: "admin@campus.invalid",
+                password: &password,
+                roles: RoleSet::new([Role::Admin, Role::Staff]),
+            },
         )
         .await?;
         return Ok(Seeded::Admin { password });
@@ -46,18 +55,45 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
     for (username, name, role) in DEMO_USERS {
         let id = accounts::create_local_account(
             db,
-            NewAccount { username, display_name: name, email: &format!("{username}@campus.example.org"), password: DEMO_PASSWORD, roles: RoleSet::new([*role]) },
+            NewAccount {
+                username,
+                display_name: name,
+                email: &format!("{username}@campus.example.org"),
+                password: DEMO_PASSWORD,
+                roles: RoleSet::new([*role]),
+            },
         )
         .await?;
         ids.push(id);
     }
     let (sam, priya, pat) = (ids[1], ids[2], ids[5]);
     let demo_projects = [
-        (sam, "Urban forest", "Mapping street trees from imagery to estimate the urban forest's extent and health.", "2027-09-30", vec![priya]),
-        (priya, "Emerging trends in patents", "Finding emerging technology themes in patent text with natural language processing.", "2027-03-31", vec![sam, pat]),
+        (
+            sam,
+            "Urban forest",
+            "Mapping street trees from imagery to estimate the urban forest's extent and health.",
+            "2027-09-30",
+            vec![priya],
+        ),
+        (
+            priya,
+            "Emerging trends in patents",
+            "Finding emerging technology themes in patent text with natural language processing.",
+            "2027-03-31",
+            vec![sam, pat],
+        ),
     ];
     for (lead, name, summary, end, members) in demo_projects {
-        let id = campus_core::store::projects::insert(db, campus_core::store::projects::NewProject { name, summary, lead_id: lead, end_date: end }).await?;
+        let id = campus_core::store::projects::insert(
+            db,
+            campus_core::store::projects::NewProject {
+                name,
+                summary,
+                lead_id: lead,
+                end_date: end,
+            },
+        )
+        .await?;
         for m in members {
             campus_core::store::projects::add_member(db, id, m, lead).await?;
         }

@@ -19,8 +19,17 @@ pub async fn notice(session: &Session, text: impl Into<String>) {
 }
 
 /// Keeps the typed values (never passwords) and the messages, then sends the person back.
-pub async fn back_to_form(session: &Session, form_id: &str, values: BTreeMap<String, String>, errors: FieldErrors, to: &str) -> Response {
-    let state = FormState { values, errors: errors.0 };
+pub async fn back_to_form(
+    session: &Session,
+    form_id: &str,
+    values: BTreeMap<String, String>,
+    errors: FieldErrors,
+    to: &str,
+) -> Response {
+    let state = FormState {
+        values,
+        errors: errors.0,
+    };
     if let Err(e) = session.insert(&keys::form(form_id), state).await {
         tracing::error!(error = %e, "could not keep form state in the session");
     }
@@ -34,12 +43,18 @@ pub fn refused(e: CoreError) -> Response {
         CoreError::Denied(Denied::NotSignedIn) => see_other("/sign-in"),
         CoreError::Denied(Denied::Forbidden(why)) => (
             StatusCode::FORBIDDEN,
-            crate::error_page::html("You do not have permission to do this", &format!("Nothing was changed: {why}.")),
+            crate::error_page::html(
+                "You do not have permission to do this",
+                &format!("Nothing was changed: {why}."),
+            ),
         )
             .into_response(),
         CoreError::NotFound(what) => (
             StatusCode::NOT_FOUND,
-            crate::error_page::html("Page not found", &format!("The {what} you asked for does not exist. Nothing was changed.")),
+            crate::error_page::html(
+                "Page not found",
+                &format!("The {what} you asked for does not exist. Nothing was changed."),
+            ),
         )
             .into_response(),
         other => internal(other),
@@ -61,7 +76,14 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
 /// A redirect target after sign-in: only paths on this site, never another origin.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains("://") =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use tower_sessions::Session;
 
 /// The signed-in actor behind this session, if any.
-pub async fn session_actor(state: &AppState, session: &Session) -> Result<Option<Actor>, CoreError> {
+pub async fn session_actor(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Actor>, CoreError> {
     match session.get::<i64>(app::forms::keys::USER_ID).await {
         Ok(Some(id)) => accounts::actor(&state.db, id).await,
         Ok(None) => Ok(None),
@@ -42,7 +45,11 @@ pub struct NewProjectForm {
 }
 
 /// POST /projects: starts a project led by the signed-in person.
-pub async fn create_project(State(state): State<AppState>, session: Session, Form(f): Form<NewProjectForm>) -> Response {
+pub async fn create_project(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<NewProjectForm>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
     let input = projects::ProjectInput {
         name: f.name,
@@ -51,7 +58,14 @@ pub async fn create_project(State(state): State<AppState>, session: Session, For
     };
     match projects::create(&state.db, actor.as_ref(), &input).await {
         Ok(id) => {
-            notice(&session, format!("Project \u{201c}{}\u{201d} started. Add its members below.", input.name.trim())).await;
+            notice(
+                &session,
+                format!(
+                    "Project \u{201c}{}\u{201d} started. Add its members below.",
+                    input.name.trim()
+                ),
+            )
+            .await;
             see_other(&format!("/projects/{id}"))
         }
         Err(CoreError::Invalid(errors)) => {
@@ -73,7 +87,12 @@ pub struct AddMemberForm {
 }
 
 /// POST /projects/{id}/members: adds a member (project lead or admin only).
-pub async fn add_member(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<AddMemberForm>) -> Response {
+pub async fn add_member(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<AddMemberForm>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}");
     match projects::add_member(&state.db, actor.as_ref(), id, &f.username).await {
@@ -82,14 +101,25 @@ pub async fn add_member(State(state): State<AppState>, session: Session, Path(id
             see_other(&back)
         }
         Err(CoreError::Invalid(errors)) => {
-            back_to_form(&session, "add-member", BTreeMap::from([("username".to_owned(), f.username)]), errors, &back).await
+            back_to_form(
+                &session,
+                "add-member",
+                BTreeMap::from([("username".to_owned(), f.username)]),
+                errors,
+                &back,
+            )
+            .await
         }
         Err(e) => refused(e),
     }
 }
 
 /// POST /projects/{id}/members/{user_id}/remove: removes a member (project lead or admin only).
-pub async fn remove_member(State(state): State<AppState>, session: Session, Path((id, user_id)): Path<(i64, i64)>) -> Response {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, user_id)): Path<(i64, i64)>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}");
     match projects::remove_member(&state.db, actor.as_ref(), id, user_id).await {
@@ -97,7 +127,9 @@ pub async fn remove_member(State(state): State<AppState>, session: Session, Path
             notice(&session, "The member was removed.").await;
             see_other(&back)
         }
-        Err(CoreError::Invalid(errors)) => back_to_form(&session, "add-member", BTreeMap::new(), errors, &back).await,
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(&session, "add-member", BTreeMap::new(), errors, &back).await
+        }
         Err(e) => refused(e),
     }
 }
@@ -109,7 +141,11 @@ pub struct TokenForm {
 }
 
 /// POST /account/tokens: makes a personal access token, shown once on the account page.
-pub async fn create_token(State(state): State<AppState>, session: Session, Form(f): Form<TokenForm>) -> Response {
+pub async fn create_token(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<TokenForm>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
     match accounts::create_token(&state.db, actor.as_ref(), &f.name).await {
         Ok(secret) => {
@@ -119,14 +155,25 @@ pub async fn create_token(State(state): State<AppState>, session: Session, Form(
             see_other("/account")
         }
         Err(CoreError::Invalid(errors)) => {
-            back_to_form(&session, "new-token", BTreeMap::from([("name".to_owned(), f.name)]), errors, "/account").await
+            back_to_form(
+                &session,
+                "new-token",
+                BTreeMap::from([("name".to_owned(), f.name)]),
+                errors,
+                "/account",
+            )
+            .await
         }
         Err(e) => refused(e),
     }
 }
 
 /// POST /account/tokens/{id}/revoke
-pub async fn revoke_token(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
     match accounts::revoke_token(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
@@ -152,15 +199,33 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session
 
 /// POST /admin/users/{id}/roles: replaces the roles granted in the portal (admins only).
 /// Browsers send one `roles` field per ticked box, so the body is read as pairs.
-pub async fn set_roles(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+pub async fn set_roles(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let actor = actor_or_refuse!(state, session);
-    let roles: Vec<String> = pairs.into_iter().filter(|(k, _)| k == "roles").map(|(_, v)| v).collect();
+    let roles: Vec<String> = pairs
+        .into_iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v)
+        .collect();
     match users::set_roles(&state.db, actor.as_ref(), id, &roles).await {
         Ok(()) => {
             notice(&session, "Roles saved.").await;
             see_other("/admin/users")
         }
-        Err(CoreError::Invalid(errors)) => back_to_form(&session, "roles", BTreeMap::new(), errors, &format!("/admin/users/{id}")).await,
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(
+                &session,
+                "roles",
+                BTreeMap::new(),
+                errors,
+                &format!("/admin/users/{id}"),
+            )
+            .await
+        }
         Err(e) => refused(e),
     }
 }

@@ -14,7 +14,11 @@ use tower_sessions::Session;
 
 /// Adds the security headers to every response. Pages get a CSP whose script nonce is fresh for
 /// each response and is handed to Leptos (through the request) for its hydration script.
-pub async fn security_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -29,11 +33,23 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if state.config.https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -58,7 +74,10 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
         None => match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
             None => true,
             Some(origin) => {
-                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 origin
                     .split_once("://")
                     .map(|(_, rest)| rest == host)
@@ -82,7 +101,12 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
 }
 
 /// Ends a signed-in session once it is older than the absolute limit, however active it is.
-pub async fn absolute_session_limit(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
+pub async fn absolute_session_limit(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
     if let Ok(Some(at)) = session.get::<i64>(keys::SIGNED_IN_AT).await {
         if campus_core::clock::now() - at > state.config.session_absolute_hours * 3600 {
             let _ = session.flush().await;

@@ -26,7 +26,8 @@ fn to_stored(record: &Record) -> session_store::Result<StoredSession> {
     Ok(StoredSession {
         id: record.id.to_string(),
         user_id: record.data.get(keys::USER_ID).and_then(|v| v.as_i64()),
-        data: serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?,
+        data: serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?,
         expires_at: record.expiry_date.unix_timestamp(),
     })
 }
@@ -36,7 +37,10 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; a collision is vanishingly rare but must not overwrite.
         loop {
-            if sessions::create(&self.db, &to_stored(record)?).await.map_err(backend)? {
+            if sessions::create(&self.db, &to_stored(record)?)
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -44,7 +48,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sessions::save(&self.db, &to_stored(record)?).await.map_err(backend)
+        sessions::save(&self.db, &to_stored(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -56,13 +62,16 @@ impl SessionStore for DbSessionStore {
         };
         Ok(Some(Record {
             id: *id,
-            data: serde_json::from_str(&s.data).map_err(|e| session_store::Error::Decode(e.to_string()))?,
+            data: serde_json::from_str(&s.data)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?,
             expiry_date: time::OffsetDateTime::from_unix_timestamp(s.expires_at)
                 .map_err(|e| session_store::Error::Decode(e.to_string()))?,
         }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(&self.db, &id.to_string()).await.map_err(backend)
+        sessions::delete(&self.db, &id.to_string())
+            .await
+            .map_err(backend)
     }
 }

@@ -27,7 +27,10 @@ pub enum StartError {
     #[error("could not prepare first-start content: {0}")]
     Seed(#[from] campus_core::CoreError),
     #[error("could not listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("single sign-on is misconfigured: {0}")]
     Oidc(#[from] crate::auth::oidc::OidcError),
 }
@@ -43,7 +46,10 @@ pub struct Application {
 pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = std::path::Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             let _ = std::fs::create_dir_all(dir);
         }
     }
@@ -64,14 +70,24 @@ impl Application {
         }
         let listener = TcpListener::bind(config.bind_addr)
             .await
-            .map_err(|source| StartError::Bind { addr: config.bind_addr.to_string(), source })?;
+            .map_err(|source| StartError::Bind {
+                addr: config.bind_addr.to_string(),
+                source,
+            })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let router = router(config, db.clone())?;
-        Ok(Application { listener, router, port, db })
+        Ok(Application {
+            listener,
+            router,
+            port,
+            db,
+        })
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     }
 }
 
@@ -81,7 +97,10 @@ async fn shutdown_signal() {
 
 pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
     let oidc = match &config.oidc {
-        Some(c) => Some(Arc::new(auth::oidc::OidcClient::new(c.clone(), &config.public_url)?)),
+        Some(c) => Some(Arc::new(auth::oidc::OidcClient::new(
+            c.clone(),
+            &config.public_url,
+        )?)),
         None => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -91,17 +110,30 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         .build();
     let settings = app::api::PortalSettings {
         oidc_enabled: oidc.is_some(),
-        demo_accounts: if config.demo_content { crate::demo::demo_accounts() } else { Vec::new() },
+        demo_accounts: if config.demo_content {
+            crate::demo::demo_accounts()
+        } else {
+            Vec::new()
+        },
     };
-    let session_layer = SessionManagerLayer::new(crate::session_store::DbSessionStore::new(db.clone()))
-        .with_name(config.cookie_name())
-        .with_secure(config.https())
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.session_idle_minutes)));
+    let session_layer =
+        SessionManagerLayer::new(crate::session_store::DbSessionStore::new(db.clone()))
+            .with_name(config.cookie_name())
+            .with_secure(config.https())
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+                config.session_idle_minutes,
+            )));
     let body_limit = config.body_limit_bytes;
-    let state = AppState { db, config: Arc::new(config), leptos_options: leptos_options.clone(), oidc, settings };
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options: leptos_options.clone(),
+        oidc,
+        settings,
+    };
 
     let context = {
         let state = state.clone();
@@ -117,7 +149,10 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell));
 
     let request_id = HeaderName::from_static("x-request-id");
     let router = Router::new()
@@ -181,7 +216,10 @@ async fn too_large_page(req: Request, next: axum::middleware::Next) -> Response 
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_api {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            crate::error_page::html("What you sent is too large", "Nothing was saved. Shorten what you entered and try again."),
+            crate::error_page::html(
+                "What you sent is too large",
+                "Nothing was saved. Shorten what you entered and try again.",
+            ),
         )
             .into_response();
     }

@@ -82,7 +82,10 @@ pub async fn get_account() -> Result<AccountView, AppError> {
                 id: t.id,
                 name: t.name,
                 created: format_utc(t.created_at),
-                last_used: t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into()),
+                last_used: t
+                    .last_used_at
+                    .map(format_utc)
+                    .unwrap_or_else(|| "never".into()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),

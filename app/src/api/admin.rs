@@ -44,7 +44,11 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
             display_name: u.display_name,
             email: u.email,
             roles: u.roles.iter().map(|r| r.label().to_owned()).collect(),
-            signs_in_with: if u.oidc_issuer.is_some() { "Single sign-on".into() } else { "Password".into() },
+            signs_in_with: if u.oidc_issuer.is_some() {
+                "Single sign-on".into()
+            } else {
+                "Password".into()
+            },
             last_sign_in: u
                 .last_sign_in_at
                 .map(campus_core::clock::format_utc)
@@ -58,7 +62,8 @@ pub async fn get_user_roles(id: i64) -> Result<UserRoles, AppError> {
     use campus_core::domain::Role;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let (user, granted) = campus_core::services::users::for_role_edit(&db, actor.as_ref(), id).await?;
+    let (user, granted) =
+        campus_core::services::users::for_role_edit(&db, actor.as_ref(), id).await?;
     Ok(UserRoles {
         id: user.id,
         display_name: user.display_name,

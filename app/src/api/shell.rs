@@ -56,9 +56,11 @@ pub async fn get_portal_settings() -> Result<PortalSettings, AppError> {
 /// The values and messages a failed form post left for `form_id`, once.
 #[server(prefix = "/_sf", endpoint = "take_form")]
 pub async fn take_form(form_id: String) -> Result<FormState, AppError> {
-    Ok(crate::ssr::take::<FormState>(&crate::forms::keys::form(&form_id))
-        .await?
-        .unwrap_or_default())
+    Ok(
+        crate::ssr::take::<FormState>(&crate::forms::keys::form(&form_id))
+            .await?
+            .unwrap_or_default(),
+    )
 }
 
 /// A success message left by the last form post, once.

@@ -198,12 +198,17 @@ pub fn ErrorPage(kind: ErrorKind, #[prop(default = None)] detail: Option<String>
 }
 
 /// Renders a page's data, or the error page that fits its error.
-pub fn or_error_page<T, V: IntoView + 'static>(r: Result<T, AppError>, ok: impl FnOnce(T) -> V) -> AnyView {
+pub fn or_error_page<T, V: IntoView + 'static>(
+    r: Result<T, AppError>,
+    ok: impl FnOnce(T) -> V,
+) -> AnyView {
     match r {
         Ok(v) => ok(v).into_any(),
         Err(e) => {
             let detail = match &e {
-                AppError::Forbidden(why) => Some(format!("{}{}.", why[..1].to_uppercase(), &why[1..])),
+                AppError::Forbidden(why) => {
+                    Some(format!("{}{}.", why[..1].to_uppercase(), &why[1..]))
+                }
                 _ => None,
             };
             view! { <ErrorPage kind=e.kind() detail=detail/> }.into_any()

@@ -1,4 +1,4 @@
-use crate::api::{list_users, take_form, get_user_roles};
+use crate::api::{get_user_roles, list_users, take_form};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, Checkbox, ErrorSummary};
 use leptos::prelude::*;

@@ -1,6 +1,8 @@
-use crate::api::{list_projects, may_create_project, get_project, take_form};
+use crate::api::{get_project, list_projects, may_create_project, take_form};
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton};
+use crate::components::ons::{
+    Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

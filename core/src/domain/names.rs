@@ -35,7 +35,8 @@ string_newtype!(ProjectName);
 string_newtype!(ProjectSummary);
 
 fn no_control_chars(s: &str) -> bool {
-    !s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    !s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
 impl Username {
@@ -96,7 +97,9 @@ impl Email {
             })
             && !s.chars().any(char::is_whitespace);
         if !valid {
-            return Err("Enter an email address in the correct format, like name@example.com".into());
+            return Err(
+                "Enter an email address in the correct format, like name@example.com".into(),
+            );
         }
         Ok(Email(s.to_lowercase()))
     }
@@ -199,7 +202,10 @@ mod tests {
         assert!(Email::parse("@example.com").is_err());
         assert!(Email::parse("a b@example.com").is_err());
         assert!(Email::parse("a@b@example.com").is_err());
-        assert_eq!(Email::parse("A@Example.COM").unwrap().as_str(), "a@example.com");
+        assert_eq!(
+            Email::parse("A@Example.COM").unwrap().as_str(),
+            "a@example.com"
+        );
     }
 
     #[test]

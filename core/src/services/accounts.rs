@@ -53,7 +53,9 @@ pub async fn sign_in_local(
         (true, Some((id, _))) => {
             login_failures::clear(db, &name).await?;
             users::record_sign_in(db, id).await?;
-            users::find(db, id).await?.ok_or(CoreError::NotFound("user"))
+            users::find(db, id)
+                .await?
+                .ok_or(CoreError::NotFound("user"))
         }
         _ => {
             login_failures::record(db, &name, now).await?;
@@ -102,6 +104,7 @@ pub async fn create_local_account(db: &Db, new: NewAccount<'_>) -> Result<i64, C
 }
 
 /// A verified identity from the identity provider.
+#[derive(Debug)]
 pub struct VerifiedIdentity {
     pub issuer: String,
     pub subject: String,
@@ -150,20 +153,33 @@ pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreErro
     .await?)
 }
 
-pub async fn list_tokens(db: &Db, actor: Option<&Actor>) -> Result<Vec<tokens::TokenInfo>, CoreError> {
+pub async fn list_tokens(
+    db: &Db,
+    actor: Option<&Actor>,
+) -> Result<Vec<tokens::TokenInfo>, CoreError> {
     let me = own(actor)?;
     Ok(tokens::list(db, me).await?)
 }
 
 /// Makes a personal access token and returns its secret, to be shown once.
-pub async fn create_token(db: &Db, actor: Option<&Actor>, raw_name: &str) -> Result<String, CoreError> {
+pub async fn create_token(
+    db: &Db,
+    actor: Option<&Actor>,
+    raw_name: &str,
+) -> Result<String, CoreError> {
     let me = own(actor)?;
     let name = raw_name.trim();
     if name.is_empty() {
-        return Err(CoreError::field("name", "Enter a name for the token, like \"laptop scripts\""));
+        return Err(CoreError::field(
+            "name",
+            "Enter a name for the token, like \"laptop scripts\"",
+        ));
     }
     if name.chars().count() > 60 {
-        return Err(CoreError::field("name", "Token name must be 60 characters or fewer"));
+        return Err(CoreError::field(
+            "name",
+            "Token name must be 60 characters or fewer",
+        ));
     }
     Ok(tokens::create(db, me, name).await?.1)
 }
@@ -177,7 +193,10 @@ pub async fn revoke_token(db: &Db, actor: Option<&Actor>, token_id: i64) -> Resu
     }
 }
 
-pub async fn list_sessions(db: &Db, actor: Option<&Actor>) -> Result<Vec<sessions::StoredSession>, CoreError> {
+pub async fn list_sessions(
+    db: &Db,
+    actor: Option<&Actor>,
+) -> Result<Vec<sessions::StoredSession>, CoreError> {
     let me = own(actor)?;
     Ok(sessions::for_user(db, me, clock::now()).await?)
 }

@@ -23,7 +23,11 @@ fn today() -> time::Date {
 }
 
 /// Starts a project led by the actor and returns its id.
-pub async fn create(db: &Db, actor: Option<&Actor>, input: &ProjectInput) -> Result<i64, CoreError> {
+pub async fn create(
+    db: &Db,
+    actor: Option<&Actor>,
+    input: &ProjectInput,
+) -> Result<i64, CoreError> {
     authz::check(actor, Action::CreateProject, Object::Portal)?;
     let lead = actor.map(|a| a.user_id).unwrap_or_default();
     let mut errors = FieldErrors::new();
@@ -44,7 +48,10 @@ pub async fn create(db: &Db, actor: Option<&Actor>, input: &ProjectInput) -> Res
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            CoreError::field("name", "A project with that name already exists: choose another name")
+            CoreError::field(
+                "name",
+                "A project with that name already exists: choose another name",
+            )
         } else {
             e.into()
         }
@@ -71,7 +78,11 @@ pub struct ProjectView {
     pub can_manage_members: bool,
 }
 
-async fn object_for(db: &Db, actor: Option<&Actor>, project: &Project) -> Result<Object, CoreError> {
+async fn object_for(
+    db: &Db,
+    actor: Option<&Actor>,
+    project: &Project,
+) -> Result<Object, CoreError> {
     let member = match actor {
         Some(a) => projects::is_member(db, project.id, a.user_id).await?,
         None => false,
@@ -83,10 +94,16 @@ async fn object_for(db: &Db, actor: Option<&Actor>, project: &Project) -> Result
 }
 
 async fn load(db: &Db, project_id: i64) -> Result<Project, CoreError> {
-    projects::find(db, project_id).await?.ok_or(CoreError::NotFound("project"))
+    projects::find(db, project_id)
+        .await?
+        .ok_or(CoreError::NotFound("project"))
 }
 
-pub async fn view(db: &Db, actor: Option<&Actor>, project_id: i64) -> Result<ProjectView, CoreError> {
+pub async fn view(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+) -> Result<ProjectView, CoreError> {
     let project = load(db, project_id).await?;
     let object = object_for(db, actor, &project).await?;
     authz::check(actor, Action::ViewProject, object)?;
@@ -100,16 +117,33 @@ pub async fn view(db: &Db, actor: Option<&Actor>, project_id: i64) -> Result<Pro
 }
 
 /// Adds the person with `raw_username` to the project.
-pub async fn add_member(db: &Db, actor: Option<&Actor>, project_id: i64, raw_username: &str) -> Result<Member, CoreError> {
+pub async fn add_member(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+    raw_username: &str,
+) -> Result<Member, CoreError> {
     let project = load(db, project_id).await?;
-    authz::check(actor, Action::ManageMembers, object_for(db, actor, &project).await?)?;
+    authz::check(
+        actor,
+        Action::ManageMembers,
+        object_for(db, actor, &project).await?,
+    )?;
     let username = Username::parse(raw_username).map_err(|e| CoreError::field("username", e))?;
     let user = users::find_by_username(db, username.as_str())
         .await?
-        .ok_or_else(|| CoreError::field("username", format!("There is no one with the user name \"{username}\"")))?;
+        .ok_or_else(|| {
+            CoreError::field(
+                "username",
+                format!("There is no one with the user name \"{username}\""),
+            )
+        })?;
     let by = actor.map(|a| a.user_id).unwrap_or_default();
     if !projects::add_member(db, project_id, user.id, by).await? {
-        return Err(CoreError::field("username", format!("{} is already a member", user.display_name)));
+        return Err(CoreError::field(
+            "username",
+            format!("{} is already a member", user.display_name),
+        ));
     }
     Ok(Member {
         user_id: user.id,
@@ -119,11 +153,23 @@ pub async fn add_member(db: &Db, actor: Option<&Actor>, project_id: i64, raw_use
     })
 }
 
-pub async fn remove_member(db: &Db, actor: Option<&Actor>, project_id: i64, user_id: i64) -> Result<(), CoreError> {
+pub async fn remove_member(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+    user_id: i64,
+) -> Result<(), CoreError> {
     let project = load(db, project_id).await?;
-    authz::check(actor, Action::ManageMembers, object_for(db, actor, &project).await?)?;
+    authz::check(
+        actor,
+        Action::ManageMembers,
+        object_for(db, actor, &project).await?,
+    )?;
     if user_id == project.lead_id {
-        return Err(CoreError::field("member", "The project lead cannot be removed"));
+        return Err(CoreError::field(
+            "member",
+            "The project lead cannot be removed",
+        ));
     }
     if projects::remove_member(db, project_id, user_id).await? {
         Ok(())

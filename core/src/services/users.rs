@@ -12,20 +12,34 @@ pub async fn list(db: &Db, actor: Option<&Actor>) -> Result<Vec<User>, CoreError
 }
 
 /// The user with the roles an administrator granted in the portal, for the edit form.
-pub async fn for_role_edit(db: &Db, actor: Option<&Actor>, user_id: i64) -> Result<(User, RoleSet), CoreError> {
+pub async fn for_role_edit(
+    db: &Db,
+    actor: Option<&Actor>,
+    user_id: i64,
+) -> Result<(User, RoleSet), CoreError> {
     authz::check(actor, Action::ManageRoles, Object::Portal)?;
-    let user = users::find(db, user_id).await?.ok_or(CoreError::NotFound("user"))?;
+    let user = users::find(db, user_id)
+        .await?
+        .ok_or(CoreError::NotFound("user"))?;
     let granted = users::portal_roles_of(db, user_id).await?;
     Ok((user, granted))
 }
 
 /// Replaces the roles granted in the portal. Roles that come from the identity provider's
 /// groups are not touched here: they follow the IdP at each sign-in.
-pub async fn set_roles(db: &Db, actor: Option<&Actor>, user_id: i64, raw_roles: &[String]) -> Result<(), CoreError> {
+pub async fn set_roles(
+    db: &Db,
+    actor: Option<&Actor>,
+    user_id: i64,
+    raw_roles: &[String],
+) -> Result<(), CoreError> {
     authz::check(actor, Action::ManageRoles, Object::Portal)?;
     let mut roles = Vec::new();
     for raw in raw_roles {
-        roles.push(raw.parse::<Role>().map_err(|e| CoreError::field("roles", e.to_string()))?);
+        roles.push(
+            raw.parse::<Role>()
+                .map_err(|e| CoreError::field("roles", e.to_string()))?,
+        );
     }
     let roles = RoleSet::new(roles);
     if users::find(db, user_id).await?.is_none() {
@@ -34,7 +48,8 @@ pub async fn set_roles(db: &Db, actor: Option<&Actor>, user_id: i64, raw_roles: 
     let me = actor.map(|a| a.user_id);
     if me == Some(user_id) && !roles.has(Role::Admin) {
         let others = users::roles_of(db, user_id).await?;
-        let admin_from_idp = others.has(Role::Admin) && !users::portal_roles_of(db, user_id).await?.has(Role::Admin);
+        let admin_from_idp =
+            others.has(Role::Admin) && !users::portal_roles_of(db, user_id).await?.has(Role::Admin);
         if !admin_from_idp {
             return Err(CoreError::field(
                 "roles",

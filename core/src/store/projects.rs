@@ -25,7 +25,8 @@ pub struct Member {
     pub added_at: i64,
 }
 
-const PROJECT_SELECT: &str = "SELECT p.id, p.name, p.summary, p.lead_id, u.display_name AS lead_name, \
+const PROJECT_SELECT: &str =
+    "SELECT p.id, p.name, p.summary, p.lead_id, u.display_name AS lead_name, \
      p.end_date, p.created_at, \
      (SELECT COUNT(*) FROM project_members m WHERE m.project_id = p.id) AS member_count \
      FROM projects p JOIN users u ON u.id = p.lead_id";
@@ -130,7 +131,12 @@ pub async fn is_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, s
 }
 
 /// Adds a member; false if they already were one.
-pub async fn add_member(db: &Db, project_id: i64, user_id: i64, by: i64) -> Result<bool, sqlx::Error> {
+pub async fn add_member(
+    db: &Db,
+    project_id: i64,
+    user_id: i64,
+    by: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO project_members (project_id, user_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (project_id, user_id) DO NOTHING",

@@ -56,7 +56,9 @@ pub async fn roles_of(db: &Db, user_id: i64) -> Result<RoleSet, sqlx::Error> {
         .fetch_all(&db.pool)
         .await?;
     Ok(RoleSet::new(rows.iter().filter_map(|r| {
-        r.try_get::<String, _>("role").ok().and_then(|s| s.parse::<Role>().ok())
+        r.try_get::<String, _>("role")
+            .ok()
+            .and_then(|s| s.parse::<Role>().ok())
     })))
 }
 
@@ -67,7 +69,9 @@ pub async fn portal_roles_of(db: &Db, user_id: i64) -> Result<RoleSet, sqlx::Err
         .fetch_all(&db.pool)
         .await?;
     Ok(RoleSet::new(rows.iter().filter_map(|r| {
-        r.try_get::<String, _>("role").ok().and_then(|s| s.parse::<Role>().ok())
+        r.try_get::<String, _>("role")
+            .ok()
+            .and_then(|s| s.parse::<Role>().ok())
     })))
 }
 

@@ -23,12 +23,27 @@ pub struct SignInForm {
 }
 
 /// POST /auth/local/sign-in: signs in and goes to `next`, or back to the form with a message.
-pub async fn sign_in(State(state): State<AppState>, session: Session, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
-    let retry = format!("/sign-in?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+    let retry = format!(
+        "/sign-in?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
     let mut values = BTreeMap::new();
     values.insert("username".to_owned(), form.username.clone());
-    let errors = match accounts::sign_in_local(&state.db, state.throttle(), &form.username, &form.password).await {
+    let errors = match accounts::sign_in_local(
+        &state.db,
+        state.throttle(),
+        &form.username,
+        &form.password,
+    )
+    .await
+    {
         Ok(user) => {
             if let Err(e) = crate::auth::establish(&session, user.id, &headers).await {
                 return internal(e);
@@ -47,7 +62,10 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, headers: H
             let mut e = FieldErrors::new();
             e.add(
                 "username",
-                format!("Too many failed attempts for this user name. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" }),
+                format!(
+                    "Too many failed attempts for this user name. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ),
             );
             e
         }

@@ -9,10 +9,16 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use tower_sessions::Session;
 
-pub async fn establish(session: &Session, user_id: i64, headers: &HeaderMap) -> Result<(), tower_sessions::session::Error> {
+pub async fn establish(
+    session: &Session,
+    user_id: i64,
+    headers: &HeaderMap,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(keys::USER_ID, user_id).await?;
-    session.insert(keys::SIGNED_IN_AT, campus_core::clock::now()).await?;
+    session
+        .insert(keys::SIGNED_IN_AT, campus_core::clock::now())
+        .await?;
     let agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -14,14 +14,22 @@ use campus_core::domain::RoleSet;
 use campus_core::services::accounts::{self, VerifiedIdentity};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 use tower_sessions::Session;
 
-type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// How long a started sign-in may take before its state is no longer accepted.
 const PENDING_TTL_SECS: i64 = 600;
@@ -64,7 +72,8 @@ struct Pending {
 
 impl OidcClient {
     pub fn new(config: OidcConfig, public_url: &str) -> Result<Self, OidcError> {
-        let redirect_url = RedirectUrl::new(format!("{public_url}/auth/oidc/callback")).map_err(|e| OidcError::Discovery(e.to_string()))?;
+        let redirect_url = RedirectUrl::new(format!("{public_url}/auth/oidc/callback"))
+            .map_err(|e| OidcError::Discovery(e.to_string()))?;
         // No redirects: following them from the token endpoint would open the door to SSRF.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -85,10 +94,11 @@ impl OidcClient {
         let metadata = match cached {
             Some(m) => m,
             None => {
-                let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|e| OidcError::Discovery(e.to_string()))?;
+                let issuer = IssuerUrl::new(self.config.issuer.clone())
+                    .map_err(|e| OidcError::Discovery(e.to_string()))?;
                 let m = CoreProviderMetadata::discover_async(issuer, &self.http)
                     .await
-                    .map_err(|e| OidcError::Discovery(e.to_string()))?;
+                    .map_err(|e| OidcError::Discovery(error_chain(&e)))?;
                 *self.metadata.write().await = Some(m.clone());
                 m
             }
@@ -130,14 +140,21 @@ impl OidcClient {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),
             preferred_username: claims.preferred_username().map(|u| u.to_string()),
-            name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+            name: claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.to_string()),
             email: claims.email().map(|e| e.to_string()),
             roles,
         })
     }
 
     /// Exchanges a code at the token endpoint (with the PKCE verifier) for an ID token.
-    pub async fn exchange(&self, code: String, pkce_verifier: String) -> Result<CoreIdToken, OidcError> {
+    pub async fn exchange(
+        &self,
+        code: String,
+        pkce_verifier: String,
+    ) -> Result<CoreIdToken, OidcError> {
         let client = self.client().await?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
@@ -145,16 +162,32 @@ impl OidcClient {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| OidcError::Exchange(e.to_string()))?;
+            .map_err(|e| OidcError::Exchange(error_chain(&e)))?;
         let _ = response.access_token();
         response.id_token().cloned().ok_or(OidcError::NoIdToken)
     }
 }
 
+/// An error with its causes, so the log says why a request to the provider failed.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 fn token_groups(jwt: &str) -> Vec<String> {
     jwt.split('.')
         .nth(1)
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .and_then(|v| v.get("groups").cloned())
         .and_then(|g| serde_json::from_value::<Vec<String>>(g).ok())
@@ -168,7 +201,11 @@ pub struct StartQuery {
 
 /// GET /auth/oidc/start: remembers state, nonce and PKCE verifier, then sends the browser to the IdP.
 /// Changes only the visitor's own pending sign-in, which a plain link must be able to start.
-pub async fn start(State(state): State<AppState>, session: Session, Query(q): Query<StartQuery>) -> Response {
+pub async fn start(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<StartQuery>,
+) -> Response {
     let Some(oidc) = state.oidc.clone() else {
         return not_configured();
     };
@@ -178,7 +215,11 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(q): Qu
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
         .add_scope(Scope::new("email".into()))
         .add_scope(Scope::new("profile".into()))
         .add_scope(Scope::new("groups".into()))
@@ -206,7 +247,12 @@ pub struct CallbackQuery {
 }
 
 /// GET /auth/oidc/callback: completes the sign-in, or shows why it failed and signs nobody in.
-pub async fn callback(State(state): State<AppState>, session: Session, headers: HeaderMap, Query(q): Query<CallbackQuery>) -> Response {
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
     let Some(oidc) = state.oidc.clone() else {
         return not_configured();
     };
@@ -239,7 +285,12 @@ impl From<OidcError> for Completion {
     }
 }
 
-async fn complete(state: &AppState, oidc: &OidcClient, pending: Option<Pending>, q: CallbackQuery) -> Result<(i64, String), Completion> {
+async fn complete(
+    state: &AppState,
+    oidc: &OidcClient,
+    pending: Option<Pending>,
+    q: CallbackQuery,
+) -> Result<(i64, String), Completion> {
     let pending = pending.ok_or(OidcError::NoPendingSignIn)?;
     if campus_core::clock::now() - pending.started_at > PENDING_TTL_SECS {
         return Err(OidcError::NoPendingSignIn.into());
@@ -248,12 +299,20 @@ async fn complete(state: &AppState, oidc: &OidcClient, pending: Option<Pending>,
         return Err(OidcError::StateMismatch.into());
     }
     if let Some(error) = q.error {
-        let detail = q.error_description.map(|d| format!("{error}: {d}")).unwrap_or(error);
+        let detail = q
+            .error_description
+            .map(|d| format!("{error}: {d}"))
+            .unwrap_or(error);
         return Err(OidcError::Provider(detail).into());
     }
-    let code = q.code.filter(|c| !c.is_empty()).ok_or(OidcError::MissingCode)?;
+    let code = q
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(OidcError::MissingCode)?;
     let id_token = oidc.exchange(code, pending.pkce_verifier).await?;
-    let identity = oidc.verify_id_token(&id_token, &Nonce::new(pending.nonce), None).await?;
+    let identity = oidc
+        .verify_id_token(&id_token, &Nonce::new(pending.nonce), None)
+        .await?;
     let user_id = accounts::sign_in_oidc(&state.db, identity)
         .await
         .map_err(|e| Completion::Internal(e.to_string()))?;
@@ -267,7 +326,11 @@ fn failure(e: &OidcError) -> Response {
         _ => StatusCode::BAD_REQUEST,
     };
     let body = format!("We could not sign you in because {e}. You have not been signed in. Go back to the sign-in page and start again.");
-    (status, crate::error_page::html("We could not sign you in", &body)).into_response()
+    (
+        status,
+        crate::error_page::html("We could not sign you in", &body),
+    )
+        .into_response()
 }
 
 fn not_configured() -> Response {
@@ -283,8 +346,12 @@ mod tests {
     #[test]
     fn groups_are_read_from_a_token_payload() {
         use base64::Engine;
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"sub":"a","groups":["campus-staff","x"]}"#);
-        assert_eq!(super::token_groups(&format!("h.{payload}.s")), vec!["campus-staff", "x"]);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"a","groups":["campus-staff","x"]}"#);
+        assert_eq!(
+            super::token_groups(&format!("h.{payload}.s")),
+            vec!["campus-staff", "x"]
+        );
         assert!(super::token_groups("garbage").is_empty());
     }
 }

@@ -29,8 +29,16 @@ pub fn Button(
 
 /// `onsButton` with `url`: a link styled as a button.
 #[component]
-pub fn LinkButton(text: &'static str, href: String, #[prop(optional)] secondary: bool) -> impl IntoView {
-    let class = if secondary { "ons-btn ons-btn--link ons-btn--secondary" } else { "ons-btn ons-btn--link" };
+pub fn LinkButton(
+    text: &'static str,
+    href: String,
+    #[prop(optional)] secondary: bool,
+) -> impl IntoView {
+    let class = if secondary {
+        "ons-btn ons-btn--link ons-btn--secondary"
+    } else {
+        "ons-btn ons-btn--link"
+    };
     view! {
         <a href=href class=class role="button">
             <span class="ons-btn__inner"><span class="ons-btn__text">{text}</span></span>
@@ -102,7 +110,11 @@ pub fn Input(
     #[prop(optional)] width: Option<u8>,
 ) -> impl IntoView {
     let error = form.error(id);
-    let value = if kind == "password" { String::new() } else { form.value(id) };
+    let value = if kind == "password" {
+        String::new()
+    } else {
+        form.value(id)
+    };
     let mut class = String::from("ons-input ons-input--text ons-input-type__input");
     if textarea {
         class = String::from("ons-input ons-input--textarea");
@@ -142,9 +154,15 @@ pub fn Input(
 #[component]
 pub fn Panel(#[prop(optional)] success: bool, children: Children) -> impl IntoView {
     let (class, assistive) = if success {
-        ("ons-panel ons-panel--success ons-panel--no-title", "Completed: ")
+        (
+            "ons-panel ons-panel--success ons-panel--no-title",
+            "Completed: ",
+        )
     } else {
-        ("ons-panel ons-panel--info ons-panel--no-title", "Important information: ")
+        (
+            "ons-panel ons-panel--info ons-panel--no-title",
+            "Important information: ",
+        )
     };
     view! {
         <div class=class>
@@ -173,7 +191,13 @@ pub fn DescriptionList(children: Children) -> impl IntoView {
 
 /// One `onsCheckbox` in an `onsCheckboxes` fieldset.
 #[component]
-pub fn Checkbox(name: &'static str, value: String, label: String, checked: bool, #[prop(default = None)] hint: Option<String>) -> impl IntoView {
+pub fn Checkbox(
+    name: &'static str,
+    value: String,
+    label: String,
+    checked: bool,
+    #[prop(default = None)] hint: Option<String>,
+) -> impl IntoView {
     let id = format!("{name}-{value}");
     view! {
         <span class="ons-checkboxes__item">
@@ -191,6 +215,10 @@ pub fn Checkbox(name: &'static str, value: String, label: String, checked: bool,
 /// `onsStatus` tag.
 #[component]
 pub fn StatusTag(text: String, #[prop(optional)] variant: &'static str) -> impl IntoView {
-    let class = if variant.is_empty() { "ons-status".to_owned() } else { format!("ons-status ons-status--{variant}") };
+    let class = if variant.is_empty() {
+        "ons-status".to_owned()
+    } else {
+        format!("ons-status ons-status--{variant}")
+    };
     view! { <span class=class>{text}</span> }
 }

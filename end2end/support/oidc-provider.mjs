@@ -1,0 +1,73 @@
+// A real OpenID Connect provider (npm oidc-provider, a certified OP) on loopback for tests.
+// It listens on an ephemeral port and prints one line, `ISSUER=http://127.0.0.1:<port>`, when ready.
+// Log in as any user name at its dev interaction page; groups come from GROUPS below.
+// Usage: node oidc-provider.mjs <redirect_uri> [<redirect_uri> ...]
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const CLIENT_ID = process.env.OIDC_CLIENT_ID || 'campus-portal';
+const CLIENT_SECRET = process.env.OIDC_CLIENT_SECRET || 'campus-portal-test-secret';
+const redirectUris = process.argv.slice(2);
+if (redirectUris.length === 0) {
+  console.error('usage: node oidc-provider.mjs <redirect_uri> ...');
+  process.exit(2);
+}
+
+// Which IdP groups each test user is in; anyone else is plain staff.
+const GROUPS = {
+  alice: ['campus-staff'],
+  rita: ['campus-reviewers'],
+  ozzy: ['campus-operators'],
+  ada: ['campus-admins', 'campus-staff'],
+  paula: ['campus-partners'],
+  nogroups: [],
+};
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      redirect_uris: redirectUris,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    }],
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: true } },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    conformIdTokenClaims: false,
+    ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
+    async findAccount(ctx, id) {
+      return {
+        accountId: id,
+        async claims() {
+          return {
+            sub: id,
+            email: `${id}@ons.example.org`,
+            email_verified: true,
+            name: id.charAt(0).toUpperCase() + id.slice(1) + ' Example',
+            preferred_username: id,
+            groups: GROUPS[id] ?? ['campus-staff'],
+          };
+        },
+      };
+    },
+    async loadExistingGrant(ctx) {
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+      grant.addOIDCScope('openid email profile groups');
+      grant.addOIDCClaims(['email', 'email_verified', 'name', 'preferred_username', 'groups']);
+      await grant.save();
+      return grant;
+    },
+  });
+  provider.proxy = false;
+  server.on('request', provider.callback());
+  console.log(`ISSUER=${issuer}`);
+});
+
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)));

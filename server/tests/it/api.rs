@@ -1,0 +1,213 @@
+use crate::both_backends;
+use crate::support::{Backend, TestApp};
+use campus_core::domain::Role;
+use serde_json::{json, Value};
+
+async fn token_for(app: &TestApp, username: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let actor = campus_core::services::accounts::actor(&app.db, id)
+        .await
+        .unwrap();
+    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), "test")
+        .await
+        .unwrap()
+}
+
+async fn the_api_lists_and_creates_projects_with_a_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("bob", &[Role::Staff]).await;
+    let token = token_for(&app, "alice").await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Patents", "summary": "Trends.", "end_date": "2027-03-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["name"], "Patents");
+    let id = p["id"].as_i64().unwrap();
+    let r = c
+        .post(app.url(&format!("/api/v1/projects/{id}/members")))
+        .bearer_auth(&token)
+        .json(&json!({"username": "bob"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let list: Value = c
+        .get(app.url("/api/v1/projects"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["member_count"], 2);
+    let me: Value = c
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "alice");
+}
+
+async fn requests_without_a_valid_token_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    let c = reqwest::Client::new();
+    assert_eq!(
+        c.get(app.url("/api/v1/projects"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        c.get(app.url("/api/v1/projects"))
+            .bearer_auth("cpat_nonsense")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    // A revoked token stops working.
+    let token = token_for(&app, "alice").await;
+    assert_eq!(
+        c.get(app.url("/api/v1/projects"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let alice_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'alice'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let alice = campus_core::services::accounts::actor(&app.db, alice_id)
+        .await
+        .unwrap();
+    let tokens = campus_core::services::accounts::list_tokens(&app.db, alice.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens.len(),
+        1,
+        "alice ({alice_id}) has one token: {tokens:?}"
+    );
+    campus_core::services::accounts::revoke_token(&app.db, alice.as_ref(), tokens[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(app.url("/api/v1/projects"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    // Only the hash is stored.
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(!stored.contains(&token[5..]));
+}
+
+async fn bad_json_is_answered_with_a_json_error_naming_the_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    let token = token_for(&app, "alice").await;
+    let c = reqwest::Client::new();
+    let post = |body: String| {
+        c.post(app.url("/api/v1/projects"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = post("{not json".into()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "bad_json");
+    let r = post(json!({"name": "X project", "summary": "s"}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("end_date"),
+        "{e}"
+    );
+    let r = post(json!({"name": "ab", "summary": "s", "end_date": "2027-01-01"}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["fields"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("3 characters"),
+        "{e}"
+    );
+    let r = post(format!(
+        r#"{{"name": "{}", "summary": "s", "end_date": "2027-01-01"}}"#,
+        "x".repeat(100_000)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+async fn the_openapi_document_describes_the_handlers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/projects",
+        "/api/v1/projects/{id}",
+        "/api/v1/projects/{id}/members",
+        "/api/v1/me",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is described");
+    }
+}
+
+both_backends!(
+    the_api_lists_and_creates_projects_with_a_token,
+    requests_without_a_valid_token_are_refused,
+    bad_json_is_answered_with_a_json_error_naming_the_field,
+    the_openapi_document_describes_the_handlers,
+);

@@ -1,0 +1,9 @@
+//! Integration tests: the real router, a fresh database per test on SQLite and on PostgreSQL,
+//! and real peers (the OIDC provider) where a test needs them.
+
+mod api;
+mod local_sign_in;
+mod oidc;
+mod projects;
+mod security;
+mod support;

@@ -1,0 +1,315 @@
+//! Test harness: the real router on an ephemeral port with a fresh database on either backend,
+//! a cookie-keeping client that does not follow redirects, and a real OIDC provider when asked.
+#![allow(dead_code)]
+
+use campus_core::domain::{Role, RoleSet};
+use campus_core::services::accounts::{self, NewAccount};
+use campus_core::Db;
+use reqwest::redirect::Policy;
+use server::config::{Config, OidcConfig};
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario once per backend: `both_backends!(name);` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name($crate::support::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name($crate::support::Backend::Postgres).await }
+        }
+    )*};
+}
+
+pub const PASSWORD: &str = "a long enough test password";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub oidc: Option<OidcProvider>,
+    _tmp: Option<TempDir>,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("campus-test-{}", random_suffix()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (
+                format!("sqlite://{}/portal.db?mode=rwc", dir.display()),
+                Some(TempDir(dir)),
+            )
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("campus_test_{}", random_suffix());
+            let db = Db::connect(&admin)
+                .await
+                .expect("PostgreSQL for tests (TEST_POSTGRES_URL) is reachable");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&db.pool)
+                .await
+                .unwrap();
+            db.pool.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Options {
+    pub oidc: bool,
+    pub body_limit: usize,
+    pub demo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            oidc: false,
+            body_limit: 64 * 1024,
+            demo: false,
+        }
+    }
+}
+
+pub fn config(database_url: String, port: u16) -> Config {
+    Config {
+        database_url,
+        bind_addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        public_url: format!("http://127.0.0.1:{port}"),
+        site_root: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site").into(),
+        demo_content: false,
+        oidc: None,
+        session_idle_minutes: 30,
+        session_absolute_hours: 12,
+        body_limit_bytes: 64 * 1024,
+        log_json: false,
+        login_max_failures: 5,
+        login_window_secs: 900,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        let (url, tmp) = fresh_database(backend).await;
+        let port = free_port();
+        let mut cfg = config(url, port);
+        cfg.body_limit_bytes = opts.body_limit;
+        cfg.demo_content = opts.demo;
+        let oidc = if opts.oidc {
+            let p = OidcProvider::start(&format!("{}/auth/oidc/callback", cfg.public_url)).await;
+            cfg.oidc = Some(OidcConfig {
+                issuer: p.issuer.clone(),
+                client_id: "campus-portal".into(),
+                client_secret: "campus-portal-test-secret".into(),
+                role_map: server::config::parse_role_map(server::config::DEFAULT_ROLE_MAP).unwrap(),
+            });
+            Some(p)
+        } else {
+            None
+        };
+        let base = cfg.public_url.clone();
+        let app = server::startup::Application::build(cfg)
+            .await
+            .expect("the app starts");
+        let db = app.db.clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base,
+            db,
+            client: client(),
+            oidc,
+            _tmp: tmp,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_user(&self, username: &str, roles: &[Role]) -> i64 {
+        accounts::create_local_account(
+            &self.db,
+            NewAccount {
+                username,
+                display_name: &format!("{username} Tester"),
+                email: &format!("{username}@example.org"),
+                password: PASSWORD,
+                roles: RoleSet::new(roles.iter().copied()),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Signs in through the local sign-in form and checks it worked.
+    pub async fn sign_in(&self, username: &str) {
+        let r = self
+            .post_form(
+                "/auth/local/sign-in",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+        assert_eq!(location(&r), "/", "signing in as {username} should succeed");
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// npm `oidc-provider` on loopback, stopped when dropped.
+pub struct OidcProvider {
+    pub issuer: String,
+    _child: tokio::process::Child,
+}
+
+impl OidcProvider {
+    pub async fn start(redirect_uri: &str) -> OidcProvider {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../end2end/support/oidc-provider.mjs"
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg(script)
+            .arg(redirect_uri)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is installed (the test command installs it)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let issuer = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(i) = line.strip_prefix("ISSUER=") {
+                    return i.to_owned();
+                }
+            }
+            panic!("the OIDC provider exited before it was ready (did `npm ci` run?)");
+        })
+        .await
+        .expect("the OIDC provider starts within 20 s");
+        // Keep draining its output: a closed pipe would kill the provider at its next write.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        OidcProvider {
+            issuer,
+            _child: child,
+        }
+    }
+
+    /// Logs `login` in at the provider, starting from the portal's redirect to it; returns the
+    /// callback URL (with code and state) the provider sends the browser back to.
+    pub async fn log_in(
+        &self,
+        client: &reqwest::Client,
+        authorize_url: &str,
+        login: &str,
+    ) -> String {
+        let mut url = authorize_url.to_owned();
+        for _ in 0..10 {
+            let r = client.get(&url).send().await.unwrap();
+            let next = location(&r);
+            assert!(
+                !next.is_empty(),
+                "provider answered {} at {url} without a redirect",
+                r.status()
+            );
+            let next = if next.starts_with('/') {
+                format!("{}{next}", self.issuer)
+            } else {
+                next
+            };
+            if next.contains("/auth/oidc/callback") {
+                return next;
+            }
+            if next.contains("/interaction/") {
+                let r = client
+                    .post(&next)
+                    .form(&[("prompt", "login"), ("login", login), ("password", "any")])
+                    .send()
+                    .await
+                    .unwrap();
+                let after = location(&r);
+                url = if after.starts_with('/') {
+                    format!("{}{after}", self.issuer)
+                } else {
+                    after
+                };
+                continue;
+            }
+            url = next;
+        }
+        panic!("the provider never redirected back to the portal");
+    }
+}
