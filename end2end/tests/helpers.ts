@@ -1,0 +1,28 @@
+import { expect, Page, TestInfo } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import path from 'node:path';
+
+/** Checks the page against WCAG 2.2 AA with axe-core and keeps a screenshot as an artefact. */
+export async function checkPage(page: Page, testInfo: TestInfo, name: string) {
+  await page.screenshot({ path: path.join(__dirname, '..', 'artifacts', testInfo.project.name, `${name}.png`), fullPage: true });
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(summary, `accessibility violations on ${name}`).toEqual([]);
+}
+
+export const DEMO_PASSWORD = 'campus-demo-password';
+
+export async function signInLocal(page: Page, username: string) {
+  await page.goto('/sign-in');
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in', exact: true }).first()).toBeVisible();
+}
