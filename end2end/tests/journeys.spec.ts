@@ -13,12 +13,12 @@ test('a visitor sees what the portal offers', async ({ page }, testInfo) => {
 
 test('staff sign in through the organisation identity provider', async ({ page }, testInfo) => {
   await page.goto('/sign-in');
-  await page.getByRole('button', { name: 'Sign in with your organisation account' }).click();
+  await page.getByRole('link', { name: 'Sign in with your organisation account' }).click();
   // The provider's own login page (npm oidc-provider's development interaction).
   await page.locator('input[name="login"]').fill('alice');
   await page.locator('input[name="password"]').fill('any');
   await page.locator('button[type="submit"]').click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   await page.goto('/account');
   await expect(page.getByText('Your organisation account (single sign-on)')).toBeVisible();
   await expect(page.getByText('Staff member')).toBeVisible();
@@ -55,11 +55,11 @@ test('a staff member starts a project and adds a member', async ({ page }, testI
   await page.getByLabel('End date').fill('2027-09-30');
   await page.getByRole('button', { name: 'Start project' }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
-  await expect(page.getByText('started')).toBeVisible();
+  await expect(page.getByText('started. Add its members below.')).toBeVisible();
   await page.getByLabel('User name').fill('pat');
   await page.getByRole('button', { name: 'Add member' }).click();
   await expect(page.getByText('Pat Partner is now a member.')).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'Pat Partner' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Pat Partner', exact: true })).toBeVisible();
   await checkPage(page, testInfo, 'project');
   await signOut(page);
 });

@@ -132,7 +132,7 @@ pub fn Footer() -> impl IntoView {
                             <h2 class="ons-footer__heading ons-u-fs-r--b">"Campus Portal"</h2>
                             <ul class="ons-list ons-list--bare">
                                 <li class="ons-list__item"><a class="ons-list__link" href="/">"What the portal offers"</a></li>
-                                <li class="ons-list__item"><a class="ons-list__link" href="/api/v1/openapi.json">"JSON API description"</a></li>
+                                <li class="ons-list__item"><a class="ons-list__link" href="/api/v1/openapi.json" rel="external">"JSON API description"</a></li>
                             </ul>
                         </div>
                         <div class="ons-grid__col ons-col-8@m">

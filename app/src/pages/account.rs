@@ -11,11 +11,11 @@ pub fn AccountPage() -> impl IntoView {
     let form = Resource::new(|| (), |_| take_form("new-token".into()));
     view! {
         <Title text="My account"/>
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();
                 or_error_page(data.await, move |a| view! {
-                    <Notice/>
                     <ErrorSummary errors=form.errors.clone()/>
                     <h1 class="ons-u-fs-2xl">"My account"</h1>
                     <DescriptionList>
@@ -49,7 +49,7 @@ pub fn AccountPage() -> impl IntoView {
                     </form>
 
                     <h2 class="ons-u-mt-2xl">"API tokens"</h2>
-                    <p>"Tokens let your scripts use the "<a href="/api/v1/openapi.json">"JSON API"</a>" as you. Keep them secret."</p>
+                    <p>"Tokens let your scripts use the "<a href="/api/v1/openapi.json" rel="external">"JSON API"</a>" as you. Keep them secret."</p>
                     {a.new_token.clone().map(|t| view! {
                         <Panel success=true>
                             <p>"Your new token is below. Copy it now: it will not be shown again."</p>

@@ -11,10 +11,10 @@ pub fn UsersPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_users());
     view! {
         <Title text="Users and roles"/>
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 or_error_page(data.await, |users| view! {
-                    <Notice/>
                     <h1 class="ons-u-fs-2xl">"Users and roles"</h1>
                     <table class="ons-table">
                         <caption class="ons-table__caption ons-u-vh">"People with an account"</caption>
@@ -56,6 +56,7 @@ pub fn UserRolesPage() -> impl IntoView {
     });
     let form = Resource::new(|| (), |_| take_form("roles".into()));
     view! {
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();

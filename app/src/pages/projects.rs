@@ -13,10 +13,10 @@ pub fn ProjectsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_projects());
     view! {
         <Title text="Projects"/>
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 or_error_page(data.await, |list| view! {
-                    <Notice/>
                     <h1 class="ons-u-fs-2xl">"Projects"</h1>
                     {list.can_create.then(|| view! { <LinkButton text="Start a project" href="/projects/new".into()/> })}
                     {if list.projects.is_empty() {
@@ -93,6 +93,7 @@ pub fn ProjectPage() -> impl IntoView {
     });
     let form = Resource::new(|| (), |_| take_form("add-member".into()));
     view! {
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();
@@ -101,8 +102,7 @@ pub fn ProjectPage() -> impl IntoView {
                     let pid = p.id;
                     view! {
                         <Title text=p.name.clone()/>
-                        <Notice/>
-                        <ErrorSummary errors=form.errors.clone()/>
+                            <ErrorSummary errors=form.errors.clone()/>
                         <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
                             <ol class="ons-breadcrumbs__items ons-u-fs-s">
                                 <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/projects">"Projects"</a></li>

@@ -14,6 +14,7 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in"/>
+        <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();
@@ -21,13 +22,12 @@ pub fn SignInPage() -> impl IntoView {
                 let next = next();
                 let oidc_href = format!("/auth/oidc/start?next={}", encode(&next));
                 view! {
-                    <Notice/>
                     <ErrorSummary errors=form.errors.clone()/>
                     <h1 class="ons-u-fs-2xl">"Sign in to Campus Portal"</h1>
                     {settings.oidc_enabled.then(|| view! {
                         <h2>"Statistics office staff"</h2>
                         <p>"Use your organisation account. You will come back here once you have signed in."</p>
-                        <LinkButton text="Sign in with your organisation account" href=oidc_href/>
+                        <LinkButton text="Sign in with your organisation account" href=oidc_href external=true/>
                     })}
                     <h2 class="ons-u-mt-xl">"Partners and local accounts"</h2>
                     <form method="post" action="/auth/local/sign-in" novalidate>

@@ -33,6 +33,10 @@ pub fn LinkButton(
     text: &'static str,
     href: String,
     #[prop(optional)] secondary: bool,
+    /// For links to server routes outside the page router (sign-in, downloads), so the hydrated
+    /// router lets the browser follow them.
+    #[prop(optional)]
+    external: bool,
 ) -> impl IntoView {
     let class = if secondary {
         "ons-btn ons-btn--link ons-btn--secondary"
@@ -40,7 +44,7 @@ pub fn LinkButton(
         "ons-btn ons-btn--link"
     };
     view! {
-        <a href=href class=class role="button">
+        <a href=href class=class rel=external.then_some("external")>
             <span class="ons-btn__inner"><span class="ons-btn__text">{text}</span></span>
         </a>
     }
