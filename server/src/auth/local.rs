@@ -36,40 +36,36 @@ pub async fn sign_in(
     );
     let mut values = BTreeMap::new();
     values.insert("username".to_owned(), form.username.clone());
-    let errors = match accounts::sign_in_local(
-        &state.db,
-        state.throttle(),
-        &form.username,
-        &form.password,
-    )
-    .await
-    {
-        Ok(user) => {
-            if let Err(e) = crate::auth::establish(&session, user.id, &headers).await {
-                return internal(e);
+    let errors =
+        match accounts::sign_in_local(&state.db, state.throttle(), &form.username, &form.password)
+            .await
+        {
+            Ok(user) => {
+                if let Err(e) = crate::auth::establish(&session, user.id, &headers).await {
+                    return internal(e);
+                }
+                tracing::info!(user_id = user.id, "signed in with a local account");
+                return see_other(&next);
             }
-            tracing::info!(user_id = user.id, "signed in with a local account");
-            return see_other(&next);
-        }
-        Err(CoreError::Invalid(errors)) => errors,
-        Err(CoreError::BadCredentials) => {
-            let mut e = FieldErrors::new();
-            e.add("username", "The user name or password is not correct");
-            e
-        }
-        Err(CoreError::Throttled { retry_after_secs }) => {
-            let minutes = (retry_after_secs + 59) / 60;
-            let mut e = FieldErrors::new();
-            e.add(
-                "username",
-                format!(
+            Err(CoreError::Invalid(errors)) => errors,
+            Err(CoreError::BadCredentials) => {
+                let mut e = FieldErrors::new();
+                e.add("username", "The user name or password is not correct");
+                e
+            }
+            Err(CoreError::Throttled { retry_after_secs }) => {
+                let minutes = (retry_after_secs + 59) / 60;
+                let mut e = FieldErrors::new();
+                e.add(
+                    "username",
+                    format!(
                     "Too many failed attempts for this user name. Try again in {minutes} minute{}.",
                     if minutes == 1 { "" } else { "s" }
                 ),
-            );
-            e
-        }
-        Err(other) => return internal(other),
-    };
+                );
+                e
+            }
+            Err(other) => return internal(other),
+        };
     back_to_form(&session, "sign-in", values, errors, &retry).await
 }
