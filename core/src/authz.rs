@@ -14,6 +14,8 @@ pub struct Actor {
 /// What the actor wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// See the list of projects (each one still filtered by `ViewProject`).
+    ListProjects,
     /// See a project's page, members and details.
     ViewProject,
     /// Start a new project (the actor becomes its lead).
@@ -59,6 +61,7 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
     let roles = &actor.roles;
     let admin = roles.has(Role::Admin);
     match (action, object) {
+        (Action::ListProjects, Object::Portal) => Ok(()),
         (
             Action::ViewProject,
             Object::Project {
@@ -152,6 +155,7 @@ mod tests {
     #[rustfmt::skip]
     const TABLE: &[(Who, Action, Object, bool)] = &[
         // Anonymous visitors may do nothing here.
+        (Anon, ListProjects, Object::Portal, false),
         (Anon, ViewProject, OUTSIDER, false),
         (Anon, CreateProject, Object::Portal, false),
         (Anon, ManageMembers, OUTSIDER, false),
@@ -164,6 +168,7 @@ mod tests {
         (Only(Partner), ManageMembers, MEMBER, false),
         (Only(Partner), ListUsers, Object::Portal, false),
         (Only(Partner), ManageRoles, Object::Portal, false),
+        (Only(Partner), ListProjects, Object::Portal, true),
         (Only(Partner), ViewProject, MEMBER, true),
         (Only(Partner), ViewProject, LEAD, true),
         // Members who are not the lead cannot change membership, whatever their role.
@@ -188,6 +193,7 @@ mod tests {
         (Only(Partner), ManageAccount, SELF, true),
         (Only(Staff), ManageAccount, SELF, true),
         // Internal roles see every project.
+        (Only(Staff), ListProjects, Object::Portal, true),
         (Only(Staff), ViewProject, OUTSIDER, true),
         (Only(Reviewer), ViewProject, OUTSIDER, true),
         (Only(Operator), ViewProject, OUTSIDER, true),

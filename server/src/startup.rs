@@ -85,9 +85,27 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tokio::spawn(sweep_expired(self.db.clone()));
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+/// Removes expired sessions and old failed sign-ins every ten minutes.
+async fn sweep_expired(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let now = campus_core::clock::now();
+        if let Err(e) = campus_core::store::sessions::delete_expired(&db, now).await {
+            tracing::warn!(error = %e, "could not remove expired sessions");
+        }
+        if let Err(e) =
+            campus_core::store::login_failures::delete_before(&db, now - 24 * 3600).await
+        {
+            tracing::warn!(error = %e, "could not remove old failed sign-ins");
+        }
     }
 }
 

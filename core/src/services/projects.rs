@@ -58,16 +58,22 @@ pub async fn create(
     })
 }
 
-/// The projects the actor may see: all of them for internal roles, their own for partners.
+/// The projects the actor may see: each one passes the same `ViewProject` check as its page.
 pub async fn list(db: &Db, actor: Option<&Actor>) -> Result<Vec<Project>, CoreError> {
-    let Some(a) = actor else {
-        return Err(authz::Denied::NotSignedIn.into());
-    };
-    if a.roles.is_internal() {
-        Ok(projects::list_all(db).await?)
-    } else {
-        Ok(projects::list_for_member(db, a.user_id).await?)
-    }
+    authz::check(actor, Action::ListProjects, Object::Portal)?;
+    let me = actor.map(|a| a.user_id).unwrap_or_default();
+    let mine = projects::ids_for_member(db, me).await?;
+    Ok(projects::list_all(db)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            let object = Object::Project {
+                lead_id: p.lead_id,
+                actor_is_member: mine.contains(&p.id),
+            };
+            authz::check(actor, Action::ViewProject, object).is_ok()
+        })
+        .collect())
 }
 
 /// What the project page shows, plus whether the actor may manage members.

@@ -26,3 +26,11 @@ pub async fn clear(db: &Db, username: &str) -> Result<(), sqlx::Error> {
         .await
         .map(|_| ())
 }
+
+pub async fn delete_before(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -90,13 +90,17 @@ pub async fn list_all(db: &Db) -> Result<Vec<Project>, sqlx::Error> {
     rows.iter().map(project_from_row).collect()
 }
 
-/// The projects a person belongs to, by name.
-pub async fn list_for_member(db: &Db, user_id: i64) -> Result<Vec<Project>, sqlx::Error> {
-    let sql = format!(
-        "{PROJECT_SELECT} WHERE p.id IN (SELECT project_id FROM project_members WHERE user_id = $1) ORDER BY p.name"
-    );
-    let rows = sqlx::query(&sql).bind(user_id).fetch_all(&db.pool).await?;
-    rows.iter().map(project_from_row).collect()
+/// The ids of the projects a person belongs to.
+pub async fn ids_for_member(
+    db: &Db,
+    user_id: i64,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT project_id FROM project_members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(ids.into_iter().collect())
 }
 
 pub async fn members(db: &Db, project_id: i64) -> Result<Vec<Member>, sqlx::Error> {

@@ -137,7 +137,10 @@ async fn sign_out_everywhere_ends_other_devices_too(backend: Backend) {
     assert_eq!(location(&r), "/");
     let (_, body) = app.get_text("/account").await;
     assert!(body.contains("(this browser)"));
-    assert!(body.matches("ons-table__row").count() >= 3, "two sessions are listed");
+    assert!(
+        body.matches("ons-table__row").count() >= 3,
+        "two sessions are listed"
+    );
     app.post_form("/account/sign-out-everywhere", &[]).await;
     let r = laptop.get(app.url("/account")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401, "the other device is signed out");

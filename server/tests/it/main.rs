@@ -2,6 +2,7 @@
 //! and real peers (the OIDC provider) where a test needs them.
 
 mod api;
+mod cli;
 mod local_sign_in;
 mod oidc;
 mod projects;

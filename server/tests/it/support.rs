@@ -39,10 +39,40 @@ pub struct TestApp {
     _tmp: Option<TempDir>,
 }
 
-pub struct TempDir(pub std::path::PathBuf);
+/// What to remove when a test is done: a SQLite folder, or a PostgreSQL database.
+pub enum TempDir {
+    Folder(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        match self {
+            TempDir::Folder(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TempDir::Postgres { admin_url, name } => {
+                // Drop runs outside async code: use a thread with its own small runtime.
+                let (url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(db) = Db::connect(&url).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&db.pool)
+                            .await;
+                            db.pool.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
     }
 }
 
@@ -52,14 +82,14 @@ fn random_suffix() -> String {
     format!("{n:016x}")
 }
 
-async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
+pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("campus-test-{}", random_suffix()));
             std::fs::create_dir_all(&dir).unwrap();
             (
                 format!("sqlite://{}/portal.db?mode=rwc", dir.display()),
-                Some(TempDir(dir)),
+                Some(TempDir::Folder(dir)),
             )
         }
         Backend::Postgres => {
@@ -75,7 +105,13 @@ async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
                 .unwrap();
             db.pool.close().await;
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
-            (format!("{base}/{name}"), None)
+            (
+                format!("{base}/{name}"),
+                Some(TempDir::Postgres {
+                    admin_url: admin,
+                    name,
+                }),
+            )
         }
     }
 }

@@ -1,0 +1,101 @@
+use crate::both_backends;
+use crate::support::{fresh_database, Backend};
+use std::process::Command;
+
+fn server(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("CARLA_PW", "carla's long password")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+async fn the_cli_migrates_creates_users_and_tokens(backend: Backend) {
+    let (url, _tmp) = fresh_database(backend).await;
+    let out = server(&url, &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = [
+        "create-user",
+        "--username",
+        "carla",
+        "--name",
+        "Carla Cole",
+        "--email",
+        "carla@example.org",
+        "--role",
+        "staff",
+        "--role",
+        "reviewer",
+        "--password-env",
+        "CARLA_PW",
+    ];
+    let out = server(&url, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("carla's long password"),
+        "a given password is never printed"
+    );
+    // The same name again is refused with a reason, and changes nothing.
+    let out = server(&url, &args);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    // An unknown role is refused before anything happens.
+    let out = server(
+        &url,
+        &[
+            "create-user",
+            "--username",
+            "dan",
+            "--name",
+            "Dan",
+            "--email",
+            "dan@example.org",
+            "--role",
+            "boss",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("boss"));
+    let out = server(&url, &["create-token", "--user", "carla"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("cpat_"), "{token}");
+
+    let db = campus_core::Db::connect(&url).await.unwrap();
+    let carla = campus_core::store::users::find_by_username(&db, "carla")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(carla.roles.has(campus_core::domain::Role::Reviewer));
+    assert_eq!(campus_core::store::users::count(&db).await.unwrap(), 1);
+    assert_eq!(
+        campus_core::store::tokens::authenticate(&db, &token)
+            .await
+            .unwrap(),
+        Some(carla.id)
+    );
+    let ok = campus_core::services::accounts::sign_in_local(
+        &db,
+        Default::default(),
+        "carla",
+        "carla's long password",
+    )
+    .await;
+    assert!(ok.is_ok(), "the password from the environment works");
+}
+
+both_backends!(the_cli_migrates_creates_users_and_tokens);
