@@ -99,3 +99,56 @@ async fn the_cli_migrates_creates_users_and_tokens(backend: Backend) {
 }
 
 both_backends!(the_cli_migrates_creates_users_and_tokens);
+
+async fn a_first_start_without_demo_content_makes_one_admin_with_a_one_time_password(
+    backend: Backend,
+) {
+    let (url, _tmp) = fresh_database(backend).await;
+    let db = campus_core::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let server::demo::Seeded::Admin { password } = server::demo::seed(&db, false).await.unwrap()
+    else {
+        panic!("an empty database gets an administrator");
+    };
+    assert!(password.len() >= 12);
+    let admin =
+        campus_core::services::accounts::sign_in_local(&db, Default::default(), "admin", &password)
+            .await
+            .unwrap();
+    assert!(admin.roles.has(campus_core::domain::Role::Admin));
+    // A second start changes nothing and prints no password.
+    assert!(matches!(
+        server::demo::seed(&db, false).await.unwrap(),
+        server::demo::Seeded::AlreadyHadUsers
+    ));
+    assert_eq!(campus_core::store::users::count(&db).await.unwrap(), 1);
+}
+
+async fn demo_content_has_someone_in_every_role(backend: Backend) {
+    let (url, _tmp) = fresh_database(backend).await;
+    let db = campus_core::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    assert!(matches!(
+        server::demo::seed(&db, true).await.unwrap(),
+        server::demo::Seeded::Demo
+    ));
+    for role in campus_core::domain::Role::ALL {
+        let users = campus_core::store::users::list(&db).await.unwrap();
+        assert!(
+            users.iter().any(|u| u.roles.has(role)),
+            "someone holds {role}"
+        );
+    }
+    assert_eq!(
+        campus_core::store::projects::list_all(&db)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+both_backends!(
+    a_first_start_without_demo_content_makes_one_admin_with_a_one_time_password,
+    demo_content_has_someone_in_every_role
+);
