@@ -99,6 +99,18 @@ async fn object_for(
     })
 }
 
+/// Loads the project and checks the actor may do `action` on it.
+async fn authorised(
+    db: &Db,
+    actor: Option<&Actor>,
+    action: Action,
+    project_id: i64,
+) -> Result<Project, CoreError> {
+    let project = load(db, project_id).await?;
+    authz::check(actor, action, object_for(db, actor, &project).await?)?;
+    Ok(project)
+}
+
 async fn load(db: &Db, project_id: i64) -> Result<Project, CoreError> {
     projects::find(db, project_id)
         .await?
@@ -129,12 +141,7 @@ pub async fn add_member(
     project_id: i64,
     raw_username: &str,
 ) -> Result<Member, CoreError> {
-    let project = load(db, project_id).await?;
-    authz::check(
-        actor,
-        Action::ManageMembers,
-        object_for(db, actor, &project).await?,
-    )?;
+    authorised(db, actor, Action::ManageMembers, project_id).await?;
     let username = Username::parse(raw_username).map_err(|e| CoreError::field("username", e))?;
     let user = users::find_by_username(db, username.as_str())
         .await?
@@ -165,12 +172,7 @@ pub async fn remove_member(
     project_id: i64,
     user_id: i64,
 ) -> Result<(), CoreError> {
-    let project = load(db, project_id).await?;
-    authz::check(
-        actor,
-        Action::ManageMembers,
-        object_for(db, actor, &project).await?,
-    )?;
+    let project = authorised(db, actor, Action::ManageMembers, project_id).await?;
     if user_id == project.lead_id {
         return Err(CoreError::field(
             "member",

@@ -13,6 +13,15 @@ pub struct StoredSession {
     pub expires_at: i64,
 }
 
+fn session_from_row(r: &sqlx::any::AnyRow) -> Result<StoredSession, sqlx::Error> {
+    Ok(StoredSession {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        data: r.try_get("data")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
 pub async fn save(db: &Db, s: &StoredSession) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
@@ -51,15 +60,7 @@ pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, 
     .bind(now)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| {
-        Ok(StoredSession {
-            id: r.try_get("id")?,
-            user_id: r.try_get("user_id")?,
-            data: r.try_get("data")?,
-            expires_at: r.try_get("expires_at")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(session_from_row).transpose()
 }
 
 pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
@@ -79,16 +80,7 @@ pub async fn for_user(db: &Db, user_id: i64, now: i64) -> Result<Vec<StoredSessi
     .bind(now)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(StoredSession {
-                id: r.try_get("id")?,
-                user_id: r.try_get("user_id")?,
-                data: r.try_get("data")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(session_from_row).collect()
 }
 
 pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {

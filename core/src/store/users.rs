@@ -50,16 +50,21 @@ fn user_from_row(row: &sqlx::any::AnyRow, roles: RoleSet) -> Result<User, sqlx::
     })
 }
 
+/// Roles from rows with a `role` column; values the schema does not know are ignored.
+fn role_set(rows: &[sqlx::any::AnyRow]) -> RoleSet {
+    RoleSet::new(rows.iter().filter_map(|r| {
+        r.try_get::<String, _>("role")
+            .ok()
+            .and_then(|s| s.parse::<Role>().ok())
+    }))
+}
+
 pub async fn roles_of(db: &Db, user_id: i64) -> Result<RoleSet, sqlx::Error> {
     let rows = sqlx::query("SELECT DISTINCT role FROM user_roles WHERE user_id = $1")
         .bind(user_id)
         .fetch_all(&db.pool)
         .await?;
-    Ok(RoleSet::new(rows.iter().filter_map(|r| {
-        r.try_get::<String, _>("role")
-            .ok()
-            .and_then(|s| s.parse::<Role>().ok())
-    })))
+    Ok(role_set(&rows))
 }
 
 /// Roles an administrator granted in the portal (as opposed to those mapped from the IdP).
@@ -68,11 +73,7 @@ pub async fn portal_roles_of(db: &Db, user_id: i64) -> Result<RoleSet, sqlx::Err
         .bind(user_id)
         .fetch_all(&db.pool)
         .await?;
-    Ok(RoleSet::new(rows.iter().filter_map(|r| {
-        r.try_get::<String, _>("role")
-            .ok()
-            .and_then(|s| s.parse::<Role>().ok())
-    })))
+    Ok(role_set(&rows))
 }
 
 pub async fn find(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
