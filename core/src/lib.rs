@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod password;
+pub mod requests;
 pub mod services;
 pub mod store;
 pub mod throttle;
