@@ -67,7 +67,7 @@ impl State {
             State::Provisioning => "Being set up",
             State::Active => "Running",
             State::Stopped => "Stopped",
-            State::Expiring => "Ending soon",
+            State::Expiring => "Expired",
             State::Decommissioned => "Removed",
             State::Failed => "Failed",
         }
@@ -106,9 +106,9 @@ pub enum Event {
     Retry,
     Stop,
     Start,
-    /// The end date is near (reminders have gone out).
+    /// The end date has passed: the resource is stopped and waits to be removed.
     BeginExpiry,
-    /// Extended within policy: back to running.
+    /// Extended within policy after it expired: back to stopped, ready to start.
     Extend,
     Decommission,
 }
@@ -164,9 +164,9 @@ pub fn transition(from: State, event: &Event) -> Result<State, Refusal> {
             S::ChangesRequested
         }
         (S::Approved, E::StartProvisioning) | (S::Failed, E::Retry) => S::Provisioning,
-        (S::Provisioning, E::Provisioned) | (S::Stopped, E::Start) | (S::Expiring, E::Extend) => {
-            S::Active
-        }
+        (S::Provisioning, E::Provisioned) | (S::Stopped, E::Start) => S::Active,
+        // An expired resource was stopped; extending it gives it back stopped, to start again.
+        (S::Expiring, E::Extend) => S::Stopped,
         (S::Provisioning, E::ProvisioningFailed { reason }) => {
             if reason.trim().is_empty() {
                 return Err(Refusal::ReasonRequired);
@@ -175,7 +175,7 @@ pub fn transition(from: State, event: &Event) -> Result<State, Refusal> {
         }
         (S::Active, E::Stop) => S::Stopped,
         (S::Active | S::Stopped, E::BeginExpiry) => S::Expiring,
-        (S::Expiring | S::Failed, E::Decommission) => S::Decommissioned,
+        (S::Active | S::Stopped | S::Expiring | S::Failed, E::Decommission) => S::Decommissioned,
         (state, event) => {
             return Err(Refusal::NotNow {
                 verb: event.verb(),
@@ -233,8 +233,10 @@ mod tests {
         (S::Stopped, S::Active),
         (S::Active, S::Expiring),
         (S::Stopped, S::Expiring),
-        (S::Expiring, S::Active),
+        (S::Expiring, S::Stopped),
         (S::Expiring, S::Decommissioned),
+        (S::Active, S::Decommissioned),
+        (S::Stopped, S::Decommissioned),
         (S::Failed, S::Decommissioned),
     ];
 

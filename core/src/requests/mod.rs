@@ -1,5 +1,10 @@
-//! Resource requests (workspaces, storage, web services): their lifecycle and the quota policy.
-//! Plain rules, no storage: the request service (to come with provisioning) applies them.
+//! Resource requests (workspaces, storage, web services) as plain rules: their lifecycle, the
+//! quota and capacity policies, what a resource is called and how it is reached, and the queue's
+//! retry policy. No storage here: `services::resources` applies them.
 
+pub mod capacity;
+pub mod kind;
 pub mod lifecycle;
+pub mod policy;
 pub mod quota;
+pub mod retry;
