@@ -2,6 +2,7 @@
 //! on someone's behalf; pages only hide what this would refuse anyway.
 
 use crate::domain::{Role, RoleSet};
+use crate::requests::kind::Visibility;
 use serde::{Deserialize, Serialize};
 
 /// Who is acting: a signed-in person and the roles they hold now.
@@ -28,6 +29,18 @@ pub enum Action {
     ManageRoles,
     /// Sessions and access tokens of one's own account.
     ManageAccount,
+    /// Ask for a workspace, storage or web service for a project.
+    RequestResource,
+    /// See a request or resource and its history.
+    ViewResource,
+    /// Stop, start, extend, retry or remove a resource.
+    OperateResource,
+    /// Reach a running resource through the proxy.
+    UseResource,
+    /// Approve, reject or ask for changes to a request.
+    DecideRequest,
+    /// Change the catalogue, quotas and hardware; see capacity, the queue and the audit trail.
+    Operate,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -39,6 +52,13 @@ pub enum Object {
     Project { lead_id: i64, actor_is_member: bool },
     /// One account.
     User { id: i64 },
+    /// One request or resource, seen from the actor's position in its project.
+    Resource {
+        requester_id: i64,
+        project_lead_id: i64,
+        actor_is_member: bool,
+        visibility: Visibility,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -55,11 +75,23 @@ fn forbid(reason: &str) -> Result<(), Denied> {
 
 /// Decides whether `actor` may do `action` on `object`. Anonymous visitors are `None`.
 pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), Denied> {
+    // Published web services are the one thing anonymous visitors may reach.
+    if let (
+        Action::UseResource,
+        Object::Resource {
+            visibility: Visibility::Public,
+            ..
+        },
+    ) = (action, object)
+    {
+        return Ok(());
+    }
     let Some(actor) = actor else {
         return Err(Denied::NotSignedIn);
     };
     let roles = &actor.roles;
     let admin = roles.has(Role::Admin);
+    let operator = roles.has(Role::Operator) || admin;
     match (action, object) {
         (Action::ListProjects, Object::Portal) => Ok(()),
         (
@@ -101,6 +133,88 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 Ok(())
             } else {
                 forbid("you can only manage your own account")
+            }
+        }
+        (
+            Action::RequestResource,
+            Object::Project {
+                lead_id,
+                actor_is_member,
+            },
+        ) => {
+            let member = actor_is_member || lead_id == actor.user_id;
+            if (roles.has(Role::Staff) && member) || admin {
+                Ok(())
+            } else if !member {
+                forbid("only members of the project can ask for resources for it")
+            } else {
+                forbid("only staff members can ask for resources")
+            }
+        }
+        (
+            Action::ViewResource,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                actor_is_member,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id
+                || project_lead_id == actor.user_id
+                || actor_is_member
+                || operator
+            {
+                Ok(())
+            } else {
+                forbid("only the project's members and operators can see its resources")
+            }
+        }
+        (
+            Action::OperateResource,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id || project_lead_id == actor.user_id || operator {
+                Ok(())
+            } else {
+                forbid("only the person who asked for it, the project lead or an operator can change it")
+            }
+        }
+        (
+            Action::UseResource,
+            Object::Resource {
+                requester_id,
+                actor_is_member,
+                visibility,
+                ..
+            },
+        ) => {
+            let allowed = match visibility {
+                Visibility::Private => requester_id == actor.user_id,
+                Visibility::Project => requester_id == actor.user_id || actor_is_member,
+                Visibility::Staff | Visibility::Public => {
+                    roles.is_internal() || requester_id == actor.user_id || actor_is_member
+                }
+            };
+            if allowed {
+                Ok(())
+            } else {
+                forbid(match visibility {
+                    Visibility::Private => "only the person who asked for it can open it",
+                    Visibility::Project => "only members of its project can open it",
+                    _ => "only staff can open it",
+                })
+            }
+        }
+        (Action::DecideRequest, Object::Resource { .. }) | (Action::Operate, Object::Portal) => {
+            if operator {
+                Ok(())
+            } else {
+                forbid("only operators can do this")
             }
         }
         // An action paired with an object it does not apply to is a programming error; refuse it.
@@ -145,6 +259,26 @@ mod tests {
         actor_is_member: false,
     };
     const SELF: Object = Object::User { id: ME };
+    const fn res(requester_id: i64, member: bool, visibility: Visibility) -> Object {
+        Object::Resource {
+            requester_id,
+            project_lead_id: OTHER,
+            actor_is_member: member,
+            visibility,
+        }
+    }
+    const MINE: Object = res(ME, true, Visibility::Private);
+    const TEAM_PRIVATE: Object = res(OTHER, true, Visibility::Private);
+    const TEAM_SHARED: Object = res(OTHER, true, Visibility::Project);
+    const ELSEWHERE_PRIVATE: Object = res(OTHER, false, Visibility::Private);
+    const ELSEWHERE_STAFF: Object = res(OTHER, false, Visibility::Staff);
+    const ELSEWHERE_PUBLIC: Object = res(OTHER, false, Visibility::Public);
+    const LED_BY_ME: Object = Object::Resource {
+        requester_id: OTHER,
+        project_lead_id: ME,
+        actor_is_member: true,
+        visibility: Visibility::Private,
+    };
     const SOMEONE: Object = Object::User { id: OTHER };
 
     use Role::{Admin, Operator, Partner, Reviewer, Staff};
@@ -202,7 +336,51 @@ mod tests {
         (Only(Staff), ManageMembers, LEAD, true),
         (Only(Partner), ManageMembers, LEAD, true),
         (Only(Admin), ManageMembers, OUTSIDER, true),
+        // Resources: anonymous visitors reach only published services and change nothing.
+        (Anon, UseResource, ELSEWHERE_PUBLIC, true),
+        (Anon, UseResource, ELSEWHERE_STAFF, false),
+        (Anon, ViewResource, ELSEWHERE_PUBLIC, false),
+        (Anon, RequestResource, LEAD, false),
+        (Anon, DecideRequest, ELSEWHERE_PUBLIC, false),
+        // Asking for resources: staff members of the project only.
+        (Only(Staff), RequestResource, OUTSIDER, false),
+        (Only(Partner), RequestResource, MEMBER, false),
+        (Only(Operator), RequestResource, OUTSIDER, false),
+        (Only(Staff), RequestResource, MEMBER, true),
+        (Only(Staff), RequestResource, LEAD, true),
+        (Only(Admin), RequestResource, OUTSIDER, true),
+        // Seeing one: its project's members and operators.
+        (Only(Staff), ViewResource, ELSEWHERE_PRIVATE, false),
+        (Only(Reviewer), ViewResource, ELSEWHERE_PRIVATE, false),
+        (Only(Staff), ViewResource, TEAM_PRIVATE, true),
+        (Only(Partner), ViewResource, TEAM_PRIVATE, true),
+        (Only(Operator), ViewResource, ELSEWHERE_PRIVATE, true),
+        // Changing one: whoever asked, the project lead, operators.
+        (Only(Staff), OperateResource, TEAM_SHARED, false),
+        (Only(Staff), OperateResource, ELSEWHERE_PRIVATE, false),
+        (Only(Staff), OperateResource, MINE, true),
+        (Only(Staff), OperateResource, LED_BY_ME, true),
+        (Only(Operator), OperateResource, ELSEWHERE_PRIVATE, true),
+        // Reaching one through the proxy follows its visibility, not the viewer's rank.
+        (Only(Operator), UseResource, ELSEWHERE_PRIVATE, false),
+        (Only(Admin), UseResource, TEAM_PRIVATE, false),
+        (Only(Staff), UseResource, TEAM_PRIVATE, false),
+        (Only(Staff), UseResource, ELSEWHERE_STAFF, true),
+        (Only(Partner), UseResource, ELSEWHERE_STAFF, false),
+        (Only(Partner), UseResource, TEAM_SHARED, true),
+        (Only(Staff), UseResource, MINE, true),
+        (Only(Partner), UseResource, ELSEWHERE_PUBLIC, true),
+        // Deciding requests and running the platform: operators and admins only.
+        (Only(Staff), DecideRequest, TEAM_SHARED, false),
+        (Only(Reviewer), DecideRequest, TEAM_SHARED, false),
+        (Only(Staff), Operate, Object::Portal, false),
+        (Only(Reviewer), Operate, Object::Portal, false),
+        (Only(Operator), DecideRequest, TEAM_SHARED, true),
+        (Only(Admin), DecideRequest, TEAM_SHARED, true),
+        (Only(Operator), Operate, Object::Portal, true),
         // Actions on the wrong kind of object are refused.
+        (Only(Operator), Operate, MINE, false),
+        (Only(Operator), DecideRequest, Object::Portal, false),
         (Only(Admin), CreateProject, OUTSIDER, false),
         (Only(Admin), ManageRoles, SELF, false),
         (Only(Admin), ViewProject, Object::Portal, false),

@@ -2,5 +2,8 @@
 //! [`crate::authz::check`] first, then parses input, then changes state.
 
 pub mod accounts;
+pub mod audit_context;
 pub mod projects;
+pub mod provisioning;
+pub mod resources;
 pub mod users;

@@ -266,3 +266,14 @@ pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(&db.pool)
         .await
 }
+
+/// Everyone holding `role` from either source, for notifications to a team.
+pub async fn ids_with_role(
+    conn: &mut sqlx::AnyConnection,
+    role: crate::domain::Role,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT user_id FROM user_roles WHERE role = $1 ORDER BY user_id")
+        .bind(role.as_str())
+        .fetch_all(&mut *conn)
+        .await
+}

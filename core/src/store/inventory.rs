@@ -1,0 +1,101 @@
+//! Sites and hosts: the Campus hardware as recorded by operators (or seeded as demo content).
+
+use crate::db::Db;
+use crate::requests::capacity::Host;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostRow {
+    pub id: i64,
+    pub site_code: String,
+    pub site_name: String,
+    pub name: String,
+    pub cores: u32,
+    pub mhz_per_core: u32,
+    pub ram_gb: u32,
+    pub storage_gb: u32,
+    pub gpus: u32,
+    pub gpu_model: String,
+}
+
+impl HostRow {
+    pub fn as_host(&self) -> Host {
+        Host {
+            name: self.name.clone(),
+            site: self.site_code.clone(),
+            cores: self.cores,
+            mhz_per_core: self.mhz_per_core,
+            ram_gb: self.ram_gb,
+            storage_gb: self.storage_gb,
+            gpus: self.gpus,
+        }
+    }
+}
+
+pub(crate) fn get_u32(r: &sqlx::any::AnyRow, col: &str) -> Result<u32, sqlx::Error> {
+    let v: i64 = r.try_get(col)?;
+    u32::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+pub async fn insert_site(db: &Db, code: &str, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO sites (code, name) VALUES ($1, $2) RETURNING id")
+        .bind(code)
+        .bind(name)
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub struct NewHost<'a> {
+    pub site_id: i64,
+    pub name: &'a str,
+    pub cores: u32,
+    pub mhz_per_core: u32,
+    pub ram_gb: u32,
+    pub storage_gb: u32,
+    pub gpus: u32,
+    pub gpu_model: &'a str,
+}
+
+pub async fn insert_host(db: &Db, h: NewHost<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO hosts (site_id, name, cores, mhz_per_core, ram_gb, storage_gb, gpus, gpu_model) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(h.site_id)
+    .bind(h.name)
+    .bind(i64::from(h.cores))
+    .bind(i64::from(h.mhz_per_core))
+    .bind(i64::from(h.ram_gb))
+    .bind(i64::from(h.storage_gb))
+    .bind(i64::from(h.gpus))
+    .bind(h.gpu_model)
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT h.id, s.code AS site_code, s.name AS site_name, h.name, h.cores, h.mhz_per_core, \
+         h.ram_gb, h.storage_gb, h.gpus, h.gpu_model FROM hosts h JOIN sites s ON s.id = h.site_id \
+         ORDER BY s.code, h.name",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HostRow {
+                id: r.try_get("id")?,
+                site_code: r.try_get("site_code")?,
+                site_name: r.try_get("site_name")?,
+                name: r.try_get("name")?,
+                cores: get_u32(r, "cores")?,
+                mhz_per_core: get_u32(r, "mhz_per_core")?,
+                ram_gb: get_u32(r, "ram_gb")?,
+                storage_gb: get_u32(r, "storage_gb")?,
+                gpus: get_u32(r, "gpus")?,
+                gpu_model: r.try_get("gpu_model")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,392 @@
+//! Resource requests and the resources they become, with the history of each.
+
+use super::inventory::get_u32;
+use crate::db::Db;
+use crate::requests::kind::{Kind, Visibility};
+use crate::requests::lifecycle::State;
+use crate::requests::quota::Amounts;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub project_lead_id: i64,
+    pub project_end_date: String,
+    pub offering_id: i64,
+    pub offering_name: String,
+    pub kind: Kind,
+    pub tool: String,
+    pub command: String,
+    pub size_code: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub state: State,
+    pub amounts: Amounts,
+    pub end_date: String,
+    pub purpose: String,
+    pub visibility: Visibility,
+    pub extensions: u32,
+    pub reason: String,
+    pub driver: String,
+    pub external_id: String,
+    pub endpoint: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_active_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: i64,
+    pub actor_name: Option<String>,
+    pub from_state: State,
+    pub to_state: State,
+    pub note: String,
+}
+
+const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_id AS project_lead_id, \
+     p.end_date AS project_end_date, r.offering_id, o.name AS offering_name, o.kind, o.tool, o.command, \
+     r.size_code, r.requester_id, u.display_name AS requester_name, r.state, r.cpu_cores, r.ram_gb, \
+     r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
+     r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at \
+     FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
+     JOIN users u ON u.id = r.requester_id";
+
+fn decode_err(what: &str, v: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {v:?}").into())
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    let kind = Kind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?;
+    let state: String = r.try_get("state")?;
+    let visibility: String = r.try_get("visibility")?;
+    let size = crate::store::catalogue::Size {
+        code: String::new(),
+        label: String::new(),
+        cpu_cores: get_u32(r, "cpu_cores")?,
+        ram_gb: get_u32(r, "ram_gb")?,
+        gpus: get_u32(r, "gpus")?,
+        storage_gb: get_u32(r, "storage_gb")?,
+    };
+    Ok(Resource {
+        id: r.try_get("id")?,
+        project_id: r.try_get("project_id")?,
+        project_name: r.try_get("project_name")?,
+        project_lead_id: r.try_get("project_lead_id")?,
+        project_end_date: r.try_get("project_end_date")?,
+        offering_id: r.try_get("offering_id")?,
+        offering_name: r.try_get("offering_name")?,
+        kind,
+        tool: r.try_get("tool")?,
+        command: r.try_get("command")?,
+        size_code: r.try_get("size_code")?,
+        requester_id: r.try_get("requester_id")?,
+        requester_name: r.try_get("requester_name")?,
+        state: State::parse(&state).ok_or_else(|| decode_err("state", &state))?,
+        amounts: size.amounts(kind),
+        end_date: r.try_get("end_date")?,
+        purpose: r.try_get("purpose")?,
+        visibility: Visibility::parse(&visibility)
+            .ok_or_else(|| decode_err("visibility", &visibility))?,
+        extensions: get_u32(r, "extensions")?,
+        reason: r.try_get("reason")?,
+        driver: r.try_get("driver")?,
+        external_id: r.try_get("external_id")?,
+        endpoint: r.try_get("endpoint")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        last_active_at: r.try_get("last_active_at")?,
+    })
+}
+
+/// What the requester chose: set on a new request, changed on a resubmission.
+pub struct RequestDetails<'a> {
+    pub size_code: &'a str,
+    pub amounts: Amounts,
+    pub end_date: &'a str,
+    pub purpose: &'a str,
+    pub visibility: Visibility,
+}
+
+/// Inserts a request as submitted, with its first event, on the caller's transaction.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    offering_id: i64,
+    requester_id: i64,
+    d: &RequestDetails<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO resources (project_id, offering_id, size_code, requester_id, state, cpu_cores, \
+         ram_gb, gpus, storage_gb, end_date, purpose, visibility, created_at, updated_at, last_active_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(offering_id)
+    .bind(d.size_code)
+    .bind(requester_id)
+    .bind(State::Submitted.as_str())
+    .bind(i64::from(d.amounts.cpu_cores))
+    .bind(i64::from(d.amounts.ram_gb))
+    .bind(i64::from(d.amounts.gpus))
+    .bind(i64::from(d.amounts.storage_gb))
+    .bind(d.end_date)
+    .bind(d.purpose)
+    .bind(d.visibility.as_str())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    add_event(
+        conn,
+        id,
+        Some(requester_id),
+        State::Draft,
+        State::Submitted,
+        "",
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_details(
+    conn: &mut AnyConnection,
+    id: i64,
+    d: &RequestDetails<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE resources SET size_code = $1, cpu_cores = $2, ram_gb = $3, gpus = $4, storage_gb = $5, \
+         end_date = $6, purpose = $7, visibility = $8 WHERE id = $9",
+    )
+    .bind(d.size_code)
+    .bind(i64::from(d.amounts.cpu_cores))
+    .bind(i64::from(d.amounts.ram_gb))
+    .bind(i64::from(d.amounts.gpus))
+    .bind(i64::from(d.amounts.storage_gb))
+    .bind(d.end_date)
+    .bind(d.purpose)
+    .bind(d.visibility.as_str())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    id: i64,
+    actor_id: Option<i64>,
+    from: State,
+    to: State,
+    note: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO resource_events (resource_id, at, actor_id, from_state, to_state, note) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(actor_id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(note)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Moves a resource from `from` to `to` and records the step, only if it is still in `from`:
+/// false means someone else moved it first and nothing was changed.
+pub async fn transition(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: State,
+    to: State,
+    actor_id: Option<i64>,
+    note: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE resources SET state = $1, updated_at = $2, \
+         reason = CASE WHEN $1 IN ('failed', 'rejected', 'changes_requested') THEN $3 ELSE reason END \
+         WHERE id = $4 AND state = $5",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(note)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    add_event(conn, id, actor_id, from, to, note, now).await?;
+    Ok(true)
+}
+
+/// Records where the driver put the resource, as soon as it is known.
+pub async fn set_placement(
+    db: &Db,
+    id: i64,
+    driver: &str,
+    external_id: &str,
+    endpoint: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET driver = $1, external_id = $2, endpoint = $3 WHERE id = $4")
+        .bind(driver)
+        .bind(external_id)
+        .bind(endpoint)
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_end_date(
+    conn: &mut AnyConnection,
+    id: i64,
+    end_date: &str,
+    extensions: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET end_date = $1, extensions = $2 WHERE id = $3")
+        .bind(end_date)
+        .bind(i64::from(extensions))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Notes that someone used the resource (through the proxy), for idle stop.
+pub async fn touch(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET last_active_at = $1 WHERE id = $2 AND last_active_at < $1")
+        .bind(now)
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Option<Resource>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE r.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn for_project(db: &Db, project_id: i64) -> Result<Vec<Resource>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE r.project_id = $1 ORDER BY r.id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(project_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Everything in the projects a person belongs to, newest first.
+pub async fn for_member(db: &Db, user_id: i64) -> Result<Vec<Resource>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} WHERE r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $1) \
+         ORDER BY r.id DESC"
+    );
+    let rows = sqlx::query(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn in_states(db: &Db, states: &[State]) -> Result<Vec<Resource>, sqlx::Error> {
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The state names are our own constants, never user input.
+    let list = states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{SELECT} WHERE r.state IN ({list}) ORDER BY r.id");
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.at, u.display_name AS actor_name, e.from_state, e.to_state, e.note \
+         FROM resource_events e LEFT JOIN users u ON u.id = e.actor_id \
+         WHERE e.resource_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let from: String = r.try_get("from_state")?;
+            let to: String = r.try_get("to_state")?;
+            Ok(Event {
+                at: r.try_get("at")?,
+                actor_name: r.try_get("actor_name")?,
+                from_state: State::parse(&from).ok_or_else(|| decode_err("state", &from))?,
+                to_state: State::parse(&to).ok_or_else(|| decode_err("state", &to))?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+/// The newest event id for a resource: the live-progress stream sends when it changes.
+pub async fn last_event_id(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(id) FROM resource_events WHERE resource_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(v.unwrap_or(0))
+}
+
+/// What every resource (of one project, or of all) holds: kind, state and size. Read on the
+/// caller's transaction so a request's quota and capacity checks see a consistent picture.
+pub async fn allocations(
+    conn: &mut AnyConnection,
+    project_id: Option<i64>,
+) -> Result<Vec<(Kind, State, Amounts)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.kind, r.state, r.cpu_cores, r.ram_gb, r.gpus, r.storage_gb FROM resources r \
+         JOIN offerings o ON o.id = r.offering_id \
+         WHERE r.state NOT IN ('rejected', 'decommissioned') AND ($1 = 0 OR r.project_id = $1)",
+    )
+    .bind(project_id.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let kind = Kind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?;
+            let state: String = r.try_get("state")?;
+            let state = State::parse(&state).ok_or_else(|| decode_err("state", &state))?;
+            let size = crate::store::catalogue::Size {
+                code: String::new(),
+                label: String::new(),
+                cpu_cores: get_u32(r, "cpu_cores")?,
+                ram_gb: get_u32(r, "ram_gb")?,
+                gpus: get_u32(r, "gpus")?,
+                storage_gb: get_u32(r, "storage_gb")?,
+            };
+            Ok((kind, state, size.amounts(kind)))
+        })
+        .collect()
+}
+
+/// Takes the project's row lock (PostgreSQL) or the write lock (SQLite) at the start of a
+/// transaction, so two requests for one project cannot both pass the quota check.
+pub async fn lock_project(conn: &mut AnyConnection, project_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE projects SET id = id WHERE id = $1")
+        .bind(project_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
