@@ -22,6 +22,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run a provisioning worker on its own (as well as, or instead of, the one inside serve).
+    Worker,
     /// Create a local account. Prints a generated password unless --password-env names a variable holding one.
     CreateUser {
         #[arg(long)]
@@ -84,6 +86,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!("Sign in at {}/sign-in as admin, sam, priya, rachel, omar or pat with the password {}", config.public_url, crate::demo::DEMO_PASSWORD);
             }
             app.run_until_stopped().await?;
+        }
+        Command::Worker => {
+            let db = open_database(&config).await?;
+            let worker = crate::startup::worker_for(&config, db);
+            println!("Provisioning worker running (press Ctrl+C to stop)");
+            tokio::select! {
+                () = worker.run(config.provisioning.worker_concurrency) => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
         }
         Command::Migrate => {
             open_database(&config).await?;

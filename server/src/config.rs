@@ -18,6 +18,83 @@ pub struct Config {
     pub log_json: bool,
     pub login_max_failures: usize,
     pub login_window_secs: i64,
+    pub provisioning: ProvisioningConfig,
+}
+
+/// How approved requests become real resources.
+#[derive(Debug, Clone)]
+pub struct ProvisioningConfig {
+    /// `local` (processes and directories on this machine) or `slurm`.
+    pub driver: String,
+    /// Where the local driver keeps each resource's working directory.
+    pub resource_dir: String,
+    /// The JupyterLab program for JupyterLab workspaces; found on PATH or in `.local/jupyter`
+    /// when not set. Without it, JupyterLab offerings run their configured command instead.
+    pub jupyter_bin: Option<String>,
+    /// Run the worker inside `serve` (the default); `server worker` runs one on its own.
+    pub run_worker: bool,
+    /// Jobs one worker runs at once.
+    pub worker_concurrency: usize,
+    /// How long a new workspace or service has to answer before provisioning fails.
+    pub ready_timeout_secs: u64,
+    pub slurm: Option<SlurmConfig>,
+}
+
+#[derive(Clone)]
+pub struct SlurmConfig {
+    /// slurmrestd's base URL, e.g. http://127.0.0.1:6820
+    pub url: String,
+    /// The Unix user jobs run as, named in the JWT.
+    pub user: String,
+    /// The key slurmctld checks JWTs with (HS256).
+    pub jwt_key: Vec<u8>,
+    pub partition: String,
+}
+
+impl std::fmt::Debug for SlurmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlurmConfig")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("jwt_key", &"***")
+            .field("partition", &self.partition)
+            .finish()
+    }
+}
+
+fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
+    let driver = var("PROVISIONING_DRIVER").unwrap_or_else(|| "local".into());
+    let slurm = if driver == "slurm" {
+        let key_file = var("SLURM_JWT_KEY_FILE").ok_or(ConfigError {
+            name: "SLURM_JWT_KEY_FILE",
+            message: "required when PROVISIONING_DRIVER is slurm".into(),
+        })?;
+        Some(SlurmConfig {
+            url: var("SLURM_REST_URL").unwrap_or_else(|| "http://127.0.0.1:6820".into()),
+            user: var("SLURM_USER").unwrap_or_else(|| "campus".into()),
+            jwt_key: std::fs::read(&key_file).map_err(|e| ConfigError {
+                name: "SLURM_JWT_KEY_FILE",
+                message: format!("cannot read {key_file}: {e}"),
+            })?,
+            partition: var("SLURM_PARTITION").unwrap_or_else(|| "campus".into()),
+        })
+    } else if driver == "local" {
+        None
+    } else {
+        return Err(ConfigError {
+            name: "PROVISIONING_DRIVER",
+            message: format!("{driver:?} is not a driver: use local or slurm"),
+        });
+    };
+    Ok(ProvisioningConfig {
+        driver,
+        resource_dir: var("RESOURCE_DIR").unwrap_or_else(|| "data/resources".into()),
+        jupyter_bin: var("JUPYTER_BIN"),
+        run_worker: parsed("RUN_WORKER", true)?,
+        worker_concurrency: parsed("WORKER_CONCURRENCY", 4)?,
+        ready_timeout_secs: parsed("READY_TIMEOUT_SECS", 120)?,
+        slurm,
+    })
 }
 
 #[derive(Clone)]
@@ -125,6 +202,7 @@ impl Config {
             log_json: var("LOG_FORMAT").as_deref() == Some("json"),
             login_max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
             login_window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
+            provisioning: provisioning_from_env()?,
         })
     }
 

@@ -10,6 +10,7 @@ pub mod error_page;
 pub mod flash;
 pub mod forms;
 pub mod layers;
+pub mod provision;
 pub mod session_store;
 pub mod startup;
 pub mod state;

@@ -40,6 +40,7 @@ pub struct Application {
     router: Router,
     pub port: u16,
     pub db: Db,
+    worker: Option<(crate::provision::worker::Worker, usize)>,
 }
 
 /// Opens the database and applies migrations; a failure stops start-up with the reason.
@@ -75,21 +76,40 @@ impl Application {
                 source,
             })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let worker = config.provisioning.run_worker.then(|| {
+            (
+                worker_for(&config, db.clone()),
+                config.provisioning.worker_concurrency,
+            )
+        });
         let router = router(config, db.clone())?;
         Ok(Application {
             listener,
             router,
             port,
             db,
+            worker,
         })
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tokio::spawn(sweep_expired(self.db.clone()));
+        if let Some((worker, concurrency)) = self.worker {
+            tokio::spawn(worker.run(concurrency));
+        }
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }
+}
+
+/// The provisioning worker the configuration describes.
+pub fn worker_for(config: &Config, db: Db) -> crate::provision::worker::Worker {
+    crate::provision::worker::Worker::new(
+        db,
+        crate::provision::from_config(&config.provisioning),
+        std::time::Duration::from_secs(config.provisioning.ready_timeout_secs),
+    )
 }
 
 /// Removes expired sessions and old failed sign-ins every ten minutes.

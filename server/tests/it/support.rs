@@ -154,6 +154,18 @@ pub fn config(database_url: String, port: u16) -> Config {
         log_json: false,
         login_max_failures: 5,
         login_window_secs: 900,
+        provisioning: server::config::ProvisioningConfig {
+            driver: "local".into(),
+            resource_dir: std::env::temp_dir()
+                .join(format!("campus-resources-{port}"))
+                .display()
+                .to_string(),
+            jupyter_bin: None,
+            run_worker: true,
+            worker_concurrency: 2,
+            ready_timeout_secs: 20,
+            slurm: None,
+        },
     }
 }
 

@@ -1,0 +1,228 @@
+//! The worker: claims due jobs under a lease, renews the lease while a step runs, drives the
+//! resource through the driver, and records the outcome. Several may run at once, in one process
+//! or many, against one database: the claim and the lease token keep each job to one of them.
+
+use super::driver::{Driver, DriverError, Health, Placement, Spec};
+use campus_core::requests::lifecycle::{Event, State};
+use campus_core::requests::retry::{LEASE_MS, RENEW_EVERY_MS};
+use campus_core::services::provisioning::{self, now_ms, Outcome};
+use campus_core::store::jobs::{self, Job, JobKind};
+use campus_core::store::resources::{self, Resource};
+use campus_core::Db;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Worker {
+    pub db: Db,
+    pub driver: Arc<dyn Driver>,
+    pub ready_timeout: Duration,
+    /// Names this worker in lease tokens and logs.
+    pub id: String,
+}
+
+/// How one attempt at a job ended.
+enum Attempt {
+    Done(Outcome),
+    Failed { reason: String, permanent: bool },
+}
+
+impl Worker {
+    pub fn new(db: Db, driver: Arc<dyn Driver>, ready_timeout: Duration) -> Worker {
+        let id = format!("{}-{:08x}", std::process::id(), rand::thread_rng().gen::<u32>());
+        Worker {
+            db,
+            driver,
+            ready_timeout,
+            id,
+        }
+    }
+
+    /// Runs `concurrency` claim loops until the process ends.
+    pub async fn run(self, concurrency: usize) {
+        tracing::info!(worker = %self.id, driver = self.driver.name(), concurrency, "worker started");
+        let mut loops = Vec::new();
+        for n in 0..concurrency.max(1) {
+            let w = self.clone();
+            loops.push(tokio::spawn(async move { w.claim_loop(n).await }));
+        }
+        for l in loops {
+            let _ = l.await;
+        }
+    }
+
+    async fn claim_loop(&self, n: usize) {
+        let mut idle = Duration::from_millis(20);
+        loop {
+            match self.run_one().await {
+                Ok(true) => idle = Duration::from_millis(20),
+                Ok(false) => {
+                    tokio::time::sleep(idle).await;
+                    idle = (idle * 2).min(Duration::from_millis(250));
+                }
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, loop_no = n, error = %e, "queue unavailable");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    /// Claims and runs one job; false when none was due.
+    pub async fn run_one(&self) -> Result<bool, campus_core::CoreError> {
+        let token = format!("{}:{:016x}", self.id, rand::thread_rng().gen::<u64>());
+        let Some(job) = jobs::claim(&self.db, &token, now_ms(), LEASE_MS).await? else {
+            return Ok(false);
+        };
+        tracing::debug!(job = job.id, kind = job.kind.as_str(), resource = job.resource_id, attempt = job.attempts, "claimed");
+        let renew = {
+            let (db, id, token) = (self.db.clone(), job.id, job.lease_token.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(RENEW_EVERY_MS as u64)).await;
+                    match jobs::renew(&db, id, &token, now_ms() + LEASE_MS).await {
+                        Ok(true) => {}
+                        Ok(false) => return,
+                        Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+                    }
+                }
+            }
+        };
+        let resource = resources::find(&self.db, job.resource_id).await?;
+        let attempt = tokio::select! {
+            a = self.attempt(&job, resource.as_ref()) => a,
+            () = renew => {
+                tracing::warn!(job = job.id, "lease lost; another worker will finish this job");
+                return Ok(true);
+            }
+        };
+        // Read again: the step may have moved the resource on (provisioning starts).
+        let resource = resources::find(&self.db, job.resource_id).await?;
+        match attempt {
+            Attempt::Done(outcome) => {
+                if let Some(r) = &resource {
+                    provisioning::succeed(&self.db, &job, r, outcome).await?;
+                } else {
+                    let mut tx = self.db.pool.begin().await?;
+                    jobs::complete(&mut tx, job.id, &job.lease_token, now_ms()).await?;
+                    tx.commit().await?;
+                }
+            }
+            Attempt::Failed { reason, permanent } => {
+                tracing::warn!(job = job.id, %reason, permanent, "job attempt failed");
+                let last = permanent || job.attempts >= job.max_attempts;
+                if last && job.kind == JobKind::Provision {
+                    // Leave nothing behind of a half-done provision: retry starts clean.
+                    if let Some(r) = &resource {
+                        let _ = self.driver.destroy(&Spec::of(r), &placement_of(r)).await;
+                        let _ = resources::set_placement(&self.db, r.id, "", "", "").await;
+                    }
+                }
+                let jitter: f64 = rand::thread_rng().gen();
+                provisioning::fail(&self.db, &job, resource.as_ref(), &reason, permanent, jitter).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn attempt(&self, job: &Job, resource: Option<&Resource>) -> Attempt {
+        let Some(r) = resource else {
+            return Attempt::Done(Outcome { event: None, note: String::new(), notify: None });
+        };
+        match self.step(job, r).await {
+            Ok(o) => Attempt::Done(o),
+            Err(DriverError::Transient(reason)) => Attempt::Failed { reason, permanent: false },
+            Err(DriverError::Permanent(reason)) => Attempt::Failed { reason, permanent: true },
+        }
+    }
+
+    /// One job's work. Each branch first checks whether it is already done, so a job that ran
+    /// before a crash is finished, not repeated.
+    async fn step(&self, job: &Job, r: &Resource) -> Result<Outcome, DriverError> {
+        let spec = Spec::of(r);
+        let nothing = || Outcome { event: None, note: String::new(), notify: None };
+        match job.kind {
+            JobKind::Noop => Ok(nothing()),
+            JobKind::Provision => {
+                if !matches!(r.state, State::Approved | State::Provisioning) {
+                    return Ok(nothing());
+                }
+                provisioning::begin_provisioning(&self.db, r, self.driver.name())
+                    .await
+                    .map_err(|e| DriverError::Transient(e.to_string()))?;
+                self.bring_up(&spec, r, None).await?;
+                Ok(Outcome {
+                    event: Some(Event::Provisioned),
+                    note: "Ready".to_owned(),
+                    notify: Some((format!("{} is ready", r.offering_name), "You can use it now.".to_owned())),
+                })
+            }
+            JobKind::Start => {
+                if r.state != State::Stopped {
+                    return Ok(nothing());
+                }
+                self.bring_up(&spec, r, Some(&placement_of(r))).await?;
+                Ok(Outcome { event: Some(Event::Start), note: "Started".to_owned(), notify: None })
+            }
+            JobKind::Stop | JobKind::Expire => {
+                let (event, note) = if job.kind == JobKind::Stop {
+                    (Event::Stop, "Stopped")
+                } else {
+                    (Event::BeginExpiry, "Stopped: its end date has passed")
+                };
+                if campus_core::requests::lifecycle::transition(r.state, &event).is_err() {
+                    return Ok(nothing());
+                }
+                self.driver.stop(&spec, &placement_of(r)).await?;
+                Ok(Outcome { event: Some(event), note: note.to_owned(), notify: None })
+            }
+            JobKind::Destroy => {
+                if r.state == State::Decommissioned {
+                    return Ok(nothing());
+                }
+                self.driver.destroy(&spec, &placement_of(r)).await?;
+                Ok(Outcome {
+                    event: Some(Event::Decommission),
+                    note: "Removed, with everything it held".to_owned(),
+                    notify: Some((format!("{} was removed", r.offering_name), "It and its files are gone.".to_owned())),
+                })
+            }
+        }
+    }
+
+    /// Provisions or starts, records where it went at once, then waits until it answers.
+    async fn bring_up(&self, spec: &Spec, r: &Resource, stopped: Option<&Placement>) -> Result<Placement, DriverError> {
+        let placement = match stopped {
+            None => self.driver.provision(spec).await?,
+            Some(p) => self.driver.start(spec, p).await?,
+        };
+        resources::set_placement(&self.db, r.id, self.driver.name(), &placement.external_id, &placement.endpoint_record())
+            .await
+            .map_err(|e| DriverError::Transient(e.to_string()))?;
+        let deadline = tokio::time::Instant::now() + self.ready_timeout;
+        let mut wait = Duration::from_millis(25);
+        loop {
+            match self.driver.status(spec, &placement).await? {
+                Health::Ready => return Ok(placement),
+                Health::Failed(reason) => return Err(DriverError::Permanent(reason)),
+                Health::Missing | Health::Stopped => {
+                    return Err(DriverError::Transient("it stopped before it was ready".to_owned()))
+                }
+                Health::Starting => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(DriverError::Permanent(format!(
+                    "it did not answer within {} seconds of starting",
+                    self.ready_timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_millis(200));
+        }
+    }
+}
+
+pub fn placement_of(r: &Resource) -> Placement {
+    Placement::from_record(&r.external_id, &r.endpoint)
+}
