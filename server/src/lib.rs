@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_catalogue;
 pub mod error_page;
 pub mod flash;
 pub mod forms;

@@ -69,6 +69,8 @@ impl Application {
             crate::demo::Seeded::Demo => tracing::info!("loaded demo content"),
             crate::demo::Seeded::AlreadyHadUsers => {}
         }
+        crate::demo_catalogue::seed_catalogue(&db).await?;
+        crate::demo_catalogue::seed_inventory(&db, config.demo_content).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .map_err(|source| StartError::Bind {
