@@ -152,13 +152,19 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
     }
     if !demo {
         let site = inventory::insert_site(db, "LOCAL", "This machine").await?;
-        let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1);
         let ram_gb = std::fs::read_to_string("/proc/meminfo")
             .ok()
             .and_then(|m| {
                 m.lines()
                     .find(|l| l.starts_with("MemTotal:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+                    .and_then(|l| {
+                        l.split_whitespace()
+                            .nth(1)
+                            .and_then(|k| k.parse::<u64>().ok())
+                    })
             })
             .map(|kb| (kb / 1024 / 1024) as u32)
             .unwrap_or(4);
@@ -178,7 +184,10 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
         .await?;
         return Ok(());
     }
-    for (code, name, prefix) in [("DC1", "Data centre 1", "dc1"), ("DC2", "Data centre 2", "dc2")] {
+    for (code, name, prefix) in [
+        ("DC1", "Data centre 1", "dc1"),
+        ("DC2", "Data centre 2", "dc2"),
+    ] {
         let site = inventory::insert_site(db, code, name).await?;
         for n in 1..=4 {
             inventory::insert_host(

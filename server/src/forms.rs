@@ -25,11 +25,12 @@ pub async fn session_actor(
     }
 }
 
+#[macro_export]
 macro_rules! actor_or_refuse {
     ($state:expr, $session:expr) => {
-        match session_actor(&$state, &$session).await {
+        match $crate::forms::session_actor(&$state, &$session).await {
             Ok(a) => a,
-            Err(e) => return refused(e),
+            Err(e) => return $crate::flash::refused(e),
         }
     };
 }

@@ -23,8 +23,28 @@ pub async fn security_headers(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let path = req.uri().path();
+    let (workspace, service) = (path.starts_with("/w/"), path.starts_with("/s/"));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if workspace || service {
+        // Proxied apps bring their own scripts, so the portal's CSP would break them. Published
+        // services may run anyone's code: the sandbox gives them an opaque origin, so their
+        // scripts cannot act on the portal with a visitor's session.
+        if service {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "sandbox allow-scripts allow-forms allow-popups allow-downloads",
+                ),
+            );
+        }
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        return res;
+    }
     let csp = format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
@@ -113,4 +133,17 @@ pub async fn absolute_session_limit(
         }
     }
     next.run(req).await
+}
+
+/// Makes the request id available to the core's audit entries for the rest of the request.
+pub async fn audit_request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    campus_core::services::audit_context::REQUEST_ID
+        .scope(id, next.run(req))
+        .await
 }

@@ -3,11 +3,11 @@
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{api, auth, forms, layers};
+use crate::{api, auth, exports, forms, layers, live, proxy, resource_forms};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use campus_core::Db;
 use leptos::prelude::*;
@@ -173,6 +173,7 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         leptos_options: leptos_options.clone(),
         oidc,
         settings,
+        proxy: crate::proxy::client(),
     };
 
     let context = {
@@ -209,10 +210,25 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
         .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))
         .route("/admin/users/{id}/roles", post(forms::set_roles))
+        .route("/projects/{id}/requests", post(resource_forms::submit))
+        .route("/requests/{id}/decision", post(resource_forms::decide))
+        .route("/requests/{id}/resubmit", post(resource_forms::resubmit))
+        .route("/requests/{id}/actions/{action}", post(resource_forms::act))
+        .route("/requests/{id}/events", get(live::request_events))
+        .route("/operations/jobs/{id}/redrive", post(resource_forms::redrive))
+        .route("/operations/audit.csv", get(exports::audit_csv))
+        .route("/notifications/read", post(resource_forms::mark_read))
+        .route("/w/{name}", any(proxy::add_slash))
+        .route("/w/{name}/", any(proxy::workspace))
+        .route("/w/{name}/{*rest}", any(proxy::workspace))
+        .route("/s/{name}", any(proxy::add_slash))
+        .route("/s/{name}/", any(proxy::service))
+        .route("/s/{name}/{*rest}", any(proxy::service))
         .merge(api::router())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(layers::audit_request_id))
         .layer(axum::middleware::from_fn(layers::refuse_cross_site))
         .layer(axum::middleware::from_fn(too_large_page))
         .layer(DefaultBodyLimit::max(body_limit))

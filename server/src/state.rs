@@ -15,6 +15,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub oidc: Option<Arc<OidcClient>>,
     pub settings: app::api::PortalSettings,
+    /// One pooled HTTP client for the authenticating proxy.
+    pub proxy: crate::proxy::ProxyClient,
 }
 
 impl AppState {

@@ -3,10 +3,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod operations;
 pub mod projects;
+pub mod resources;
 pub mod shell;
 
 pub use account::*;
 pub use admin::*;
+pub use operations::*;
 pub use projects::*;
+pub use resources::*;
 pub use shell::*;

@@ -13,6 +13,8 @@ pub struct CurrentUser {
     pub roles: Vec<String>,
     pub can_create_projects: bool,
     pub is_admin: bool,
+    pub is_operator: bool,
+    pub unread_notifications: i64,
 }
 
 /// Portal settings pages need, provided by the server at start-up.
@@ -45,6 +47,10 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
         roles: actor.roles.iter().map(|r| r.label().to_owned()).collect(),
         can_create_projects: check(Some(&actor), Action::CreateProject, Object::Portal).is_ok(),
         is_admin: check(Some(&actor), Action::ManageRoles, Object::Portal).is_ok(),
+        is_operator: check(Some(&actor), Action::Operate, Object::Portal).is_ok(),
+        unread_notifications: campus_core::store::notifications::unread_count(&db, actor.user_id)
+            .await
+            .map_err(campus_core::CoreError::from)?,
     }))
 }
 

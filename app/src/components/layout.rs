@@ -66,13 +66,27 @@ fn AccountLinks(user: Option<CurrentUser>) -> impl IntoView {
 #[component]
 fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
     let location = use_location();
-    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "Home")];
+    let mut items: Vec<(&'static str, String)> = vec![("/", "Home".into())];
     if let Some(u) = &user {
-        items.push(("/projects", "Projects"));
-        if u.is_admin {
-            items.push(("/admin/users", "Users and roles"));
+        items.push(("/projects", "Projects".into()));
+        items.push(("/catalogue", "Catalogue".into()));
+        items.push(("/requests", "My resources".into()));
+        if u.is_operator {
+            items.push(("/approvals", "Approvals".into()));
+            items.push(("/operations", "Operations".into()));
         }
-        items.push(("/account", "My account"));
+        items.push((
+            "/notifications",
+            if u.unread_notifications > 0 {
+                format!("Notifications ({})", u.unread_notifications)
+            } else {
+                "Notifications".into()
+            },
+        ));
+        if u.is_admin {
+            items.push(("/admin/users", "Users and roles".into()));
+        }
+        items.push(("/account", "My account".into()));
     }
     view! {
         <div class="ons-navigation-wrapper">

@@ -4,12 +4,17 @@
 mod account;
 mod admin;
 mod home;
+mod operations;
 mod projects;
+mod resources;
 mod sign_in;
 
 pub use crate::components::layout::ErrorPage;
 pub use account::AccountPage;
 pub use admin::{UserRolesPage, UsersPage};
 pub use home::HomePage;
+pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
+pub(crate) use resources::resources_table;
+pub use resources::{CataloguePage, NewRequestPage, RequestPage, RequestsPage};
 pub use sign_in::SignInPage;

@@ -84,5 +84,4 @@ mod tests {
             AfterFailure::RetryInMs(_)
         ));
     }
-
 }

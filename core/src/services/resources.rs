@@ -588,6 +588,8 @@ pub struct ResourceView {
     pub pending: Option<JobKind>,
     pub actions: Vec<UserAction>,
     pub can_decide: bool,
+    /// Sent back for changes, and the actor may send it again.
+    pub can_resubmit: bool,
     /// Where to open it, when it runs and the viewer may reach it.
     pub open_url: Option<String>,
 }
@@ -597,6 +599,7 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
     authz::check(actor, Action::ViewResource, object)?;
     let pending = jobs::pending_for(db, id).await?.map(|j| j.kind);
     let may_operate = authz::check(actor, Action::OperateResource, object).is_ok();
+    let can_resubmit = may_operate && r.state == State::ChangesRequested;
     let actions = if may_operate && pending.is_none() {
         UserAction::ALL
             .into_iter()
@@ -624,6 +627,7 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
         pending,
         actions,
         can_decide,
+        can_resubmit,
         open_url,
     })
 }
@@ -896,4 +900,15 @@ pub async fn act(
     }
     tx.commit().await?;
     Ok(message)
+}
+
+/// A project's requests and resources, for its page.
+pub async fn for_project(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+) -> Result<Vec<Resource>, CoreError> {
+    let (_, object) = project_object(db, actor, project_id).await?;
+    authz::check(actor, Action::ViewProject, object)?;
+    Ok(resources::for_project(db, project_id).await?)
 }

@@ -47,7 +47,9 @@ fn live_pid(pid: i32, name: &str) -> bool {
         Err(_) => return false,
     };
     // The state letter follows the parenthesised command name.
-    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
     if matches!(state, Some('Z') | Some('X') | None) {
         return false;
     }
@@ -166,7 +168,8 @@ impl LocalDriver {
             .map_err(|e| io("cannot open the log", e))?;
         let log2 = log.try_clone().map_err(|e| io("cannot open the log", e))?;
         // The shell records its own pid, then becomes the program (exec keeps the pid).
-        let script = format!("echo $$ > run/pid.tmp && mv run/pid.tmp run/pid && cd files && exec {cmd}");
+        let script =
+            format!("echo $$ > run/pid.tmp && mv run/pid.tmp run/pid && cd files && exec {cmd}");
         let child = tokio::process::Command::new("sh")
             .arg("-c")
             .arg(&script)
@@ -203,7 +206,10 @@ impl LocalDriver {
         if tail.is_empty() {
             "the program exited without saying why".to_owned()
         } else {
-            format!("the program exited: {}", tail.chars().take(500).collect::<String>())
+            format!(
+                "the program exited: {}",
+                tail.chars().take(500).collect::<String>()
+            )
         }
     }
 

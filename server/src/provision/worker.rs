@@ -30,7 +30,11 @@ enum Attempt {
 
 impl Worker {
     pub fn new(db: Db, driver: Arc<dyn Driver>, ready_timeout: Duration) -> Worker {
-        let id = format!("{}-{:08x}", std::process::id(), rand::thread_rng().gen::<u32>());
+        let id = format!(
+            "{}-{:08x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u32>()
+        );
         Worker {
             db,
             driver,
@@ -75,7 +79,13 @@ impl Worker {
         let Some(job) = jobs::claim(&self.db, &token, now_ms(), LEASE_MS).await? else {
             return Ok(false);
         };
-        tracing::debug!(job = job.id, kind = job.kind.as_str(), resource = job.resource_id, attempt = job.attempts, "claimed");
+        tracing::debug!(
+            job = job.id,
+            kind = job.kind.as_str(),
+            resource = job.resource_id,
+            attempt = job.attempts,
+            "claimed"
+        );
         let renew = {
             let (db, id, token) = (self.db.clone(), job.id, job.lease_token.clone());
             async move {
@@ -120,7 +130,15 @@ impl Worker {
                     }
                 }
                 let jitter: f64 = rand::thread_rng().gen();
-                provisioning::fail(&self.db, &job, resource.as_ref(), &reason, permanent, jitter).await?;
+                provisioning::fail(
+                    &self.db,
+                    &job,
+                    resource.as_ref(),
+                    &reason,
+                    permanent,
+                    jitter,
+                )
+                .await?;
             }
         }
         Ok(true)
@@ -128,12 +146,22 @@ impl Worker {
 
     async fn attempt(&self, job: &Job, resource: Option<&Resource>) -> Attempt {
         let Some(r) = resource else {
-            return Attempt::Done(Outcome { event: None, note: String::new(), notify: None });
+            return Attempt::Done(Outcome {
+                event: None,
+                note: String::new(),
+                notify: None,
+            });
         };
         match self.step(job, r).await {
             Ok(o) => Attempt::Done(o),
-            Err(DriverError::Transient(reason)) => Attempt::Failed { reason, permanent: false },
-            Err(DriverError::Permanent(reason)) => Attempt::Failed { reason, permanent: true },
+            Err(DriverError::Transient(reason)) => Attempt::Failed {
+                reason,
+                permanent: false,
+            },
+            Err(DriverError::Permanent(reason)) => Attempt::Failed {
+                reason,
+                permanent: true,
+            },
         }
     }
 
@@ -141,7 +169,11 @@ impl Worker {
     /// before a crash is finished, not repeated.
     async fn step(&self, job: &Job, r: &Resource) -> Result<Outcome, DriverError> {
         let spec = Spec::of(r);
-        let nothing = || Outcome { event: None, note: String::new(), notify: None };
+        let nothing = || Outcome {
+            event: None,
+            note: String::new(),
+            notify: None,
+        };
         match job.kind {
             JobKind::Noop => Ok(nothing()),
             JobKind::Provision => {
@@ -155,7 +187,10 @@ impl Worker {
                 Ok(Outcome {
                     event: Some(Event::Provisioned),
                     note: "Ready".to_owned(),
-                    notify: Some((format!("{} is ready", r.offering_name), "You can use it now.".to_owned())),
+                    notify: Some((
+                        format!("{} is ready", r.offering_name),
+                        "You can use it now.".to_owned(),
+                    )),
                 })
             }
             JobKind::Start => {
@@ -163,7 +198,11 @@ impl Worker {
                     return Ok(nothing());
                 }
                 self.bring_up(&spec, r, Some(&placement_of(r))).await?;
-                Ok(Outcome { event: Some(Event::Start), note: "Started".to_owned(), notify: None })
+                Ok(Outcome {
+                    event: Some(Event::Start),
+                    note: "Started".to_owned(),
+                    notify: None,
+                })
             }
             JobKind::Stop | JobKind::Expire => {
                 let (event, note) = if job.kind == JobKind::Stop {
@@ -175,7 +214,11 @@ impl Worker {
                     return Ok(nothing());
                 }
                 self.driver.stop(&spec, &placement_of(r)).await?;
-                Ok(Outcome { event: Some(event), note: note.to_owned(), notify: None })
+                Ok(Outcome {
+                    event: Some(event),
+                    note: note.to_owned(),
+                    notify: None,
+                })
             }
             JobKind::Destroy => {
                 if r.state == State::Decommissioned {
@@ -185,21 +228,35 @@ impl Worker {
                 Ok(Outcome {
                     event: Some(Event::Decommission),
                     note: "Removed, with everything it held".to_owned(),
-                    notify: Some((format!("{} was removed", r.offering_name), "It and its files are gone.".to_owned())),
+                    notify: Some((
+                        format!("{} was removed", r.offering_name),
+                        "It and its files are gone.".to_owned(),
+                    )),
                 })
             }
         }
     }
 
     /// Provisions or starts, records where it went at once, then waits until it answers.
-    async fn bring_up(&self, spec: &Spec, r: &Resource, stopped: Option<&Placement>) -> Result<Placement, DriverError> {
+    async fn bring_up(
+        &self,
+        spec: &Spec,
+        r: &Resource,
+        stopped: Option<&Placement>,
+    ) -> Result<Placement, DriverError> {
         let placement = match stopped {
             None => self.driver.provision(spec).await?,
             Some(p) => self.driver.start(spec, p).await?,
         };
-        resources::set_placement(&self.db, r.id, self.driver.name(), &placement.external_id, &placement.endpoint_record())
-            .await
-            .map_err(|e| DriverError::Transient(e.to_string()))?;
+        resources::set_placement(
+            &self.db,
+            r.id,
+            self.driver.name(),
+            &placement.external_id,
+            &placement.endpoint_record(),
+        )
+        .await
+        .map_err(|e| DriverError::Transient(e.to_string()))?;
         let deadline = tokio::time::Instant::now() + self.ready_timeout;
         let mut wait = Duration::from_millis(25);
         loop {
@@ -207,7 +264,9 @@ impl Worker {
                 Health::Ready => return Ok(placement),
                 Health::Failed(reason) => return Err(DriverError::Permanent(reason)),
                 Health::Missing | Health::Stopped => {
-                    return Err(DriverError::Transient("it stopped before it was ready".to_owned()))
+                    return Err(DriverError::Transient(
+                        "it stopped before it was ready".to_owned(),
+                    ))
                 }
                 Health::Starting => {}
             }

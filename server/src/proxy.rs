@@ -1,0 +1,258 @@
+//! The authenticating reverse proxy. `/w/<name>/…` reaches a running workspace and `/s/<name>/…`
+//! a web service, each only for the people its visibility allows; everyone else gets a sign-in
+//! page or a refusal from the portal, and the backend never sees their request. WebSocket
+//! upgrades pass through (JupyterLab's kernels need them).
+
+use crate::flash::see_other;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use campus_core::authz::Denied;
+use campus_core::requests::kind::{parse_resource_name, Kind};
+use campus_core::requests::lifecycle::State as Lifecycle;
+use campus_core::services::resources;
+use campus_core::CoreError;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tower_sessions::Session;
+
+pub type ProxyClient = Client<HttpConnector, Body>;
+
+pub fn client() -> ProxyClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
+        .build(connector)
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    (status, crate::error_page::html(title, body)).into_response()
+}
+
+/// Hop-by-hop headers are for one connection only (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 7] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+];
+
+/// GET /w/{name} and /s/{name}: the app's relative links need the trailing slash.
+pub async fn add_slash(req: Request) -> Response {
+    let path = req.uri().path();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    see_other(&format!("{path}/{query}"))
+}
+
+pub async fn workspace(state: State<AppState>, session: Session, req: Request) -> Response {
+    forward(state, session, Kind::Workspace, req).await
+}
+
+pub async fn service(state: State<AppState>, session: Session, req: Request) -> Response {
+    forward(state, session, Kind::WebService, req).await
+}
+
+async fn forward(
+    State(state): State<AppState>,
+    session: Session,
+    kind: Kind,
+    mut req: Request,
+) -> Response {
+    let prefix = kind.proxy_prefix().unwrap_or("/");
+    let path = req.uri().path().to_owned();
+    let rest = &path[prefix.len()..];
+    let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let what = if kind == Kind::Workspace {
+        "workspace"
+    } else {
+        "web service"
+    };
+    let not_found = || {
+        page(
+            StatusCode::NOT_FOUND,
+            &format!("There is no such {what}"),
+            "Check the address, or find it on your resources page.",
+        )
+    };
+    let Some(id) = parse_resource_name(name) else {
+        return not_found();
+    };
+    let actor = match crate::forms::session_actor(&state, &session).await {
+        Ok(a) => a,
+        Err(e) => return crate::flash::internal(e),
+    };
+    let r = match resources::authorise_use(&state.db, actor.as_ref(), id).await {
+        Ok(r) if r.kind == kind => r,
+        Ok(_) | Err(CoreError::NotFound(_)) => return not_found(),
+        Err(CoreError::Denied(Denied::NotSignedIn)) => {
+            let _ = resources::record_proxy_denial(&state.db, None, name, "not signed in").await;
+            return see_other(&format!("/sign-in?next={}", urlencode(&path)));
+        }
+        Err(CoreError::Denied(Denied::Forbidden(why))) => {
+            let _ = resources::record_proxy_denial(&state.db, actor.as_ref(), name, &why).await;
+            return page(
+                StatusCode::FORBIDDEN,
+                &format!("You cannot open this {what}"),
+                &format!("The portal did not pass your request on: {why}."),
+            );
+        }
+        Err(e) => return crate::flash::internal(e),
+    };
+    if r.state != Lifecycle::Active || r.endpoint.is_empty() {
+        let body = match r.state {
+            Lifecycle::Stopped => format!(
+                "It is stopped. Start it from its page: {}/requests/{}",
+                state.config.public_url, r.id
+            ),
+            Lifecycle::Approved | Lifecycle::Provisioning => {
+                "It is still being set up. Its page shows the progress.".to_owned()
+            }
+            other => format!("It is {}.", other.label().to_lowercase()),
+        };
+        return page(
+            StatusCode::CONFLICT,
+            &format!("This {what} is not running"),
+            &body,
+        );
+    }
+    let _ = campus_core::store::resources::touch(&state.db, r.id, campus_core::clock::now()).await;
+
+    let placement = crate::provision::worker::placement_of(&r);
+    let upstream_path = if placement.keeps_prefix {
+        path.clone()
+    } else {
+        format!("/{tail}")
+    };
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let uri: Uri = match format!("http://{}{upstream_path}{query}", placement.endpoint).parse() {
+        Ok(u) => u,
+        Err(_) => return not_found(),
+    };
+    let upgrade = req.headers().contains_key(header::UPGRADE);
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+    let original_host = req
+        .headers()
+        .get(header::HOST)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("localhost"));
+    *req.uri_mut() = uri;
+    let headers = req.headers_mut();
+    if !upgrade {
+        for h in HOP_BY_HOP {
+            headers.remove(h);
+        }
+    }
+    strip_portal_cookie(headers, state.config.cookie_name());
+    if let Ok(v) = HeaderValue::from_str(&placement.endpoint) {
+        headers.insert(header::HOST, v);
+    }
+    headers.insert("x-forwarded-host", original_host);
+    headers.insert(
+        "x-forwarded-proto",
+        HeaderValue::from_static(if state.config.https() {
+            "https"
+        } else {
+            "http"
+        }),
+    );
+    let mut res = match state.proxy.request(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::warn!(error = %e, resource = id, "backend did not answer");
+            return page(
+                StatusCode::BAD_GATEWAY,
+                &format!("The {what} is not answering"),
+                "It is marked as running but did not answer. Try again in a moment; if it keeps happening, stop and start it from its page.",
+            );
+        }
+    };
+    if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some(client_upgrade) = client_upgrade {
+            let backend_upgrade = hyper::upgrade::on(&mut res);
+            tokio::spawn(async move {
+                match (client_upgrade.await, backend_upgrade.await) {
+                    (Ok(client), Ok(backend)) => {
+                        let mut client = hyper_util::rt::TokioIo::new(client);
+                        let mut backend = hyper_util::rt::TokioIo::new(backend);
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+                    }
+                    (a, b) => tracing::warn!(
+                        client = a.is_ok(),
+                        backend = b.is_ok(),
+                        "WebSocket upgrade failed"
+                    ),
+                }
+            });
+        }
+        let (parts, _) = res.into_parts();
+        return Response::from_parts(parts, Body::empty());
+    }
+    let (mut parts, body) = res.into_parts();
+    for h in HOP_BY_HOP {
+        parts.headers.remove(h);
+    }
+    Response::from_parts(parts, Body::new(body))
+}
+
+/// The backend gets the person's other cookies (its own, e.g. JupyterLab's XSRF cookie) but
+/// never the portal's session.
+fn strip_portal_cookie(headers: &mut axum::http::HeaderMap, name: &str) {
+    let kept: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && c.split('=').next() != Some(name))
+        .map(str::to_owned)
+        .collect();
+    headers.remove(header::COOKIE);
+    if !kept.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
+            headers.insert(header::COOKIE, v);
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_portal_session_cookie_never_reaches_a_backend() {
+        let mut h = axum::http::HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("campus_session=secret; _xsrf=abc"),
+        );
+        h.append(header::COOKIE, HeaderValue::from_static("other=1"));
+        strip_portal_cookie(&mut h, "campus_session");
+        assert_eq!(h.get(header::COOKIE).unwrap(), "_xsrf=abc; other=1");
+        let mut only = axum::http::HeaderMap::new();
+        only.insert(
+            header::COOKIE,
+            HeaderValue::from_static("campus_session=secret"),
+        );
+        strip_portal_cookie(&mut only, "campus_session");
+        assert!(only.get(header::COOKIE).is_none());
+    }
+}
