@@ -6,5 +6,6 @@ mod cli;
 mod local_sign_in;
 mod oidc;
 mod projects;
+mod requests;
 mod security;
 mod support;

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub oidc: Option<OidcProvider>,
+    /// Where the local driver keeps resources for this app.
+    pub resource_dir: std::path::PathBuf,
     _tmp: Option<TempDir>,
 }
 
@@ -193,6 +195,7 @@ impl TestApp {
             None
         };
         let base = cfg.public_url.clone();
+        let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build(cfg)
             .await
             .expect("the app starts");
@@ -203,6 +206,7 @@ impl TestApp {
             db,
             client: client(),
             oidc,
+            resource_dir,
             _tmp: tmp,
         }
     }
@@ -258,6 +262,99 @@ impl TestApp {
             .await;
         assert_eq!(r.status().as_u16(), 303);
         assert_eq!(location(&r), "/", "signing in as {username} should succeed");
+    }
+}
+
+impl TestApp {
+    /// A separate browser, signed in as `username`.
+    pub async fn browser_for(&self, username: &str) -> reqwest::Client {
+        let c = client();
+        let r = c
+            .post(self.url("/auth/local/sign-in"))
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), "/", "signing in as {username} should succeed");
+        c
+    }
+
+    /// A project led by `lead_id`, with the given other members.
+    pub async fn project(&self, name: &str, lead_id: i64, members: &[i64]) -> i64 {
+        use campus_core::store::projects;
+        let id = projects::insert(
+            &self.db,
+            projects::NewProject {
+                name,
+                summary: "A project for tests.",
+                lead_id,
+                end_date: "2030-12-31",
+            },
+        )
+        .await
+        .unwrap();
+        for m in members {
+            projects::add_member(&self.db, id, *m, lead_id).await.unwrap();
+        }
+        id
+    }
+
+    /// Adds a large host, so tests do not depend on the size of the machine they run on.
+    pub async fn add_big_host(&self) {
+        use campus_core::store::inventory;
+        let site = inventory::insert_site(&self.db, "TEST", "Test site").await.unwrap();
+        inventory::insert_host(
+            &self.db,
+            inventory::NewHost {
+                site_id: site,
+                name: "big-01",
+                cores: 64,
+                mhz_per_core: 2500,
+                ram_gb: 512,
+                storage_gb: 10_000,
+                gpus: 2,
+                gpu_model: "test",
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    pub async fn offering_id(&self, slug: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM offerings WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Polls until the resource reaches `state`, or panics with its history after `secs`.
+    pub async fn wait_for_state(&self, id: i64, state: &str, secs: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let now: String = sqlx::query_scalar("SELECT state FROM resources WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.db.pool)
+                .await
+                .unwrap();
+            if now == state {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                let events = campus_core::store::resources::events(&self.db, id).await.unwrap();
+                panic!("resource {id} is {now}, not {state}, after {secs} s: {events:?}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until no job for the resource is queued or running.
+    pub async fn wait_for_jobs(&self, id: i64, secs: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while campus_core::store::jobs::pending_for(&self.db, id).await.unwrap().is_some() {
+            assert!(std::time::Instant::now() < deadline, "jobs for {id} still pending after {secs} s");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
