@@ -2,6 +2,8 @@
 //! most two files from it. Pages render completely on the server (`SsrMode::Async`), so they work
 //! with JavaScript off; the WASM bundle hydrates them for client-side navigation.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;

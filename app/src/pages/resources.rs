@@ -100,8 +100,6 @@ pub fn NewRequestPage() -> impl IntoView {
                         let v = form.value("visibility");
                         if v.is_empty() { "private".to_owned() } else { v }
                     };
-                    let choice_error = form.error("choice");
-                    let choice_described = choice_error.is_some().then_some("choice-error");
                     view! {
                         <ErrorSummary errors=form.errors.clone()/>
                         <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
@@ -112,58 +110,10 @@ pub fn NewRequestPage() -> impl IntoView {
                         <h1 class="ons-u-fs-2xl">"Ask for a resource for "{f.project_name.clone()}</h1>
                         <div class="ons-grid">
                             <div class="ons-grid__col ons-col-7@m">
-                                <form method="post" action=format!("/projects/{}/requests", f.project_id) novalidate>
-                                    <fieldset class="ons-fieldset" id="choice" aria-describedby=choice_described>
-                                        <legend class="ons-fieldset__legend">"What do you need?"</legend>
-                                        {choice_error.map(|m| view! { <p class="ons-panel__error" id="choice-error"><strong>{m}</strong></p> })}
-                                        {f.offerings.iter().map(|o| {
-                                            let chosen = chosen.clone();
-                                            view! {
-                                                <p class="ons-u-fs-r--b ons-u-mt-m ons-u-mb-xs">{o.name.clone()}{o.needs_approval.then_some(" (needs approval)")}</p>
-                                                <p class="ons-u-fs-s ons-u-mb-xs">{o.description.clone()}</p>
-                                                <div class="ons-radios__items">
-                                                    {o.sizes.iter().map(|s| {
-                                                        let value = format!("{}:{}", o.id, s.code);
-                                                        let rid = format!("choice-{}-{}", o.id, s.code);
-                                                        let checked = value == chosen;
-                                                        view! {
-                                                            <span class="ons-radios__item">
-                                                                <span class="ons-radio">
-                                                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="choice" value=value checked=checked/>
-                                                                    <label class="ons-radio__label" for=rid>{format!("{}: {}", o.name, s.label)}</label>
-                                                                </span>
-                                                            </span>
-                                                        }
-                                                    }).collect_view()}
-                                                </div>
-                                            }
-                                        }).collect_view()}
-                                    </fieldset>
-                                    <Input id="end_date" label="End date" hint="When you will no longer need it, for example 2027-03-31. It defaults to the project's end date and cannot be later." form=form.clone() width=10/>
-                                    <Input id="purpose" label="What will you use it for?" hint="A sentence or two; operators read this if the request needs approval." form=form.clone() textarea=true/>
-                                    <fieldset class="ons-fieldset ons-u-mt-l" id="visibility">
-                                        <legend class="ons-fieldset__legend">"Who may open it?"</legend>
-                                        <p class="ons-u-fs-s">"Workspaces and storage are for you or your project; web services may also be shown to all staff or published to everyone."</p>
-                                        {form.error("visibility").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
-                                        <div class="ons-radios__items">
-                                            {[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)"), ("public", "Anyone, without signing in (web services only)")].into_iter().map(|(v, label)| {
-                                                let rid = format!("visibility-{v}");
-                                                view! {
-                                                    <span class="ons-radios__item">
-                                                        <span class="ons-radio">
-                                                            <input type="radio" id=rid.clone() class="ons-radio__input" name="visibility" value=v checked=visibility == v/>
-                                                            <label class="ons-radio__label" for=rid>{label}</label>
-                                                        </span>
-                                                    </span>
-                                                }
-                                            }).collect_view()}
-                                        </div>
-                                    </fieldset>
-                                    <div class="ons-u-mt-l"><Button text="Send request"/></div>
-                                </form>
+                                {request_form(&f, &form, &chosen, visibility.clone())}
                             </div>
                             <div class="ons-grid__col ons-col-5@m">
-                                <GaugeTable caption="This project's quota" gauges=f.quota.clone()/>
+                                {view! { <GaugeTable caption="This project's quota" gauges=f.quota.clone()/> }.into_any()}
                                 <div class="ons-u-mt-l"><GaugeTable caption="Free on the Campus hardware" gauges=f.capacity.clone() free=true/></div>
                                 <p class="ons-u-fs-s">"Requests within the quota are approved at once. Larger ones go to an operator, who sees the same numbers."</p>
                             </div>
@@ -173,6 +123,70 @@ pub fn NewRequestPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+fn request_form(
+    f: &crate::api::RequestForm,
+    form: &FormState,
+    chosen: &str,
+    visibility: String,
+) -> AnyView {
+    let choice_error = form.error("choice");
+    let choice_described = choice_error.is_some().then_some("choice-error");
+    let form = form.clone();
+    let chosen = chosen.to_owned();
+    view! {
+        <form method="post" action=format!("/projects/{}/requests", f.project_id) novalidate>
+            <fieldset class="ons-fieldset" id="choice" aria-describedby=choice_described>
+                <legend class="ons-fieldset__legend">"What do you need?"</legend>
+                {choice_error.map(|m| view! { <p class="ons-panel__error" id="choice-error"><strong>{m}</strong></p> })}
+                {f.offerings.iter().map(|o| {
+                    let chosen = chosen.clone();
+                    view! {
+                        <p class="ons-u-fs-r--b ons-u-mt-m ons-u-mb-xs">{o.name.clone()}{o.needs_approval.then_some(" (needs approval)")}</p>
+                        <p class="ons-u-fs-s ons-u-mb-xs">{o.description.clone()}</p>
+                        <div class="ons-radios__items">
+                            {o.sizes.iter().map(|s| {
+                                let value = format!("{}:{}", o.id, s.code);
+                                let rid = format!("choice-{}-{}", o.id, s.code);
+                                let checked = value == chosen;
+                                view! {
+                                    <span class="ons-radios__item">
+                                        <span class="ons-radio">
+                                            <input type="radio" id=rid.clone() class="ons-radio__input" name="choice" value=value checked=checked/>
+                                            <label class="ons-radio__label" for=rid>{format!("{}: {}", o.name, s.label)}</label>
+                                        </span>
+                                    </span>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <Input id="end_date" label="End date" hint="When you will no longer need it, for example 2027-03-31. It defaults to the project's end date and cannot be later." form=form.clone() width=10/>
+            <Input id="purpose" label="What will you use it for?" hint="A sentence or two; operators read this if the request needs approval." form=form.clone() textarea=true/>
+            <fieldset class="ons-fieldset ons-u-mt-l" id="visibility">
+                <legend class="ons-fieldset__legend">"Who may open it?"</legend>
+                <p class="ons-u-fs-s">"Workspaces and storage are for you or your project; web services may also be shown to all staff or published to everyone."</p>
+                {form.error("visibility").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
+                <div class="ons-radios__items">
+                    {[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)"), ("public", "Anyone, without signing in (web services only)")].into_iter().map(|(v, label)| {
+                        let rid = format!("visibility-{v}");
+                        view! {
+                            <span class="ons-radios__item">
+                                <span class="ons-radio">
+                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="visibility" value=v checked=visibility == v/>
+                                    <label class="ons-radio__label" for=rid>{label}</label>
+                                </span>
+                            </span>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            <div class="ons-u-mt-l"><Button text="Send request"/></div>
+        </form>
+    }
+    .into_any()
 }
 
 fn resource_table(rows: Vec<ResourceRow>, caption: &'static str, show_project: bool) -> AnyView {

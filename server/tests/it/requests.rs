@@ -6,10 +6,18 @@ use crate::support::{location, Backend, TestApp};
 use campus_core::domain::Role;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
-async fn post(c: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     c.post(app.url(path)).form(form).send().await.unwrap()
 }
 
@@ -24,11 +32,19 @@ fn id_from(location: &str) -> i64 {
 
 fn pid_alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !matches!(s.rsplit_once(')').and_then(|(_, r)| r.trim_start().chars().next()), Some('Z')))
+        .map(|s| {
+            !matches!(
+                s.rsplit_once(')')
+                    .and_then(|(_, r)| r.trim_start().chars().next()),
+                Some('Z')
+            )
+        })
         .unwrap_or(false)
 }
 
-async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended_and_removed(backend: Backend) {
+async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended_and_removed(
+    backend: Backend,
+) {
     let app = TestApp::spawn(backend).await;
     app.add_big_host().await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
@@ -38,16 +54,25 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
     let offering = app.offering_id("web-service").await;
     let a = app.browser_for("alice").await;
 
-    let r = post(&a, &app, &format!("/projects/{project}/requests"), &[
-        ("choice", &format!("{offering}:small")),
-        ("end_date", "2030-06-30"),
-        ("purpose", "Share the tree map with colleagues"),
-        ("visibility", "project"),
-    ]).await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{offering}:small")),
+            ("end_date", "2030-06-30"),
+            ("purpose", "Share the tree map with colleagues"),
+            ("visibility", "project"),
+        ],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 303);
     let id = id_from(&location(&r));
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
-    assert!(body.contains("Request approved: it is within your project"), "{body}");
+    assert!(
+        body.contains("Request approved: it is within your project"),
+        "{body}"
+    );
     app.wait_for_state(id, "active", 20).await;
 
     // The service answers through the proxy, for a project member, from its own directory.
@@ -57,20 +82,41 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
     assert_eq!(status, 200);
     assert_eq!(body, "<p>tree map</p>");
     let b = app.browser_for("bob").await;
-    assert_eq!(page(&b, &app, &format!("/s/cp-{id}/index.html")).await.0, 200);
+    assert_eq!(
+        page(&b, &app, &format!("/s/cp-{id}/index.html")).await.0,
+        200
+    );
     // Someone outside the project is refused by the portal; a visitor is sent to sign in.
     let c = app.browser_for("carol").await;
     let (status, body) = page(&c, &app, &format!("/s/cp-{id}/index.html")).await;
     assert_eq!(status, 403);
-    assert!(body.contains("only members of its project can open it"), "{body}");
+    assert!(
+        body.contains("only members of its project can open it"),
+        "{body}"
+    );
     let anon = crate::support::client();
-    let r = anon.get(app.url(&format!("/s/cp-{id}/"))).send().await.unwrap();
+    let r = anon
+        .get(app.url(&format!("/s/cp-{id}/")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 303);
     assert!(location(&r).starts_with("/sign-in?next="));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'proxy.deny'").await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'proxy.deny'"
+        )
+        .await,
+        2
+    );
 
     // Stop: the process ends and the proxy explains instead of failing at the gateway.
-    let pid: i32 = std::fs::read_to_string(dir.join("run/pid")).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(dir.join("run/pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(pid_alive(pid));
     let r = post(&a, &app, &format!("/requests/{id}/actions/stop"), &[]).await;
     assert_eq!(location(&r), format!("/requests/{id}"));
@@ -86,20 +132,43 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
 
     // Extend within policy moves the end date on by the offering's extension.
     post(&a, &app, &format!("/requests/{id}/actions/extend"), &[]).await;
-    let end: String = sqlx::query_scalar("SELECT end_date FROM resources WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    let end: String = sqlx::query_scalar("SELECT end_date FROM resources WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(end, "2030-09-28");
 
     // Start again, then remove: process and directory are gone, the history says so.
     post(&a, &app, &format!("/requests/{id}/actions/start"), &[]).await;
     app.wait_for_state(id, "active", 20).await;
-    assert_eq!(page(&a, &app, &format!("/s/cp-{id}/index.html")).await.0, 200);
-    let pid2: i32 = std::fs::read_to_string(dir.join("run/pid")).unwrap().trim().parse().unwrap();
-    post(&a, &app, &format!("/requests/{id}/actions/decommission"), &[]).await;
+    assert_eq!(
+        page(&a, &app, &format!("/s/cp-{id}/index.html")).await.0,
+        200
+    );
+    let pid2: i32 = std::fs::read_to_string(dir.join("run/pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    post(
+        &a,
+        &app,
+        &format!("/requests/{id}/actions/decommission"),
+        &[],
+    )
+    .await;
     app.wait_for_state(id, "decommissioned", 20).await;
     assert!(!pid_alive(pid2));
     assert!(!dir.exists(), "the working directory is removed");
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
-    for step in ["Approved automatically", "Being set up", "Running", "Stopped", "Removed"] {
+    for step in [
+        "Approved automatically",
+        "Being set up",
+        "Running",
+        "Stopped",
+        "Removed",
+    ] {
         assert!(body.contains(step), "the history shows {step}");
     }
     assert!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('request.submit', 'request.auto_approve', 'resource.stop', 'resource.extend', 'resource.start', 'resource.decommission', 'provision.done', 'destroy.done')").await >= 8);
@@ -108,36 +177,73 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
 async fn an_over_quota_request_waits_for_an_operator_who_is_not_the_requester(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_big_host().await;
-    let alice = app.create_user("alice", &[Role::Staff, Role::Operator]).await;
+    let alice = app
+        .create_user("alice", &[Role::Staff, Role::Operator])
+        .await;
     app.create_user("omar", &[Role::Operator]).await;
     let project = app.project("Patents", alice, &[]).await;
     let storage = app.offering_id("dataset-storage").await;
     let a = app.browser_for("alice").await;
     // 2 TB is over the default 500 GB quota but fits the hardware.
-    let r = post(&a, &app, &format!("/projects/{project}/requests"), &[
-        ("choice", &format!("{storage}:2tb")),
-        ("end_date", "2030-01-31"),
-        ("purpose", "Patent full texts"),
-    ]).await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{storage}:2tb")),
+            ("end_date", "2030-01-31"),
+            ("purpose", "Patent full texts"),
+        ],
+    )
+    .await;
     let id = id_from(&location(&r));
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
-    assert!(body.contains("this would take the project&#x27;s storage (GB) to 2000 of 500") || body.contains("this would take the project's storage (GB) to 2000 of 500"), "{body}");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs").await, 0, "nothing is provisioned before a decision");
+    assert!(
+        body.contains("this would take the project&#x27;s storage (GB) to 2000 of 500")
+            || body.contains("this would take the project's storage (GB) to 2000 of 500"),
+        "{body}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM jobs").await,
+        0,
+        "nothing is provisioned before a decision"
+    );
 
     // Alice is an operator too, but cannot approve her own request.
-    let r = post(&a, &app, &format!("/requests/{id}/decision"), &[("decision", "approve")]).await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/requests/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
     assert_eq!(location(&r), format!("/requests/{id}"));
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
-    assert!(body.contains("you cannot decide your own request"), "{body}");
+    assert!(
+        body.contains("you cannot decide your own request"),
+        "{body}"
+    );
 
     // Omar sees it waiting, cannot reject without a reason, then approves it.
     let o = app.browser_for("omar").await;
     let (_, body) = page(&o, &app, "/approvals").await;
     assert!(body.contains("Dataset storage (2tb)"));
-    post(&o, &app, &format!("/requests/{id}/decision"), &[("decision", "reject"), ("reason", " ")]).await;
+    post(
+        &o,
+        &app,
+        &format!("/requests/{id}/decision"),
+        &[("decision", "reject"), ("reason", " ")],
+    )
+    .await;
     let (_, body) = page(&o, &app, &format!("/requests/{id}")).await;
     assert!(body.contains("Give a reason"), "{body}");
-    post(&o, &app, &format!("/requests/{id}/decision"), &[("decision", "approve")]).await;
+    post(
+        &o,
+        &app,
+        &format!("/requests/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
     app.wait_for_state(id, "active", 20).await;
     assert!(app.resource_dir.join(format!("cp-{id}/files")).is_dir());
     // Alice was told both times.
@@ -156,18 +262,56 @@ async fn bad_requests_are_refused_field_by_field_and_change_nothing(backend: Bac
     let a = app.browser_for("alice").await;
     let path = format!("/projects/{project}/requests");
     let cases: [(&[(&str, &str)], &str); 5] = [
-        (&[("choice", "99999:small"), ("end_date", "2030-01-01"), ("purpose", "x")], "Choose something from the catalogue"),
-        (&[("choice", &format!("{ws}:enormous")), ("end_date", "2030-01-01"), ("purpose", "x")], "Choose one of the sizes this offering comes in"),
-        (&[("choice", &format!("{ws}:small")), ("end_date", "2001-01-01"), ("purpose", "x")], "End date must be today or in the future"),
-        (&[("choice", &format!("{ws}:small")), ("end_date", "2031-01-01"), ("purpose", "x")], "End date must be on or before the project&#x27;s end date, 2030-12-31"),
+        (
+            &[
+                ("choice", "99999:small"),
+                ("end_date", "2030-01-01"),
+                ("purpose", "x"),
+            ],
+            "Choose something from the catalogue",
+        ),
+        (
+            &[
+                ("choice", &format!("{ws}:enormous")),
+                ("end_date", "2030-01-01"),
+                ("purpose", "x"),
+            ],
+            "Choose one of the sizes this offering comes in",
+        ),
+        (
+            &[
+                ("choice", &format!("{ws}:small")),
+                ("end_date", "2001-01-01"),
+                ("purpose", "x"),
+            ],
+            "End date must be today or in the future",
+        ),
+        (
+            &[
+                ("choice", &format!("{ws}:small")),
+                ("end_date", "2031-01-01"),
+                ("purpose", "x"),
+            ],
+            "End date must be on or before the project&#x27;s end date, 2030-12-31",
+        ),
         // This machine alone has no GPU: refused with the numbers, not queued.
-        (&[("choice", &format!("{gpu}:one-gpu")), ("end_date", "2030-01-01"), ("purpose", "x")], "There is not enough room: "),
+        (
+            &[
+                ("choice", &format!("{gpu}:one-gpu")),
+                ("end_date", "2030-01-01"),
+                ("purpose", "x"),
+            ],
+            "There is not enough room: ",
+        ),
     ];
     for (form, message) in cases {
         let r = post(&a, &app, &path, form).await;
         assert_eq!(location(&r), format!("/projects/{project}/requests/new"));
         let (_, body) = page(&a, &app, &format!("/projects/{project}/requests/new")).await;
-        assert!(body.contains(message) || body.contains(&message.replace("&#x27;", "'")), "expected {message:?} in the form page");
+        assert!(
+            body.contains(message) || body.contains(&message.replace("&#x27;", "'")),
+            "expected {message:?} in the form page"
+        );
     }
     let (_, body) = page(&a, &app, &format!("/projects/{project}/requests/new")).await;
     assert!(body.contains("This project&#x27;s quota") || body.contains("This project's quota"));
@@ -175,7 +319,17 @@ async fn bad_requests_are_refused_field_by_field_and_change_nothing(backend: Bac
     assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs").await, 0);
     // Someone outside the project cannot ask for anything for it.
     let d = app.browser_for("dave").await;
-    let r = post(&d, &app, &path, &[("choice", &format!("{ws}:small")), ("end_date", "2030-01-01"), ("purpose", "x")]).await;
+    let r = post(
+        &d,
+        &app,
+        &path,
+        &[
+            ("choice", &format!("{ws}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "x"),
+        ],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 403);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, 0);
 }
@@ -188,18 +342,35 @@ async fn a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind(backend
     // RStudio Server is not installed on test machines: its command fails at once.
     let rstudio = app.offering_id("rstudio").await;
     let a = app.browser_for("alice").await;
-    let r = post(&a, &app, &format!("/projects/{project}/requests"), &[
-        ("choice", &format!("{rstudio}:small")), ("end_date", "2030-01-01"), ("purpose", "R work"),
-    ]).await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{rstudio}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "R work"),
+        ],
+    )
+    .await;
     let id = id_from(&location(&r));
     app.wait_for_state(id, "failed", 30).await;
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
     assert!(body.contains("It could not be set up"), "{body}");
-    assert!(body.contains("rserver"), "the reason names the program that failed: {body}");
+    assert!(
+        body.contains("rserver"),
+        "the reason names the program that failed: {body}"
+    );
     assert!(body.contains("Try again"));
-    assert!(!app.resource_dir.join(format!("cp-{id}")).exists(), "nothing is left behind");
+    assert!(
+        !app.resource_dir.join(format!("cp-{id}")).exists(),
+        "nothing is left behind"
+    );
     let (_, ops) = page(&app.browser_for("alice").await, &app, "/operations").await;
-    assert!(ops.contains("only operators"), "staff cannot see operations");
+    assert!(
+        ops.contains("only operators"),
+        "staff cannot see operations"
+    );
 }
 
 both_backends!(

@@ -271,7 +271,11 @@ impl TestApp {
         let c = client();
         let r = c
             .post(self.url("/auth/local/sign-in"))
-            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .form(&[
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -294,7 +298,9 @@ impl TestApp {
         .await
         .unwrap();
         for m in members {
-            projects::add_member(&self.db, id, *m, lead_id).await.unwrap();
+            projects::add_member(&self.db, id, *m, lead_id)
+                .await
+                .unwrap();
         }
         id
     }
@@ -302,7 +308,9 @@ impl TestApp {
     /// Adds a large host, so tests do not depend on the size of the machine they run on.
     pub async fn add_big_host(&self) {
         use campus_core::store::inventory;
-        let site = inventory::insert_site(&self.db, "TEST", "Test site").await.unwrap();
+        let site = inventory::insert_site(&self.db, "TEST", "Test site")
+            .await
+            .unwrap();
         inventory::insert_host(
             &self.db,
             inventory::NewHost {
@@ -341,7 +349,9 @@ impl TestApp {
                 return;
             }
             if std::time::Instant::now() > deadline {
-                let events = campus_core::store::resources::events(&self.db, id).await.unwrap();
+                let events = campus_core::store::resources::events(&self.db, id)
+                    .await
+                    .unwrap();
                 panic!("resource {id} is {now}, not {state}, after {secs} s: {events:?}");
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -351,8 +361,15 @@ impl TestApp {
     /// Waits until no job for the resource is queued or running.
     pub async fn wait_for_jobs(&self, id: i64, secs: u64) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        while campus_core::store::jobs::pending_for(&self.db, id).await.unwrap().is_some() {
-            assert!(std::time::Instant::now() < deadline, "jobs for {id} still pending after {secs} s");
+        while campus_core::store::jobs::pending_for(&self.db, id)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "jobs for {id} still pending after {secs} s"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
