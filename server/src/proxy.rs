@@ -150,6 +150,8 @@ async fn forward(
         .get(header::HOST)
         .cloned()
         .unwrap_or_else(|| HeaderValue::from_static("localhost"));
+    // The Host header stays as the browser sent it: apps such as JupyterLab compare it with the
+    // Origin of WebSocket handshakes and refuse a mismatch.
     *req.uri_mut() = uri;
     let headers = req.headers_mut();
     if !upgrade {
@@ -158,9 +160,6 @@ async fn forward(
         }
     }
     strip_portal_cookie(headers, state.config.cookie_name());
-    if let Ok(v) = HeaderValue::from_str(&placement.endpoint) {
-        headers.insert(header::HOST, v);
-    }
     headers.insert("x-forwarded-host", original_host);
     headers.insert(
         "x-forwarded-proto",

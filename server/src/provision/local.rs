@@ -120,8 +120,11 @@ impl LocalDriver {
             (Some(j), "jupyterlab") => format!(
                 "'{}' --no-browser --ip=127.0.0.1 --port={{port}} --ServerApp.base_url={{base_url}} \
                  --IdentityProvider.token= --ServerApp.password= --ServerApp.root_dir={{workdir}} \
-                 --ServerApp.allow_remote_access=True --ServerApp.disable_check_xsrf=False",
-                j.display()
+                 --ServerApp.allow_remote_access=True{}",
+                j.display(),
+                // Containers and CI often run as root, where JupyterLab wants explicit consent.
+                // SAFETY: geteuid has no preconditions.
+                if unsafe { libc::geteuid() } == 0 { " --allow-root" } else { "" }
             ),
             _ if !spec.command.trim().is_empty() => spec.command.clone(),
             // Nothing else configured: a real web server over the working directory.

@@ -379,3 +379,91 @@ both_backends!(
     bad_requests_are_refused_field_by_field_and_change_nothing,
     a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind,
 );
+
+/// The session cookie a sign-in sets, for a hand-written HTTP request.
+async fn session_cookie(app: &TestApp, username: &str) -> String {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(app.url("/auth/local/sign-in"))
+        .form(&[
+            ("username", username),
+            ("password", crate::support::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let set = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// JupyterLab itself (installed by scripts/setup into .local/jupyter): it starts, answers
+/// through the proxy at its base URL, and its WebSocket handshake passes through.
+async fn a_jupyterlab_workspace_answers_through_the_proxy_with_websockets(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Notebooks", alice, &[]).await;
+    let lab = app.offering_id("jupyterlab").await;
+    let a = app.browser_for("alice").await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{lab}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "Notebooks"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    app.wait_for_state(id, "active", 60).await;
+    let (status, body) = page(&a, &app, &format!("/w/cp-{id}/lab")).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<title>JupyterLab</title>"),
+        "{}",
+        &body[..body.len().min(500)]
+    );
+    let (status, body) = page(&a, &app, &format!("/w/cp-{id}/api/status")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"started\""));
+
+    let cookie = session_cookie(&app, "alice").await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let handshake = format!(
+        "GET /w/cp-{id}/api/events/subscribe HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: {cookie}\r\n\r\n"
+    );
+    s.write_all(handshake.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="),
+        "{head}"
+    );
+
+    post(
+        &a,
+        &app,
+        &format!("/requests/{id}/actions/decommission"),
+        &[],
+    )
+    .await;
+    app.wait_for_state(id, "decommissioned", 30).await;
+}
+
+both_backends!(a_jupyterlab_workspace_answers_through_the_proxy_with_websockets);

@@ -39,6 +39,7 @@ pub struct TestApp {
     /// Where the local driver keeps resources for this app.
     pub resource_dir: std::path::PathBuf,
     _tmp: Option<TempDir>,
+    _resources: TempDir,
 }
 
 /// What to remove when a test is done: a SQLite folder, or a PostgreSQL database.
@@ -162,7 +163,13 @@ pub fn config(database_url: String, port: u16) -> Config {
                 .join(format!("campus-resources-{port}"))
                 .display()
                 .to_string(),
-            jupyter_bin: None,
+            jupyter_bin: Some(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../.local/jupyter/bin/jupyter-lab"
+                )
+                .into(),
+            ),
             run_worker: true,
             worker_concurrency: 2,
             ready_timeout_secs: 20,
@@ -206,6 +213,7 @@ impl TestApp {
             db,
             client: client(),
             oidc,
+            _resources: TempDir::Folder(resource_dir.clone()),
             resource_dir,
             _tmp: tmp,
         }
