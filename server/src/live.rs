@@ -25,6 +25,15 @@ pub async fn request_events(
     };
     let db = state.db.clone();
     let stream = async_stream(move |tx| async move {
+        // The first message says where things stand now: a step recorded between the page's
+        // render and this connection would otherwise never reach it.
+        if tx
+            .send(Event::default().event("message").data(first.to_string()))
+            .await
+            .is_err()
+        {
+            return;
+        }
         let mut last = first;
         // Stop after an hour; the browser reconnects if the page is still open.
         for _ in 0..(3600 * 4) {

@@ -46,7 +46,7 @@ pub fn CataloguePage() -> impl IntoView {
                                         {projects.into_iter().map(|(pid, pname)| view! {
                                             <li class="ons-list__item">
                                                 <a href=format!("/projects/{pid}/requests/new?offering={}", o.id)>
-                                                    "Request for "{pname}<span class="ons-u-vh">{format!(": {}", o.name)}</span>
+                                                    "Request for "{pname}<span class="ons-u-vh">{format!(" ({})", o.name)}</span>
                                                 </a>
                                             </li>
                                         }).collect_view()}
