@@ -3,6 +3,7 @@
 //! retry policy. No storage here: `services::resources` applies them.
 
 pub mod capacity;
+pub mod expiry;
 pub mod kind;
 pub mod lifecycle;
 pub mod policy;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit_context;
+pub mod lifecycle;
 pub mod operations;
 pub mod projects;
 pub mod provisioning;

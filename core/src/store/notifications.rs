@@ -107,3 +107,19 @@ pub async fn mark_emailed(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error>
         .await
         .map(|_| ())
 }
+
+/// Claims today's digest for a person; false if it was already sent (by this or another replica).
+pub async fn claim_digest(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    day: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO digests_sent (user_id, day) VALUES ($1, $2) ON CONFLICT (user_id, day) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(day)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -47,12 +47,31 @@ impl Worker {
     pub async fn run(self, concurrency: usize) {
         tracing::info!(worker = %self.id, driver = self.driver.name(), concurrency, "worker started");
         let mut loops = Vec::new();
+        let sweeper = self.clone();
+        loops.push(tokio::spawn(async move { sweeper.sweep_loop().await }));
         for n in 0..concurrency.max(1) {
             let w = self.clone();
             loops.push(tokio::spawn(async move { w.claim_loop(n).await }));
         }
         for l in loops {
             let _ = l.await;
+        }
+    }
+
+    /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) every minute.
+    async fn sweep_loop(&self) {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let now = campus_core::clock::now();
+            let today = time::OffsetDateTime::from_unix_timestamp(now)
+                .map(|t| t.date())
+                .unwrap_or(time::Date::MIN);
+            match campus_core::services::lifecycle::sweep(&self.db, today, now).await {
+                Ok(s) if s != Default::default() => tracing::info!(?s, "lifecycle sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "lifecycle sweep failed"),
+            }
         }
     }
 

@@ -467,3 +467,96 @@ async fn a_jupyterlab_workspace_answers_through_the_proxy_with_websockets(backen
 }
 
 both_backends!(a_jupyterlab_workspace_answers_through_the_proxy_with_websockets);
+
+async fn the_sweep_reminds_once_a_day_expires_at_the_end_date_and_removes_after_the_grace(
+    backend: Backend,
+) {
+    use campus_core::services::lifecycle::sweep;
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Ending", alice, &[]).await;
+    let storage = app.offering_id("dataset-storage").await;
+    let a = app.browser_for("alice").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = post(
+            &a,
+            &app,
+            &format!("/projects/{project}/requests"),
+            &[
+                ("choice", &format!("{storage}:100gb")),
+                ("end_date", "2030-01-31"),
+                ("purpose", "Data"),
+            ],
+        )
+        .await;
+        let id = id_from(&location(&r));
+        app.wait_for_state(id, "active", 20).await;
+        ids.push(id);
+    }
+    let today = time::macros::date!(2030 - 01 - 24);
+    let now = campus_core::clock::now();
+    // Both end in 7 days: one digest naming both, and only one however often the sweep runs.
+    let s = sweep(&app.db, today, now).await.unwrap();
+    assert_eq!(s.digests, 1);
+    assert_eq!(sweep(&app.db, today, now).await.unwrap().digests, 0);
+    let (_, body) = page(&a, &app, "/notifications").await;
+    assert!(body.contains("2 of your resources end soon"), "{body}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE subject LIKE '%end soon'"
+        )
+        .await,
+        1
+    );
+
+    // After the end date: stopped and marked expired, data kept.
+    let s = sweep(&app.db, time::macros::date!(2030 - 02 - 01), now)
+        .await
+        .unwrap();
+    assert_eq!(s.expired, 2);
+    for id in &ids {
+        app.wait_for_state(*id, "expiring", 20).await;
+        assert!(
+            app.resource_dir.join(format!("cp-{id}/files")).is_dir(),
+            "data is kept during the grace period"
+        );
+    }
+    // Extending one brings it back; the other is removed once the grace period is over.
+    post(
+        &a,
+        &app,
+        &format!("/requests/{}/actions/extend", ids[0]),
+        &[],
+    )
+    .await;
+    app.wait_for_state(ids[0], "stopped", 5).await;
+    let s = sweep(&app.db, time::macros::date!(2030 - 02 - 07), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.removed, 0,
+        "seven days of grace are not over on the seventh day"
+    );
+    let s = sweep(&app.db, time::macros::date!(2030 - 02 - 08), now)
+        .await
+        .unwrap();
+    assert_eq!(s.removed, 1);
+    app.wait_for_state(ids[1], "decommissioned", 20).await;
+    assert!(
+        !app.resource_dir.join(format!("cp-{}", ids[1])).exists(),
+        "its data is deleted"
+    );
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'lifecycle.destroy'"
+        )
+        .await
+            == 1
+    );
+}
+
+both_backends!(the_sweep_reminds_once_a_day_expires_at_the_end_date_and_removes_after_the_grace);
