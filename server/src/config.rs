@@ -19,6 +19,8 @@ pub struct Config {
     pub login_max_failures: usize,
     pub login_window_secs: i64,
     pub provisioning: ProvisioningConfig,
+    /// Email for notifications; off unless SMTP_URL is set.
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// How approved requests become real resources.
@@ -203,6 +205,12 @@ impl Config {
             login_max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
             login_window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
             provisioning: provisioning_from_env()?,
+            mail: var("SMTP_URL").map(|url| crate::mail::MailConfig {
+                url,
+                from: var("MAIL_FROM")
+                    .unwrap_or_else(|| "Campus Portal <portal@campus.invalid>".into()),
+                public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}")),
+            }),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod flash;
 pub mod forms;
 pub mod layers;
 pub mod live;
+pub mod mail;
 pub mod provision;
 pub mod proxy;
 pub mod resource_forms;

@@ -31,6 +31,8 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
     #[error("single sign-on is misconfigured: {0}")]
     Oidc(#[from] crate::auth::oidc::OidcError),
 }
@@ -41,6 +43,7 @@ pub struct Application {
     pub port: u16,
     pub db: Db,
     worker: Option<(crate::provision::worker::Worker, usize)>,
+    mailer: Option<crate::mail::Mailer>,
 }
 
 /// Opens the database and applies migrations; a failure stops start-up with the reason.
@@ -84,8 +87,13 @@ impl Application {
                 config.provisioning.worker_concurrency,
             )
         });
+        let mailer = match &config.mail {
+            Some(m) => Some(crate::mail::Mailer::new(m)?),
+            None => None,
+        };
         let router = router(config, db.clone())?;
         Ok(Application {
+            mailer,
             listener,
             router,
             port,
@@ -98,6 +106,9 @@ impl Application {
         tokio::spawn(sweep_expired(self.db.clone()));
         if let Some((worker, concurrency)) = self.worker {
             tokio::spawn(worker.run(concurrency));
+        }
+        if let Some(mailer) = self.mailer {
+            tokio::spawn(mailer.run(self.db.clone()));
         }
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())

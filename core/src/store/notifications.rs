@@ -99,9 +99,21 @@ pub async fn unsent(
         .collect()
 }
 
-pub async fn mark_emailed(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE notifications SET emailed_at = $1 WHERE id = $2")
-        .bind(now)
+/// Claims a notification for sending; false if another sender already has it.
+pub async fn claim_email(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE notifications SET emailed_at = $1 WHERE id = $2 AND emailed_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a claimed notification back after a failed send, to be tried again.
+pub async fn release_email(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE notifications SET emailed_at = NULL WHERE id = $1")
         .bind(id)
         .execute(&db.pool)
         .await

@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod local_sign_in;
+mod mail;
 mod oidc;
 mod projects;
 mod requests;

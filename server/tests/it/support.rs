@@ -128,6 +128,8 @@ fn free_port() -> u16 {
 }
 
 pub struct Options {
+    /// Send email to an SMTP server on this loopback port.
+    pub smtp_port: Option<u16>,
     pub oidc: bool,
     pub body_limit: usize,
     pub demo: bool,
@@ -136,6 +138,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
+            smtp_port: None,
             oidc: false,
             body_limit: 64 * 1024,
             demo: false,
@@ -175,6 +178,7 @@ pub fn config(database_url: String, port: u16) -> Config {
             ready_timeout_secs: 20,
             slurm: None,
         },
+        mail: None,
     }
 }
 
@@ -189,6 +193,11 @@ impl TestApp {
         let mut cfg = config(url, port);
         cfg.body_limit_bytes = opts.body_limit;
         cfg.demo_content = opts.demo;
+        cfg.mail = opts.smtp_port.map(|port| server::mail::MailConfig {
+            url: format!("smtp://127.0.0.1:{port}"),
+            from: "Campus Portal <portal@campus.invalid>".into(),
+            public_url: cfg.public_url.clone(),
+        });
         let oidc = if opts.oidc {
             let p = OidcProvider::start(&format!("{}/auth/oidc/callback", cfg.public_url)).await;
             cfg.oidc = Some(OidcConfig {
