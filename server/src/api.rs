@@ -326,8 +326,12 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects and members on the Data Science Campus network. Authenticate with a personal access token from My account."),
-    paths(me, list_projects, create_project, get_project, add_member, remove_member),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue, resource requests, decisions, resource changes and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    paths(me, list_projects, create_project, get_project, add_member, remove_member,
+        crate::api_resources::catalogue, crate::api_resources::list_requests,
+        crate::api_resources::submit, crate::api_resources::get_request,
+        crate::api_resources::decide, crate::api_resources::act,
+        crate::api_resources::audit, crate::api_resources::redrive),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -351,5 +355,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/projects/{id}/members/{user_id}",
             delete(remove_member),
         )
+        .merge(crate::api_resources::router())
         .route("/api/v1/{*rest}", get(not_found).post(not_found))
 }

@@ -2,6 +2,7 @@
 //! handlers, the JSON API and the admin CLI. Domain rules live in `campus-core`.
 
 pub mod api;
+pub mod api_resources;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -211,3 +211,137 @@ both_backends!(
     bad_json_is_answered_with_a_json_error_naming_the_field,
     the_openapi_document_describes_the_handlers,
 );
+
+async fn the_api_requests_decides_and_changes_resources(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("API", alice, &[]).await;
+    let (t_alice, t_omar) = (
+        token_for(&app, "alice").await,
+        token_for(&app, "omar").await,
+    );
+    let c = reqwest::Client::new();
+    let catalogue: Value = c
+        .get(app.url("/api/v1/catalogue"))
+        .bearer_auth(&t_alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let spark = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["slug"] == "spark")
+        .unwrap();
+    assert_eq!(spark["needs_approval"], true);
+    let spark_id = spark["id"].as_i64().unwrap();
+
+    // Field errors name the field; nothing is created.
+    let r = c.post(app.url(&format!("/api/v1/projects/{project}/requests"))).bearer_auth(&t_alice)
+        .json(&json!({"offering_id": spark_id, "size": "huge", "end_date": "yesterday", "purpose": ""}))
+        .send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["error"]["fields"]["size"],
+        "Choose one of the sizes this offering comes in"
+    );
+    assert!(e["error"]["fields"]["end_date"].is_string());
+    assert!(e["error"]["fields"]["purpose"].is_string());
+
+    let r = c.post(app.url(&format!("/api/v1/projects/{project}/requests"))).bearer_auth(&t_alice)
+        .json(&json!({"offering_id": spark_id, "size": "medium", "end_date": "2030-01-01", "purpose": "Joins"}))
+        .send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["outcome"], "awaiting_decision");
+    assert_eq!(
+        s["reasons"][0],
+        "Spark workspace always needs an operator's approval"
+    );
+    let id = s["request"]["id"].as_i64().unwrap();
+
+    // The requester cannot decide; the operator can, and the resource comes up.
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/decision")))
+        .bearer_auth(&t_alice)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/decision")))
+        .bearer_auth(&t_omar)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    app.wait_for_state(id, "active", 60).await;
+    let d: Value = c
+        .get(app.url(&format!("/api/v1/requests/{id}")))
+        .bearer_auth(&t_alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["state"], "active");
+    assert_eq!(d["url"], format!("{}/w/cp-{id}/", app.base));
+    assert!(d["actions"].as_array().unwrap().contains(&json!("stop")));
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/actions/decommission")))
+        .bearer_auth(&t_alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    app.wait_for_state(id, "decommissioned", 30).await;
+
+    // The audit trail is for operators.
+    let r = c
+        .get(app.url("/api/v1/audit?action=request.approve"))
+        .bearer_auth(&t_alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let a: Value = c
+        .get(app.url("/api/v1/audit?action=request.approve"))
+        .bearer_auth(&t_omar)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a.as_array().unwrap().len(), 1);
+    assert_eq!(a[0]["actor"], "omar");
+    let doc: Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/catalogue",
+        "/api/v1/projects/{id}/requests",
+        "/api/v1/requests/{id}/decision",
+        "/api/v1/requests/{id}/actions/{action}",
+        "/api/v1/audit",
+        "/api/v1/jobs/{id}/redrive",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+}
+
+both_backends!(the_api_requests_decides_and_changes_resources);
