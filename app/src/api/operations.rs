@@ -41,18 +41,6 @@ pub async fn get_operations() -> Result<Operations, AppError> {
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
     let o = campus_core::services::operations::overview(&db, actor.as_ref()).await?;
-    let gauge = |label: &str, free: u32, total: u32| Gauge {
-        label: label.to_owned(),
-        used: total.saturating_sub(free),
-        limit: total,
-        level: match campus_core::requests::quota::level(total.saturating_sub(free), total) {
-            campus_core::requests::quota::Level::Fine => "fine",
-            campus_core::requests::quota::Level::Warning => "warning",
-            campus_core::requests::quota::Level::Critical => "critical",
-            campus_core::requests::quota::Level::Over => "over",
-        }
-        .to_owned(),
-    };
     let sites: std::collections::BTreeSet<&str> =
         o.hosts.iter().map(|h| h.site_code.as_str()).collect();
     Ok(Operations {
@@ -68,12 +56,7 @@ pub async fn get_operations() -> Result<Operations, AppError> {
             sites.len(),
             if sites.len() == 1 { "" } else { "s" }
         ),
-        capacity: vec![
-            gauge("CPU cores", o.free.cores, o.total.cores),
-            gauge("Memory (GB)", o.free.ram_gb, o.total.ram_gb),
-            gauge("GPUs", o.free.gpus, o.total.gpus),
-            gauge("Storage (GB)", o.free.storage_gb, o.total.storage_gb),
-        ],
+        capacity: crate::api::resources::free_gauges(&o.free, &o.total),
         hosts: o
             .hosts
             .iter()

@@ -94,7 +94,7 @@ pub struct RequestDetail {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use convert::row as to_row;
+pub(crate) use convert::{free_gauges, row as to_row};
 
 #[cfg(feature = "ssr")]
 mod convert {
@@ -112,6 +112,30 @@ mod convert {
             Level::Over => "over",
         }
         .to_owned()
+    }
+
+    /// CPU, memory, GPUs and storage: how much of the hardware is taken, of its total.
+    pub fn free_gauges(
+        free: &campus_core::requests::capacity::Capacity,
+        total: &campus_core::requests::capacity::Capacity,
+    ) -> Vec<Gauge> {
+        [
+            ("CPU cores", free.cores, total.cores),
+            ("Memory (GB)", free.ram_gb, total.ram_gb),
+            ("GPUs", free.gpus, total.gpus),
+            ("Storage (GB)", free.storage_gb, total.storage_gb),
+        ]
+        .into_iter()
+        .map(|(label, free, total)| {
+            let used = total.saturating_sub(free);
+            Gauge {
+                label: label.to_owned(),
+                used,
+                limit: total,
+                level: level(campus_core::requests::quota::level(used, total)),
+            }
+        })
+        .collect()
     }
 
     pub fn card(o: Offering) -> OfferingCard {
@@ -230,21 +254,7 @@ pub async fn get_request_form(project_id: i64) -> Result<RequestForm, AppError> 
         })
         .filter(|g| g.limit > 0 || g.used > 0 || g.label.starts_with("GPU"))
         .collect();
-    let gauge = |label: &str, free: u32, total: u32| Gauge {
-        label: label.to_owned(),
-        used: total.saturating_sub(free),
-        limit: total,
-        level: convert::level(campus_core::requests::quota::level(
-            total.saturating_sub(free),
-            total,
-        )),
-    };
-    let capacity = vec![
-        gauge("CPU cores", c.free.cores, c.total.cores),
-        gauge("Memory (GB)", c.free.ram_gb, c.total.ram_gb),
-        gauge("GPUs", c.free.gpus, c.total.gpus),
-        gauge("Storage (GB)", c.free.storage_gb, c.total.storage_gb),
-    ];
+    let capacity = convert::free_gauges(&c.free, &c.total);
     Ok(RequestForm {
         project_id,
         project_name: c.project_name,

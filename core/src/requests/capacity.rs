@@ -98,6 +98,15 @@ pub struct NoCapacity {
     pub asked: u32,
 }
 
+/// Every shortfall in one sentence, for a refusal.
+pub fn describe(short: &[NoCapacity]) -> String {
+    short
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Checks that `asked` fits in what is free, naming every shortfall.
 pub fn fits(free: &Capacity, asked: &Amounts) -> Result<(), Vec<NoCapacity>> {
     let checks = [

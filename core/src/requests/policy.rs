@@ -55,15 +55,7 @@ pub fn may_approve(
     if decider_id == requester_id {
         return Err(DecisionRefused::OwnRequest);
     }
-    capacity.map_err(|short| {
-        DecisionRefused::NoCapacity(
-            short
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })
+    capacity.map_err(|short| DecisionRefused::NoCapacity(super::capacity::describe(&short)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -340,11 +340,7 @@ async fn place(
     resources::lock_project(&mut tx, project.id).await?;
     let (_, free) = free_capacity(db, &mut tx).await?;
     if let Err(short) = capacity::fits(&free, &c.amounts) {
-        let msg = short
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let msg = capacity::describe(&short);
         return Err(CoreError::field(
             "size",
             format!("There is not enough room: {msg}. Choose a smaller size or try later."),
@@ -809,11 +805,7 @@ pub async fn act(
         UserAction::Start => {
             let (_, free) = free_capacity(db, &mut tx).await?;
             if let Err(short) = capacity::fits(&free, &r.amounts) {
-                let msg = short
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let msg = capacity::describe(&short);
                 return Err(CoreError::field(
                     "action",
                     format!("It cannot start now: {msg}"),
