@@ -81,6 +81,11 @@ pub async fn succeed(
     outcome: Outcome,
 ) -> Result<bool, CoreError> {
     let now = clock::now();
+    if outcome.event.is_none() && outcome.notify.is_none() {
+        // Nothing else to record: one autocommitted statement, not a transaction.
+        let mut conn = db.pool.acquire().await?;
+        return Ok(jobs::complete(&mut conn, job.id, &job.lease_token, now_ms()).await?);
+    }
     let mut tx = db.pool.begin().await?;
     if !jobs::complete(&mut tx, job.id, &job.lease_token, now_ms()).await? {
         return Ok(false);

@@ -133,9 +133,9 @@ impl Worker {
                 if let Some(r) = &resource {
                     provisioning::succeed(&self.db, &job, r, outcome).await?;
                 } else {
-                    let mut tx = self.db.pool.begin().await?;
-                    jobs::complete(&mut tx, job.id, &job.lease_token, now_ms()).await?;
-                    tx.commit().await?;
+                    // Nothing else to record: one autocommitted statement, not a transaction.
+                    let mut conn = self.db.pool.acquire().await?;
+                    jobs::complete(&mut conn, job.id, &job.lease_token, now_ms()).await?;
                 }
             }
             Attempt::Failed { reason, permanent } => {
