@@ -7,6 +7,7 @@ mod local_sign_in;
 mod mail;
 mod oidc;
 mod projects;
+mod queue;
 mod requests;
 mod security;
 mod support;
