@@ -39,24 +39,50 @@ fn io(context: &str, e: std::io::Error) -> DriverError {
     DriverError::Transient(format!("{context}: {e}"))
 }
 
-/// A process id that is alive, not a zombie, and launched for this resource (the environment
-/// marker guards against a recycled pid).
-fn live_pid(pid: i32, name: &str) -> bool {
+/// What /proc says of a pid recorded for a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proc {
+    /// Alive, not a zombie, and launched for this resource (the environment marker guards
+    /// against a recycled pid).
+    Ours,
+    /// Gone, a zombie, or someone else's process now.
+    Gone,
+    /// Alive but its environment cannot be read this instant: it is in the middle of exec.
+    Unsure,
+}
+
+fn inspect(pid: i32, name: &str) -> Proc {
     let stat = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(s) => s,
-        Err(_) => return false,
+        Err(_) => return Proc::Gone,
     };
     // The state letter follows the parenthesised command name.
     let state = stat
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.trim_start().chars().next());
     if matches!(state, Some('Z') | Some('X') | None) {
-        return false;
+        return Proc::Gone;
     }
     let marker = format!("CAMPUS_RESOURCE={name}");
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .map(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
-        .unwrap_or(false)
+    match std::fs::read(format!("/proc/{pid}/environ")) {
+        Ok(env) if env.is_empty() => Proc::Unsure,
+        Ok(env) if env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()) => Proc::Ours,
+        Ok(_) => Proc::Gone,
+        Err(_) => Proc::Unsure,
+    }
+}
+
+/// Whether the recorded pid is this resource's live process, asking again while it is
+/// between fork and exec (when /proc cannot show its environment).
+async fn live_pid(pid: i32, name: &str) -> bool {
+    for _ in 0..20 {
+        match inspect(pid, name) {
+            Proc::Ours => return true,
+            Proc::Gone => return false,
+            Proc::Unsure => tokio::time::sleep(Duration::from_millis(25)).await,
+        }
+    }
+    false
 }
 
 fn free_port() -> Result<u16, DriverError> {
@@ -146,7 +172,7 @@ impl LocalDriver {
 
     async fn launch(&self, spec: &Spec) -> Result<Placement, DriverError> {
         if let Some(p) = self.placement(spec) {
-            if live_pid(p.external_id.parse().unwrap_or(0), &spec.name) {
+            if live_pid(p.external_id.parse().unwrap_or(0), &spec.name).await {
                 return Ok(p);
             }
         }
@@ -220,16 +246,16 @@ impl LocalDriver {
         let Some(pid) = self.pid(spec) else {
             return Ok(());
         };
-        if live_pid(pid, &spec.name) {
+        if live_pid(pid, &spec.name).await {
             // SAFETY: kill(2) with a negative pid signals the process group we created.
             unsafe { libc::kill(-pid, libc::SIGTERM) };
             for _ in 0..50 {
-                if !live_pid(pid, &spec.name) {
+                if !live_pid(pid, &spec.name).await {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            if live_pid(pid, &spec.name) {
+            if live_pid(pid, &spec.name).await {
                 // SAFETY: as above.
                 unsafe { libc::kill(-pid, libc::SIGKILL) };
             }
@@ -276,7 +302,7 @@ impl Driver for LocalDriver {
                 Health::Missing
             });
         };
-        if !live_pid(pid, &spec.name) {
+        if !live_pid(pid, &spec.name).await {
             return Ok(Health::Failed(self.log_tail(spec)));
         }
         let path = if placement.keeps_prefix {
