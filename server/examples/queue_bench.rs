@@ -45,7 +45,7 @@ async fn fresh(backend: &str) -> (Db, Option<(String, String)>) {
 }
 
 async fn enqueue_many(db: &Db, n: usize) {
-    let now = campus_core::services::provisioning::now_ms();
+    let now = campus_core::clock::now_ms();
     for chunk in 0..n.div_ceil(500) {
         let mut tx = db.pool.begin().await.unwrap();
         for _ in 0..500.min(n - chunk * 500) {
@@ -111,15 +111,9 @@ async fn main() {
         let m = 500;
         for _ in 0..m {
             let mut tx = db.pool.begin().await.unwrap();
-            jobs::enqueue(
-                &mut tx,
-                JobKind::Noop,
-                0,
-                6,
-                campus_core::services::provisioning::now_ms(),
-            )
-            .await
-            .unwrap();
+            jobs::enqueue(&mut tx, JobKind::Noop, 0, 6, campus_core::clock::now_ms())
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

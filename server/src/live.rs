@@ -9,7 +9,8 @@ use campus_core::services::resources;
 use std::time::Duration;
 use tower_sessions::Session;
 
-/// GET /requests/{id}/events. Checks access once, then watches the request's progress marker.
+/// GET /requests/{id}/events. Checks access once when the stream opens (it ends within the
+/// hour), then polls the request's progress marker with one query.
 pub async fn request_events(
     State(state): State<AppState>,
     session: Session,
@@ -19,7 +20,11 @@ pub async fn request_events(
         Ok(a) => a,
         Err(e) => return crate::flash::internal(e),
     };
-    let first = match resources::progress_marker(&state.db, actor.as_ref(), id).await {
+    let watch = match resources::watch(&state.db, actor.as_ref(), id).await {
+        Ok(w) => w,
+        Err(e) => return crate::flash::refused(e),
+    };
+    let first = match watch.marker(&state.db).await {
         Ok(m) => m,
         Err(e) => return crate::flash::refused(e),
     };
@@ -38,7 +43,7 @@ pub async fn request_events(
         // Stop after an hour; the browser reconnects if the page is still open.
         for _ in 0..(3600 * 4) {
             tokio::time::sleep(Duration::from_millis(250)).await;
-            match resources::progress_marker(&db, actor.as_ref(), id).await {
+            match watch.marker(&db).await {
                 Ok(m) if m != last => {
                     last = m;
                     if tx

@@ -51,6 +51,27 @@ impl Resource {
 }
 
 impl Amounts {
+    /// What one resource of `kind` with this size counts against a quota: its size, and one of
+    /// its kind.
+    pub fn of(
+        kind: super::kind::Kind,
+        cpu_cores: u32,
+        ram_gb: u32,
+        gpus: u32,
+        storage_gb: u32,
+    ) -> Amounts {
+        use super::kind::Kind;
+        Amounts {
+            cpu_cores,
+            ram_gb,
+            gpus,
+            storage_gb,
+            workspaces: u32::from(kind == Kind::Workspace),
+            datasets: u32::from(kind == Kind::Storage),
+            web_services: u32::from(kind == Kind::WebService),
+        }
+    }
+
     pub fn get(&self, r: Resource) -> u32 {
         match r {
             Resource::CpuCores => self.cpu_cores,

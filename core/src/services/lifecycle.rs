@@ -3,6 +3,7 @@
 //! Safe to run from several workers at once: jobs are only added where none is pending, under
 //! the project's lock, and each digest is claimed by one row before it is sent.
 
+use crate::clock::parse_date;
 use crate::db::Db;
 use crate::error::CoreError;
 use crate::requests::expiry::{self, Due, Facts};
@@ -19,11 +20,6 @@ pub struct Swept {
     pub removed: u32,
     pub idle_stopped: u32,
     pub digests: u32,
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &format).ok()
 }
 
 pub async fn sweep(db: &Db, today: Date, now: i64) -> Result<Swept, CoreError> {

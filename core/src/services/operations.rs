@@ -53,7 +53,7 @@ pub async fn overview(db: &Db, actor: Option<&Actor>) -> Result<Overview, CoreEr
 
 pub async fn redrive(db: &Db, actor: Option<&Actor>, job_id: i64) -> Result<(), CoreError> {
     authz::check(actor, Action::Operate, Object::Portal)?;
-    if !jobs::redrive(db, job_id, crate::services::provisioning::now_ms()).await? {
+    if !jobs::redrive(db, job_id, crate::clock::now_ms()).await? {
         return Err(CoreError::field(
             "job",
             "That job is not a dead letter (it may have been re-driven already)",

@@ -16,12 +16,6 @@ pub struct ProjectInput {
     pub end_date: String,
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(clock::now())
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
-}
-
 /// Starts a project led by the actor and returns its id.
 pub async fn create(
     db: &Db,
@@ -33,7 +27,7 @@ pub async fn create(
     let mut errors = FieldErrors::new();
     let name = errors.check("name", ProjectName::parse(&input.name));
     let summary = errors.check("summary", ProjectSummary::parse(&input.summary));
-    let end = errors.check("end_date", EndDate::parse(&input.end_date, today()));
+    let end = errors.check("end_date", EndDate::parse(&input.end_date, clock::today()));
     errors.into_result()?;
     let (name, summary, end) = (name.unwrap(), summary.unwrap(), end.unwrap());
     projects::insert(

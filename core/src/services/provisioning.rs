@@ -2,7 +2,7 @@
 //! person, so these take no actor; each records its step, the job's end, the audit entry and
 //! any notification on one transaction, fenced by the job's lease token.
 
-use crate::clock;
+use crate::clock::{self, now_ms};
 use crate::db::Db;
 use crate::error::CoreError;
 use crate::requests::lifecycle::{transition, Event, State};
@@ -10,13 +10,6 @@ use crate::requests::retry::{self, AfterFailure};
 use crate::store::jobs::{self, Job};
 use crate::store::resources::{self, Resource};
 use crate::store::{audit, notifications};
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
 
 async fn entry(
     conn: &mut sqlx::AnyConnection,

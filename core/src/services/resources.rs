@@ -3,7 +3,7 @@
 
 use super::audit_context;
 use crate::authz::{self, Action, Actor, Denied, Object};
-use crate::clock;
+use crate::clock::{self, format_date, parse_date, today};
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
@@ -58,21 +58,6 @@ pub enum Submitted {
     AutoApproved,
     /// Waiting for an operator, with the reasons in words.
     AwaitingDecision(Vec<String>),
-}
-
-fn today() -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(clock::now())
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
-}
-
-fn parse_date(s: &str) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &format).ok()
-}
-
-fn format_date(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 fn sum(list: impl Iterator<Item = Amounts>) -> Amounts {
@@ -628,12 +613,23 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
     })
 }
 
-/// The newest step of a resource the actor may see: the live-progress stream polls this.
-pub async fn progress_marker(db: &Db, actor: Option<&Actor>, id: i64) -> Result<i64, CoreError> {
+/// Permission to follow one resource's progress, checked once when the watch starts: the
+/// live-progress stream then polls [`ProgressWatch::marker`] with one query, not a fresh check.
+pub struct ProgressWatch {
+    id: i64,
+}
+
+impl ProgressWatch {
+    /// Changes whenever a step is recorded or a job starts or ends.
+    pub async fn marker(&self, db: &Db) -> Result<i64, CoreError> {
+        Ok(resources::progress_marker(db, self.id).await?)
+    }
+}
+
+pub async fn watch(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ProgressWatch, CoreError> {
     let (_, object) = resource_object(db, actor, id).await?;
     authz::check(actor, Action::ViewResource, object)?;
-    let pending = jobs::pending_for(db, id).await?.map(|j| j.id).unwrap_or(0);
-    Ok(resources::last_event_id(db, id).await? * 1_000_000 + pending)
+    Ok(ProgressWatch { id })
 }
 
 /// Everything in the actor's projects, newest first.

@@ -20,15 +20,13 @@ pub struct Size {
 impl Size {
     /// What one resource of this size and kind counts against a project's quota.
     pub fn amounts(&self, kind: Kind) -> Amounts {
-        Amounts {
-            cpu_cores: self.cpu_cores,
-            ram_gb: self.ram_gb,
-            gpus: self.gpus,
-            storage_gb: self.storage_gb,
-            workspaces: u32::from(kind == Kind::Workspace),
-            datasets: u32::from(kind == Kind::Storage),
-            web_services: u32::from(kind == Kind::WebService),
-        }
+        Amounts::of(
+            kind,
+            self.cpu_cores,
+            self.ram_gb,
+            self.gpus,
+            self.storage_gb,
+        )
     }
 }
 

@@ -59,19 +59,25 @@ fn decode_err(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {v:?}").into())
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
+/// The kind, state and size columns every resource query reads.
+fn kind_state_amounts(r: &sqlx::any::AnyRow) -> Result<(Kind, State, Amounts), sqlx::Error> {
     let kind: String = r.try_get("kind")?;
     let kind = Kind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?;
     let state: String = r.try_get("state")?;
+    let state = State::parse(&state).ok_or_else(|| decode_err("state", &state))?;
+    let amounts = Amounts::of(
+        kind,
+        get_u32(r, "cpu_cores")?,
+        get_u32(r, "ram_gb")?,
+        get_u32(r, "gpus")?,
+        get_u32(r, "storage_gb")?,
+    );
+    Ok((kind, state, amounts))
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
+    let (kind, state, amounts) = kind_state_amounts(r)?;
     let visibility: String = r.try_get("visibility")?;
-    let size = crate::store::catalogue::Size {
-        code: String::new(),
-        label: String::new(),
-        cpu_cores: get_u32(r, "cpu_cores")?,
-        ram_gb: get_u32(r, "ram_gb")?,
-        gpus: get_u32(r, "gpus")?,
-        storage_gb: get_u32(r, "storage_gb")?,
-    };
     Ok(Resource {
         id: r.try_get("id")?,
         project_id: r.try_get("project_id")?,
@@ -86,8 +92,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         size_code: r.try_get("size_code")?,
         requester_id: r.try_get("requester_id")?,
         requester_name: r.try_get("requester_name")?,
-        state: State::parse(&state).ok_or_else(|| decode_err("state", &state))?,
-        amounts: size.amounts(kind),
+        state,
+        amounts,
         end_date: r.try_get("end_date")?,
         purpose: r.try_get("purpose")?,
         visibility: Visibility::parse(&visibility)
@@ -338,14 +344,19 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
         .collect()
 }
 
-/// The newest event id for a resource: the live-progress stream sends when it changes.
-pub async fn last_event_id(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
-    let v: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(id) FROM resource_events WHERE resource_id = $1")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await?;
-    Ok(v.unwrap_or(0))
+/// One number that changes whenever a step is recorded or a job for the resource starts or
+/// ends: the newest event id and the unfinished job's id, in one query.
+pub async fn progress_marker(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(id) FROM resource_events WHERE resource_id = $1) AS event, \
+         (SELECT MIN(id) FROM jobs WHERE resource_id = $1 AND state IN ('queued', 'running')) AS job",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?;
+    let event: Option<i64> = row.try_get("event")?;
+    let job: Option<i64> = row.try_get("job")?;
+    Ok(event.unwrap_or(0) * 1_000_000 + job.unwrap_or(0))
 }
 
 /// What every resource (of one project, or of all) holds: kind, state and size. Read on the
@@ -362,23 +373,7 @@ pub async fn allocations(
     .bind(project_id.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let kind = Kind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?;
-            let state: String = r.try_get("state")?;
-            let state = State::parse(&state).ok_or_else(|| decode_err("state", &state))?;
-            let size = crate::store::catalogue::Size {
-                code: String::new(),
-                label: String::new(),
-                cpu_cores: get_u32(r, "cpu_cores")?,
-                ram_gb: get_u32(r, "ram_gb")?,
-                gpus: get_u32(r, "gpus")?,
-                storage_gb: get_u32(r, "storage_gb")?,
-            };
-            Ok((kind, state, size.amounts(kind)))
-        })
-        .collect()
+    rows.iter().map(kind_state_amounts).collect()
 }
 
 /// Takes the project's row lock (PostgreSQL) or the write lock (SQLite) at the start of a

@@ -3,9 +3,10 @@
 //! or many, against one database: the claim and the lease token keep each job to one of them.
 
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
+use campus_core::clock::now_ms;
 use campus_core::requests::lifecycle::{Event, State};
 use campus_core::requests::retry::{LEASE_MS, RENEW_EVERY_MS};
-use campus_core::services::provisioning::{self, now_ms, Outcome};
+use campus_core::services::provisioning::{self, Outcome};
 use campus_core::store::jobs::{self, Job, JobKind};
 use campus_core::store::resources::{self, Resource};
 use campus_core::Db;
@@ -63,10 +64,7 @@ impl Worker {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            let now = campus_core::clock::now();
-            let today = time::OffsetDateTime::from_unix_timestamp(now)
-                .map(|t| t.date())
-                .unwrap_or(time::Date::MIN);
+            let (now, today) = (campus_core::clock::now(), campus_core::clock::today());
             match campus_core::services::lifecycle::sweep(&self.db, today, now).await {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "lifecycle sweep"),
                 Ok(_) => {}
