@@ -315,7 +315,7 @@ fn request_view(d: crate::api::RequestDetail, form: FormState) -> impl IntoView 
             {(!d.row.placement.is_empty()).then(|| view! { <DescriptionRow term="Runs on">{d.row.placement.clone()}</DescriptionRow> })}
         </DescriptionList>
         {(!d.actions.is_empty()).then(|| view! {
-            <h2>"Change it"</h2>
+            <h2 class="ons-u-mt-l">"Change it"</h2>
             <div class="app-actions">
                 {d.actions.iter().map(|(action, _)| {
                     let secondary = action != "retry";
