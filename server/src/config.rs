@@ -51,6 +51,9 @@ pub struct SlurmConfig {
     /// The key slurmctld checks JWTs with (HS256).
     pub jwt_key: Vec<u8>,
     pub partition: String,
+    /// Put before `cp-<id>` in job names, so portals sharing one cluster never take each
+    /// other's jobs for their own.
+    pub job_prefix: String,
 }
 
 impl std::fmt::Debug for SlurmConfig {
@@ -60,6 +63,7 @@ impl std::fmt::Debug for SlurmConfig {
             .field("user", &self.user)
             .field("jwt_key", &"***")
             .field("partition", &self.partition)
+            .field("job_prefix", &self.job_prefix)
             .finish()
     }
 }
@@ -79,6 +83,7 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
                 message: format!("cannot read {key_file}: {e}"),
             })?,
             partition: var("SLURM_PARTITION").unwrap_or_else(|| "campus".into()),
+            job_prefix: var("SLURM_JOB_PREFIX").unwrap_or_else(|| "portal-".into()),
         })
     } else if driver == "local" {
         None

@@ -99,3 +99,70 @@ pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
         })
         .collect()
 }
+
+/// A machine as a cluster engine reports it (Slurm's nodes).
+pub struct EngineHost<'a> {
+    pub name: &'a str,
+    pub cores: u32,
+    pub ram_gb: u32,
+    pub gpus: u32,
+    pub gpu_model: &'a str,
+}
+
+/// Makes the hosts of one engine-owned site match what the engine reports: new nodes added,
+/// changed ones updated (a host already recorded under another site is the same machine, and
+/// moves), vanished ones removed. Clock speed is not something Slurm reports, so a
+/// node's MHz stays what an operator recorded (1,000 until they do).
+pub async fn sync_engine_hosts(
+    db: &Db,
+    site_code: &str,
+    site_name: &str,
+    hosts: &[EngineHost<'_>],
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let site: Option<i64> = sqlx::query_scalar("SELECT id FROM sites WHERE code = $1")
+        .bind(site_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let site = match site {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar("INSERT INTO sites (code, name) VALUES ($1, $2) RETURNING id")
+                .bind(site_code)
+                .bind(site_name)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+    };
+    let known: Vec<String> = sqlx::query_scalar("SELECT name FROM hosts WHERE site_id = $1")
+        .bind(site)
+        .fetch_all(&mut *tx)
+        .await?;
+    for h in hosts {
+        sqlx::query(
+            "INSERT INTO hosts (site_id, name, cores, mhz_per_core, ram_gb, storage_gb, gpus, gpu_model) \
+             VALUES ($1, $2, $3, 1000, $4, 0, $5, $6) \
+             ON CONFLICT (name) DO UPDATE SET site_id = excluded.site_id, cores = excluded.cores, ram_gb = excluded.ram_gb, \
+             gpus = excluded.gpus, gpu_model = excluded.gpu_model",
+        )
+        .bind(site)
+        .bind(h.name)
+        .bind(i64::from(h.cores.max(1)))
+        .bind(i64::from(h.ram_gb))
+        .bind(i64::from(h.gpus))
+        .bind(h.gpu_model)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for gone in known
+        .iter()
+        .filter(|k| !hosts.iter().any(|h| h.name == k.as_str()))
+    {
+        sqlx::query("DELETE FROM hosts WHERE site_id = $1 AND name = $2")
+            .bind(site)
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}

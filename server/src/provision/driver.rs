@@ -87,6 +87,21 @@ pub enum Health {
     Missing,
 }
 
+/// One machine as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub address: String,
+    pub cpus: u32,
+    pub alloc_cpus: u32,
+    pub ram_gb: u32,
+    pub alloc_ram_gb: u32,
+    pub gpus: u32,
+    pub gpu_model: String,
+    pub partitions: Vec<String>,
+    pub state: String,
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DriverError {
     /// Worth trying again later: the engine was unreachable or busy.
@@ -103,6 +118,16 @@ pub trait Driver: Send + Sync {
     /// Makes the resource (or finds the one an earlier attempt made) and starts it.
     async fn provision(&self, spec: &Spec) -> Result<Placement, DriverError>;
     async fn status(&self, spec: &Spec, placement: &Placement) -> Result<Health, DriverError>;
+    /// Where a ready resource listens, for engines that learn it only once it runs (a Slurm job
+    /// picks its node and port); the others already said so when they provisioned it.
+    async fn locate(&self, _spec: &Spec, placement: &Placement) -> Result<Placement, DriverError> {
+        Ok(placement.clone())
+    }
+    /// The engine's own view of its machines, for engines that have one (Slurm); None when the
+    /// portal's inventory is the only record.
+    async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
+        Ok(None)
+    }
     /// Starts a stopped resource; the placement may change (a new port, a new job).
     async fn start(&self, spec: &Spec, placement: &Placement) -> Result<Placement, DriverError>;
     async fn stop(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError>;

@@ -6,6 +6,7 @@
 //! The launched shell writes its own pid before it execs the program, so a worker killed just
 //! after spawning still leaves a record the next attempt finds: one process per resource.
 
+use super::command;
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
 use async_trait::async_trait;
 use campus_core::requests::kind::Kind;
@@ -17,22 +18,6 @@ pub struct LocalDriver {
     root: PathBuf,
     jupyter: Option<PathBuf>,
     http: reqwest::Client,
-}
-
-/// The JupyterLab program: the configured one, the project's own venv, or one on PATH.
-pub fn find_jupyter(configured: Option<&str>) -> Option<PathBuf> {
-    if let Some(c) = configured {
-        return Some(PathBuf::from(c));
-    }
-    let local = PathBuf::from(".local/jupyter/bin/jupyter-lab");
-    if local.is_file() {
-        return std::fs::canonicalize(local).ok();
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("jupyter-lab"))
-            .find(|p| p.is_file())
-    })
 }
 
 fn io(context: &str, e: std::io::Error) -> DriverError {
@@ -142,26 +127,15 @@ impl LocalDriver {
 
     /// The command line to run, and whether it was told its base URL.
     fn command(&self, spec: &Spec, port: u16, workdir: &Path) -> (String, bool) {
-        let template = match (&self.jupyter, spec.tool.as_str()) {
-            (Some(j), "jupyterlab") => format!(
-                "'{}' --no-browser --ip=127.0.0.1 --port={{port}} --ServerApp.base_url={{base_url}} \
-                 --IdentityProvider.token= --ServerApp.password= --ServerApp.root_dir={{workdir}} \
-                 --ServerApp.allow_remote_access=True{}",
-                j.display(),
-                // Containers and CI often run as root, where JupyterLab wants explicit consent.
-                // SAFETY: geteuid has no preconditions.
-                if unsafe { libc::geteuid() } == 0 { " --allow-root" } else { "" }
-            ),
-            _ if !spec.command.trim().is_empty() => spec.command.clone(),
-            // Nothing else configured: a real web server over the working directory.
-            _ => "python3 -m http.server {port} --bind 127.0.0.1 --directory {workdir}".to_owned(),
-        };
-        let keeps_prefix = template.contains("{base_url}");
-        let cmd = template
-            .replace("{port}", &port.to_string())
-            .replace("{base_url}", &spec.base_url)
-            .replace("{workdir}", &workdir.display().to_string());
-        (cmd, keeps_prefix)
+        // SAFETY: geteuid has no preconditions.
+        let as_root = unsafe { libc::geteuid() } == 0;
+        command::render(
+            &command::template(spec, self.jupyter.as_deref(), as_root),
+            "127.0.0.1",
+            &port.to_string(),
+            &spec.base_url,
+            &workdir.display().to_string(),
+        )
     }
 
     fn placement(&self, spec: &Spec) -> Option<Placement> {

@@ -59,11 +59,15 @@ impl Worker {
         }
     }
 
-    /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) every minute.
+    /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) every minute, and
+    /// refreshes the inventory from the engine when the engine keeps one.
     async fn sweep_loop(&self) {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
+            if let Err(e) = self.sync_nodes().await {
+                tracing::warn!(error = %e, "could not read the engine's nodes");
+            }
             let (now, today) = (campus_core::clock::now(), campus_core::clock::today());
             match campus_core::services::lifecycle::sweep(&self.db, today, now).await {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "lifecycle sweep"),
@@ -71,6 +75,26 @@ impl Worker {
                 Err(e) => tracing::warn!(error = %e, "lifecycle sweep failed"),
             }
         }
+    }
+
+    /// Records the engine's machines as the inventory (Slurm's nodes, under site `SLURM`).
+    pub async fn sync_nodes(&self) -> Result<(), DriverError> {
+        let Some(nodes) = self.driver.nodes().await? else {
+            return Ok(());
+        };
+        let hosts: Vec<campus_core::store::inventory::EngineHost> = nodes
+            .iter()
+            .map(|n| campus_core::store::inventory::EngineHost {
+                name: &n.name,
+                cores: n.cpus,
+                ram_gb: n.ram_gb,
+                gpus: n.gpus,
+                gpu_model: &n.gpu_model,
+            })
+            .collect();
+        campus_core::store::inventory::sync_engine_hosts(&self.db, "SLURM", "Slurm cluster", &hosts)
+            .await
+            .map_err(|e| DriverError::Transient(e.to_string()))
     }
 
     async fn claim_loop(&self, n: usize) {
@@ -278,7 +302,21 @@ impl Worker {
         let mut wait = Duration::from_millis(25);
         loop {
             match self.driver.status(spec, &placement).await? {
-                Health::Ready => return Ok(placement),
+                Health::Ready => {
+                    let located = self.driver.locate(spec, &placement).await?;
+                    if located != placement {
+                        resources::set_placement(
+                            &self.db,
+                            r.id,
+                            self.driver.name(),
+                            &located.external_id,
+                            &located.endpoint_record(),
+                        )
+                        .await
+                        .map_err(|e| DriverError::Transient(e.to_string()))?;
+                    }
+                    return Ok(located);
+                }
                 Health::Failed(reason) => return Err(DriverError::Permanent(reason)),
                 Health::Missing | Health::Stopped => {
                     return Err(DriverError::Transient(

@@ -10,4 +10,5 @@ mod projects;
 mod queue;
 mod requests;
 mod security;
+mod slurm;
 mod support;

@@ -133,6 +133,8 @@ pub struct Options {
     pub oidc: bool,
     pub body_limit: usize,
     pub demo: bool,
+    /// Provision through the single-node Slurm that scripts/slurm starts.
+    pub slurm: bool,
 }
 
 impl Default for Options {
@@ -142,6 +144,7 @@ impl Default for Options {
             oidc: false,
             body_limit: 64 * 1024,
             demo: false,
+            slurm: false,
         }
     }
 }
@@ -210,6 +213,9 @@ impl TestApp {
         } else {
             None
         };
+        if opts.slurm {
+            use_slurm(&mut cfg, port);
+        }
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build(cfg)
@@ -390,6 +396,43 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// What scripts/slurm printed, read from the environment scripts/test exports.
+pub fn slurm_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the Slurm tests need the single-node cluster that scripts/test \
+             starts (scripts/slurm up prints the variables)"
+        )
+    })
+}
+
+/// Points the app at the test cluster, with a resource directory of its own that the job user
+/// can write to and a job-name prefix of its own, so tests running side by side never meet.
+fn use_slurm(cfg: &mut Config, port: u16) {
+    let root =
+        std::path::PathBuf::from(slurm_env("SLURM_RESOURCE_DIR")).join(format!("test-{port}"));
+    std::fs::create_dir_all(&root).unwrap();
+    let user = slurm_env("SLURM_USER");
+    let uid = std::process::Command::new("id")
+        .args(["-u", &user])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .expect("the Slurm job user exists");
+    std::os::unix::fs::chown(&root, Some(uid), None).unwrap();
+    cfg.provisioning.driver = "slurm".into();
+    cfg.provisioning.resource_dir = root.display().to_string();
+    cfg.provisioning.ready_timeout_secs = 60;
+    cfg.provisioning.slurm = Some(server::config::SlurmConfig {
+        url: slurm_env("SLURM_REST_URL"),
+        user,
+        jwt_key: std::fs::read(slurm_env("SLURM_JWT_KEY_FILE")).unwrap(),
+        partition: slurm_env("SLURM_PARTITION"),
+        job_prefix: format!("t{port}-"),
+    });
 }
 
 pub fn client() -> reqwest::Client {

@@ -1,0 +1,82 @@
+//! The command line a workspace or web service runs, shared by every driver that runs programs.
+//!
+//! Offerings write their command with placeholders: `{host}` (the address to listen on),
+//! `{port}`, `{base_url}` (the proxy path, for programs that can serve under a prefix) and
+//! `{workdir}` (the person's files).
+
+use super::driver::Spec;
+use std::path::{Path, PathBuf};
+
+/// The JupyterLab program: the configured one, the project's own venv, or one on PATH.
+pub fn find_jupyter(configured: Option<&str>) -> Option<PathBuf> {
+    if let Some(c) = configured {
+        return Some(PathBuf::from(c));
+    }
+    let local = PathBuf::from(".local/jupyter/bin/jupyter-lab");
+    if local.is_file() {
+        return std::fs::canonicalize(local).ok();
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("jupyter-lab"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The offering's command template, or JupyterLab's own when the offering is a JupyterLab
+/// workspace and JupyterLab is installed, or a plain web server over the files.
+pub fn template(spec: &Spec, jupyter: Option<&Path>, as_root: bool) -> String {
+    match (jupyter, spec.tool.as_str()) {
+        (Some(j), "jupyterlab") => format!(
+            "'{}' --no-browser --ip={{host}} --port={{port}} --ServerApp.base_url={{base_url}} \
+             --IdentityProvider.token= --ServerApp.password= --ServerApp.root_dir={{workdir}} \
+             --ServerApp.allow_remote_access=True{}",
+            j.display(),
+            // Containers and CI often run as root, where JupyterLab wants explicit consent.
+            if as_root { " --allow-root" } else { "" }
+        ),
+        _ if !spec.command.trim().is_empty() => spec.command.clone(),
+        _ => "python3 -m http.server {port} --bind {host} --directory {workdir}".to_owned(),
+    }
+}
+
+/// Fills the placeholders. The result also says whether the program was told its base URL
+/// (then the proxy keeps the path prefix when forwarding).
+pub fn render(
+    template: &str,
+    host: &str,
+    port: &str,
+    base_url: &str,
+    workdir: &str,
+) -> (String, bool) {
+    let keeps_prefix = template.contains("{base_url}");
+    let cmd = template
+        .replace("{host}", host)
+        .replace("{port}", port)
+        .replace("{base_url}", base_url)
+        .replace("{workdir}", workdir);
+    (cmd, keeps_prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_a_base_url_means_the_prefix_is_kept() {
+        let (cmd, keeps) = render(
+            "serve --bind {host}:{port} --root {base_url} {workdir}",
+            "127.0.0.1",
+            "8001",
+            "/s/cp-3/",
+            "/data/cp-3/files",
+        );
+        assert_eq!(
+            cmd,
+            "serve --bind 127.0.0.1:8001 --root /s/cp-3/ /data/cp-3/files"
+        );
+        assert!(keeps);
+        let (_, keeps) = render("serve {port}", "h", "1", "/s/x/", "/w");
+        assert!(!keeps);
+    }
+}

@@ -1,0 +1,275 @@
+//! The Slurm driver against a real single-node Slurm (scripts/slurm: slurmctld, slurmd with two
+//! fake GPUs, slurmrestd with JWT auth). What the portal did is checked with Slurm's own
+//! command-line tools, not through the driver.
+
+use crate::both_backends;
+use crate::support::{location, slurm_env, Backend, Options, TestApp};
+use campus_core::domain::Role;
+use std::time::{Duration, Instant};
+
+async fn post(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// `squeue` lines for one job name: id, state, user, CPUs, memory, GRES per node.
+fn squeue(job_name: &str) -> Vec<Vec<String>> {
+    let out = std::process::Command::new("squeue")
+        .env("SLURM_CONF", slurm_env("SLURM_CONF"))
+        .args(["-h", "-n", job_name, "-o", "%i|%T|%u|%C|%m|%b"])
+        .output()
+        .expect("squeue runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('|').map(str::to_owned).collect())
+        .collect()
+}
+
+/// Live (pending, configuring or running) jobs of a name: cancelled ones linger a while.
+fn live(job_name: &str) -> Vec<Vec<String>> {
+    squeue(job_name)
+        .into_iter()
+        .filter(|j| matches!(j[1].as_str(), "PENDING" | "CONFIGURING" | "RUNNING"))
+        .collect()
+}
+
+async fn wait_until_no_live_job(job_name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !live(job_name).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{job_name} still runs: {:?}",
+            squeue(job_name)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn external_id(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT external_id FROM resources WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+fn id_from(location: &str) -> i64 {
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+async fn slurm_app(backend: Backend) -> (TestApp, String) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            slurm: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    // The worker reads Slurm's nodes as it starts: the inventory is the cluster's.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let hosts = campus_core::store::inventory::list_hosts(&app.db)
+            .await
+            .unwrap();
+        if let Some(node) = hosts.iter().find(|h| h.site_code == "SLURM") {
+            assert_eq!(
+                (node.cores, node.ram_gb, node.gpus),
+                (16, 64, 2),
+                "{node:?}"
+            );
+            assert_eq!(node.gpu_model, "fake");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Slurm's nodes never reached the inventory: {hosts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let prefix = app
+        .base
+        .rsplit(':')
+        .next()
+        .map(|port| format!("t{port}-"))
+        .unwrap();
+    (app, prefix)
+}
+
+/// A JupyterLab workspace as a Slurm job: submitted with the size asked for, answering through
+/// the proxy, cancelled on stop, a new job on start, nothing left after removal.
+async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backend: Backend) {
+    let (app, prefix) = slurm_app(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Cluster notebooks", alice, &[]).await;
+    let lab = app.offering_id("jupyterlab").await;
+    let a = app.browser_for("alice").await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{lab}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "Notebooks"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let job_name = format!("{prefix}cp-{id}");
+    app.wait_for_state(id, "active", 90).await;
+
+    let jobs = live(&job_name);
+    assert_eq!(jobs.len(), 1, "one job: {jobs:?}");
+    let job = &jobs[0];
+    assert_eq!(
+        job[0],
+        external_id(&app, id).await,
+        "the job id is recorded"
+    );
+    assert_eq!(job[1], "RUNNING");
+    assert_eq!(job[2], slurm_env("SLURM_USER"));
+    assert_eq!(job[3], "2", "the small size's 2 cores");
+    assert_eq!(job[4], "8G", "the small size's 8 GB");
+
+    let (status, body) = page(&a, &app, &format!("/w/cp-{id}/lab")).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<title>JupyterLab</title>"),
+        "{}",
+        &body[..body.len().min(400)]
+    );
+    // Someone else gets a refusal, not the workspace.
+    app.create_user("bob", &[Role::Staff]).await;
+    let (status, _) = page(
+        &app.browser_for("bob").await,
+        &app,
+        &format!("/w/cp-{id}/lab"),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    post(&a, &app, &format!("/requests/{id}/actions/stop"), &[]).await;
+    app.wait_for_state(id, "stopped", 30).await;
+    wait_until_no_live_job(&job_name).await;
+    let (status, _) = page(&a, &app, &format!("/w/cp-{id}/lab")).await;
+    assert_eq!(status, 409, "a stopped workspace gets a page saying so");
+
+    let first = job[0].clone();
+    post(&a, &app, &format!("/requests/{id}/actions/start"), &[]).await;
+    app.wait_for_state(id, "active", 90).await;
+    let jobs = live(&job_name);
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_ne!(jobs[0][0], first, "starting again submits a new job");
+    let (status, _) = page(&a, &app, &format!("/w/cp-{id}/lab")).await;
+    assert_eq!(status, 200);
+
+    post(
+        &a,
+        &app,
+        &format!("/requests/{id}/actions/decommission"),
+        &[],
+    )
+    .await;
+    app.wait_for_state(id, "decommissioned", 30).await;
+    wait_until_no_live_job(&job_name).await;
+    assert!(
+        !app.resource_dir.join(format!("cp-{id}")).exists(),
+        "its directory is gone"
+    );
+}
+
+both_backends!(a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life);
+
+/// A GPU workspace needs an operator; once approved, its job asks Slurm for the GPU (GRES).
+/// A program that is not installed fails as a job, and the person is told why.
+async fn gpus_become_gres_and_a_failed_job_says_why(backend: Backend) {
+    let (app, prefix) = slurm_app(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Deep learning", alice, &[]).await;
+    let gpu = app.offering_id("gpu-jupyterlab").await;
+    let a = app.browser_for("alice").await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{gpu}:one-gpu")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "Training"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let o = app.browser_for("omar").await;
+    post(
+        &o,
+        &app,
+        &format!("/requests/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    app.wait_for_state(id, "active", 90).await;
+    let jobs = live(&format!("{prefix}cp-{id}"));
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0][3], "8");
+    assert!(
+        jobs[0][5].contains("gpu:1"),
+        "the job asks for one GPU: {:?}",
+        jobs[0]
+    );
+    post(
+        &a,
+        &app,
+        &format!("/requests/{id}/actions/decommission"),
+        &[],
+    )
+    .await;
+    app.wait_for_state(id, "decommissioned", 30).await;
+    wait_until_no_live_job(&format!("{prefix}cp-{id}")).await;
+
+    // RStudio Server is not installed here: the job starts and its program is not found.
+    let rstudio = app.offering_id("rstudio").await;
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{rstudio}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "R"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    app.wait_for_state(id, "failed", 90).await;
+    let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
+    assert!(body.contains("the Slurm job ended: FAILED"), "{body}");
+    assert!(
+        body.contains("rserver"),
+        "the reason names the program: {body}"
+    );
+    assert!(body.contains("Try again"));
+    assert!(live(&format!("{prefix}cp-{id}")).is_empty());
+    assert!(
+        !app.resource_dir.join(format!("cp-{id}")).exists(),
+        "nothing is left behind"
+    );
+}
+
+both_backends!(gpus_become_gres_and_a_failed_job_says_why);
