@@ -39,6 +39,8 @@ pub struct ProvisioningConfig {
     pub worker_concurrency: usize,
     /// How long a new workspace or service has to answer before provisioning fails.
     pub ready_timeout_secs: u64,
+    /// How long a worker's claim on a job lasts unless renewed (renewed every third of it).
+    pub lease_secs: u64,
     pub slurm: Option<SlurmConfig>,
 }
 
@@ -100,6 +102,7 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
         run_worker: parsed("RUN_WORKER", true)?,
         worker_concurrency: parsed("WORKER_CONCURRENCY", 4)?,
         ready_timeout_secs: parsed("READY_TIMEOUT_SECS", 120)?,
+        lease_secs: parsed("WORKER_LEASE_SECS", 30)?,
         slurm,
     })
 }

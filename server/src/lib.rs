@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_catalogue;
 pub mod error_page;
 pub mod exports;
+pub mod failpoint;
 pub mod flash;
 pub mod forms;
 pub mod layers;

@@ -123,6 +123,9 @@ pub fn worker_for(config: &Config, db: Db) -> crate::provision::worker::Worker {
         crate::provision::from_config(&config.provisioning),
         std::time::Duration::from_secs(config.provisioning.ready_timeout_secs),
     )
+    .with_lease(std::time::Duration::from_secs(
+        config.provisioning.lease_secs,
+    ))
 }
 
 /// Removes expired sessions and old failed sign-ins every ten minutes.

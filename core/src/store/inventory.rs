@@ -120,20 +120,17 @@ pub async fn sync_engine_hosts(
     hosts: &[EngineHost<'_>],
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.pool.begin().await?;
-    let site: Option<i64> = sqlx::query_scalar("SELECT id FROM sites WHERE code = $1")
+    // A write first: on SQLite that takes the write lock now (waiting for it if need be) rather
+    // than failing at the first write after a read.
+    sqlx::query("INSERT INTO sites (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
         .bind(site_code)
-        .fetch_optional(&mut *tx)
+        .bind(site_name)
+        .execute(&mut *tx)
         .await?;
-    let site = match site {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar("INSERT INTO sites (code, name) VALUES ($1, $2) RETURNING id")
-                .bind(site_code)
-                .bind(site_name)
-                .fetch_one(&mut *tx)
-                .await?
-        }
-    };
+    let site: i64 = sqlx::query_scalar("SELECT id FROM sites WHERE code = $1")
+        .bind(site_code)
+        .fetch_one(&mut *tx)
+        .await?;
     let known: Vec<String> = sqlx::query_scalar("SELECT name FROM hosts WHERE site_id = $1")
         .bind(site)
         .fetch_all(&mut *tx)

@@ -36,7 +36,7 @@ enum Proc {
     Unsure,
 }
 
-fn inspect(pid: i32, name: &str) -> Proc {
+fn inspect(pid: i32, marker: &str) -> Proc {
     let stat = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(s) => s,
         Err(_) => return Proc::Gone,
@@ -48,7 +48,6 @@ fn inspect(pid: i32, name: &str) -> Proc {
     if matches!(state, Some('Z') | Some('X') | None) {
         return Proc::Gone;
     }
-    let marker = format!("CAMPUS_RESOURCE={name}");
     match std::fs::read(format!("/proc/{pid}/environ")) {
         Ok(env) if env.is_empty() => Proc::Unsure,
         Ok(env) if env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()) => Proc::Ours,
@@ -58,10 +57,12 @@ fn inspect(pid: i32, name: &str) -> Proc {
 }
 
 /// Whether the recorded pid is this resource's live process, asking again while it is
-/// between fork and exec (when /proc cannot show its environment).
-async fn live_pid(pid: i32, name: &str) -> bool {
+/// between fork and exec (when /proc cannot show its environment). The marker is the
+/// resource's directory, unique even among portals sharing one machine.
+async fn live_pid(pid: i32, dir: &Path) -> bool {
+    let marker = format!("CAMPUS_RESOURCE_DIR={}", dir.display());
     for _ in 0..20 {
-        match inspect(pid, name) {
+        match inspect(pid, &marker) {
             Proc::Ours => return true,
             Proc::Gone => return false,
             Proc::Unsure => tokio::time::sleep(Duration::from_millis(25)).await,
@@ -146,7 +147,7 @@ impl LocalDriver {
 
     async fn launch(&self, spec: &Spec) -> Result<Placement, DriverError> {
         if let Some(p) = self.placement(spec) {
-            if live_pid(p.external_id.parse().unwrap_or(0), &spec.name).await {
+            if live_pid(p.external_id.parse().unwrap_or(0), &self.dir(spec)).await {
                 return Ok(p);
             }
         }
@@ -178,6 +179,7 @@ impl LocalDriver {
             .arg(&script)
             .current_dir(&dir)
             .env("CAMPUS_RESOURCE", &spec.name)
+            .env("CAMPUS_RESOURCE_DIR", &dir)
             .env("PORT", port.to_string())
             .env("BASE_URL", &spec.base_url)
             .stdin(Stdio::null())
@@ -188,6 +190,7 @@ impl LocalDriver {
             .spawn()
             .map_err(|e| DriverError::Permanent(format!("could not start the program: {e}")))?;
         let pid = child.id().unwrap_or_default();
+        crate::failpoint::hit("engine-called");
         // Tokio reaps the child when it exits; we track it by its pid file from here on.
         drop(child);
         for _ in 0..50 {
@@ -220,16 +223,16 @@ impl LocalDriver {
         let Some(pid) = self.pid(spec) else {
             return Ok(());
         };
-        if live_pid(pid, &spec.name).await {
+        if live_pid(pid, &self.dir(spec)).await {
             // SAFETY: kill(2) with a negative pid signals the process group we created.
             unsafe { libc::kill(-pid, libc::SIGTERM) };
             for _ in 0..50 {
-                if !live_pid(pid, &spec.name).await {
+                if !live_pid(pid, &self.dir(spec)).await {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            if live_pid(pid, &spec.name).await {
+            if live_pid(pid, &self.dir(spec)).await {
                 // SAFETY: as above.
                 unsafe { libc::kill(-pid, libc::SIGKILL) };
             }
@@ -276,7 +279,7 @@ impl Driver for LocalDriver {
                 Health::Missing
             });
         };
-        if !live_pid(pid, &spec.name).await {
+        if !live_pid(pid, &self.dir(spec)).await {
             return Ok(Health::Failed(self.log_tail(spec)));
         }
         let path = if placement.keeps_prefix {

@@ -14,7 +14,6 @@ use async_trait::async_trait;
 use base64::Engine;
 use campus_core::requests::kind::Kind;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,17 +32,39 @@ pub struct SlurmDriver {
     http: reqwest::Client,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct JobInfo {
     job_id: u64,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     job_state: String,
-    #[serde(default)]
     state_reason: String,
-    #[serde(default)]
     user_name: String,
+}
+
+impl JobInfo {
+    /// Read field by field: one odd job in a listing (a null where a string usually is) must
+    /// not hide the others, or a crashed attempt's job would go unseen and be submitted twice.
+    fn of(v: &Value) -> Option<JobInfo> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        Some(JobInfo {
+            job_id: v.get("job_id")?.as_u64()?,
+            name: s("name"),
+            job_state: s("job_state"),
+            state_reason: s("state_reason"),
+            user_name: s("user_name"),
+        })
+    }
+}
+
+/// The `jobs` array of an answer; an answer without one is an error, never "no jobs".
+fn jobs_of(body: &Value) -> Result<Vec<JobInfo>, DriverError> {
+    let jobs = body.get("jobs").and_then(Value::as_array).ok_or_else(|| {
+        DriverError::Transient(format!(
+            "Slurm's job list was unreadable: {}",
+            errors_of(body).unwrap_or_else(|| "no jobs field".to_owned())
+        ))
+    })?;
+    Ok(jobs.iter().filter_map(JobInfo::of).collect())
 }
 
 /// The job states after which a job runs no more, and whether each is a failure.
@@ -186,24 +207,19 @@ impl SlurmDriver {
         let body = self
             .call(reqwest::Method::GET, &format!("job/{id}"), None)
             .await?;
-        Ok(body
-            .get("jobs")
-            .and_then(|j| j.as_array())
-            .and_then(|j| j.first())
-            .and_then(|j| serde_json::from_value(j.clone()).ok()))
+        // An unknown (or long-forgotten) job id comes back as an empty list with an error.
+        Ok(jobs_of(&body)?.into_iter().next())
     }
 
     /// Live (pending or running) jobs of this resource, however many attempts submitted.
     async fn live_jobs(&self, spec: &Spec) -> Result<Vec<JobInfo>, DriverError> {
         let body = self.call(reqwest::Method::GET, "jobs", None).await?;
-        let jobs: Vec<JobInfo> = body
-            .get("jobs")
-            .and_then(|j| serde_json::from_value(j.clone()).ok())
-            .unwrap_or_default();
-        Ok(jobs
+        Ok(jobs_of(&body)?
             .into_iter()
             .filter(|j| {
-                j.name == spec.name && j.user_name == self.user && finished(&j.job_state).is_none()
+                j.name == self.job_name(spec)
+                    && j.user_name == self.user
+                    && finished(&j.job_state).is_none()
             })
             .collect())
     }
@@ -322,6 +338,7 @@ exec {cmd}
             .get("job_id")
             .and_then(Value::as_u64)
             .ok_or_else(|| DriverError::Transient("Slurm gave no job id".to_owned()))?;
+        crate::failpoint::hit("engine-called");
         Ok(Placement {
             external_id: id.to_string(),
             endpoint: String::new(),
@@ -401,6 +418,7 @@ impl Driver for SlurmDriver {
             return self.storage.provision(spec).await;
         }
         if let Some(existing) = self.live_jobs(spec).await?.first() {
+            tracing::info!(job = existing.job_id, resource = %spec.name, "found the job an earlier attempt submitted");
             let (_, keeps_prefix) = self.script(spec);
             return Ok(Placement {
                 external_id: existing.job_id.to_string(),

@@ -3,9 +3,10 @@
 //! or many, against one database: the claim and the lease token keep each job to one of them.
 
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
+use crate::failpoint;
 use campus_core::clock::now_ms;
 use campus_core::requests::lifecycle::{Event, State};
-use campus_core::requests::retry::{LEASE_MS, RENEW_EVERY_MS};
+use campus_core::requests::retry::LEASE_MS;
 use campus_core::services::provisioning::{self, Outcome};
 use campus_core::store::jobs::{self, Job, JobKind};
 use campus_core::store::resources::{self, Resource};
@@ -19,6 +20,8 @@ pub struct Worker {
     pub db: Db,
     pub driver: Arc<dyn Driver>,
     pub ready_timeout: Duration,
+    /// How long a claim holds a job without renewal; renewed every third of it.
+    pub lease_ms: i64,
     /// Names this worker in lease tokens and logs.
     pub id: String,
 }
@@ -40,7 +43,16 @@ impl Worker {
             db,
             driver,
             ready_timeout,
+            lease_ms: LEASE_MS,
             id,
+        }
+    }
+
+    /// A shorter or longer lease than the standard 30 s (WORKER_LEASE_SECS).
+    pub fn with_lease(self, lease: Duration) -> Worker {
+        Worker {
+            lease_ms: (lease.as_millis() as i64).max(300),
+            ..self
         }
     }
 
@@ -117,9 +129,10 @@ impl Worker {
     /// Claims and runs one job; false when none was due.
     pub async fn run_one(&self) -> Result<bool, campus_core::CoreError> {
         let token = format!("{}:{:016x}", self.id, rand::thread_rng().gen::<u64>());
-        let Some(job) = jobs::claim(&self.db, &token, now_ms(), LEASE_MS).await? else {
+        let Some(job) = jobs::claim(&self.db, &token, now_ms(), self.lease_ms).await? else {
             return Ok(false);
         };
+        failpoint::hit("claimed");
         tracing::debug!(
             job = job.id,
             kind = job.kind.as_str(),
@@ -129,10 +142,11 @@ impl Worker {
         );
         let renew = {
             let (db, id, token) = (self.db.clone(), job.id, job.lease_token.clone());
+            let lease = self.lease_ms;
             async move {
                 loop {
-                    tokio::time::sleep(Duration::from_millis(RENEW_EVERY_MS as u64)).await;
-                    match jobs::renew(&db, id, &token, now_ms() + LEASE_MS).await {
+                    tokio::time::sleep(Duration::from_millis(lease as u64 / 3)).await;
+                    match jobs::renew(&db, id, &token, now_ms() + lease).await {
                         Ok(true) => {}
                         Ok(false) => return,
                         Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
@@ -224,6 +238,7 @@ impl Worker {
                 provisioning::begin_provisioning(&self.db, r, self.driver.name())
                     .await
                     .map_err(|e| DriverError::Transient(e.to_string()))?;
+                failpoint::hit("provisioning-recorded");
                 self.bring_up(&spec, r, None).await?;
                 Ok(Outcome {
                     event: Some(Event::Provisioned),
@@ -255,6 +270,7 @@ impl Worker {
                     return Ok(nothing());
                 }
                 self.driver.stop(&spec, &placement_of(r)).await?;
+                failpoint::hit("stopping");
                 Ok(Outcome {
                     event: Some(event),
                     note: note.to_owned(),
@@ -266,6 +282,7 @@ impl Worker {
                     return Ok(nothing());
                 }
                 self.driver.destroy(&spec, &placement_of(r)).await?;
+                failpoint::hit("destroying");
                 Ok(Outcome {
                     event: Some(Event::Decommission),
                     note: "Removed, with everything it held".to_owned(),
@@ -289,6 +306,7 @@ impl Worker {
             None => self.driver.provision(spec).await?,
             Some(p) => self.driver.start(spec, p).await?,
         };
+        failpoint::hit("launched");
         resources::set_placement(
             &self.db,
             r.id,
@@ -298,6 +316,7 @@ impl Worker {
         )
         .await
         .map_err(|e| DriverError::Transient(e.to_string()))?;
+        failpoint::hit("placed");
         let deadline = tokio::time::Instant::now() + self.ready_timeout;
         let mut wait = Duration::from_millis(25);
         loop {
@@ -315,6 +334,7 @@ impl Worker {
                         .await
                         .map_err(|e| DriverError::Transient(e.to_string()))?;
                     }
+                    failpoint::hit("ready");
                     return Ok(located);
                 }
                 Health::Failed(reason) => return Err(DriverError::Permanent(reason)),

@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod crash;
 mod local_sign_in;
 mod mail;
 mod oidc;

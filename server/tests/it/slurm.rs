@@ -89,7 +89,7 @@ async fn slurm_app(backend: Backend) -> (TestApp, String) {
         if let Some(node) = hosts.iter().find(|h| h.site_code == "SLURM") {
             assert_eq!(
                 (node.cores, node.ram_gb, node.gpus),
-                (16, 64, 2),
+                (64, 256, 2),
                 "{node:?}"
             );
             assert_eq!(node.gpu_model, "fake");

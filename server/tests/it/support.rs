@@ -38,6 +38,8 @@ pub struct TestApp {
     pub oidc: Option<OidcProvider>,
     /// Where the local driver keeps resources for this app.
     pub resource_dir: std::path::PathBuf,
+    /// The environment that makes `server worker` work for this app (database, driver).
+    pub worker_env: Vec<(String, String)>,
     _tmp: Option<TempDir>,
     _resources: TempDir,
 }
@@ -135,6 +137,8 @@ pub struct Options {
     pub demo: bool,
     /// Provision through the single-node Slurm that scripts/slurm starts.
     pub slurm: bool,
+    /// Run the worker inside the app (false: the test runs `server worker` itself).
+    pub run_worker: bool,
 }
 
 impl Default for Options {
@@ -145,6 +149,7 @@ impl Default for Options {
             body_limit: 64 * 1024,
             demo: false,
             slurm: false,
+            run_worker: true,
         }
     }
 }
@@ -179,6 +184,7 @@ pub fn config(database_url: String, port: u16) -> Config {
             run_worker: true,
             worker_concurrency: 2,
             ready_timeout_secs: 20,
+            lease_secs: 30,
             slurm: None,
         },
         mail: None,
@@ -216,6 +222,8 @@ impl TestApp {
         if opts.slurm {
             use_slurm(&mut cfg, port);
         }
+        cfg.provisioning.run_worker = opts.run_worker;
+        let worker_env = worker_env(&cfg);
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build(cfg)
@@ -230,6 +238,7 @@ impl TestApp {
             oidc,
             _resources: TempDir::Folder(resource_dir.clone()),
             resource_dir,
+            worker_env,
             _tmp: tmp,
         }
     }
@@ -396,6 +405,30 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+fn worker_env(cfg: &Config) -> Vec<(String, String)> {
+    let p = &cfg.provisioning;
+    let mut env = vec![
+        ("DATABASE_URL", cfg.database_url.clone()),
+        ("PROVISIONING_DRIVER", p.driver.clone()),
+        ("RESOURCE_DIR", p.resource_dir.clone()),
+        ("READY_TIMEOUT_SECS", p.ready_timeout_secs.to_string()),
+        ("WORKER_CONCURRENCY", p.worker_concurrency.to_string()),
+    ];
+    if let Some(j) = &p.jupyter_bin {
+        env.push(("JUPYTER_BIN", j.clone()));
+    }
+    if let Some(s) = &p.slurm {
+        env.extend([
+            ("SLURM_REST_URL", s.url.clone()),
+            ("SLURM_USER", s.user.clone()),
+            ("SLURM_JWT_KEY_FILE", slurm_env("SLURM_JWT_KEY_FILE")),
+            ("SLURM_PARTITION", s.partition.clone()),
+            ("SLURM_JOB_PREFIX", s.job_prefix.clone()),
+        ]);
+    }
+    env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// What scripts/slurm printed, read from the environment scripts/test exports.
