@@ -13,13 +13,57 @@ use campus_core::authz::Denied;
 use campus_core::requests::kind::{parse_resource_name, Kind};
 use campus_core::requests::lifecycle::State as Lifecycle;
 use campus_core::services::resources;
+use campus_core::store::resources::Resource;
 use campus_core::CoreError;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tower_sessions::Session;
 
 pub type ProxyClient = Client<HttpConnector, Body>;
+
+/// How long a decision to let a session through to a resource is reused. Every proxied request
+/// used to cost an account lookup, an authorisation query and a "last used" write; a workspace
+/// page load is dozens of requests. Within this window, a withdrawn membership or a stopped
+/// resource still passes (the session itself is checked on every request, so signing out is
+/// immediate).
+const GRANT_TTL: Duration = Duration::from_secs(2);
+
+/// (session id, resource id) → (valid until, the resource as it was when allowed).
+type GrantMap = HashMap<(String, i64), (Instant, Arc<Resource>)>;
+
+/// Recent "this session may use this resource" decisions.
+#[derive(Default)]
+pub struct Grants {
+    map: Mutex<GrantMap>,
+}
+
+impl Grants {
+    fn get(&self, session: &str, id: i64) -> Option<Arc<Resource>> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&(session.to_owned(), id)) {
+            Some((until, r)) if *until > Instant::now() => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    fn forget(&self, session: &str, id: i64) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(session.to_owned(), id));
+    }
+
+    fn put(&self, session: String, r: Arc<Resource>) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, (until, _)| *until > now);
+        }
+        map.insert((session, r.id), (now + GRANT_TTL, r));
+    }
+}
 
 pub fn client() -> ProxyClient {
     let mut connector = HttpConnector::new();
@@ -88,46 +132,31 @@ async fn forward(
     let Some(id) = parse_resource_name(name) else {
         return not_found();
     };
-    let actor = match crate::forms::session_actor(&state, &session).await {
-        Ok(a) => a,
-        Err(e) => return crate::flash::internal(e),
-    };
-    let r = match resources::authorise_use(&state.db, actor.as_ref(), id).await {
-        Ok(r) if r.kind == kind => r,
-        Ok(_) | Err(CoreError::NotFound(_)) => return not_found(),
-        Err(CoreError::Denied(Denied::NotSignedIn)) => {
-            let _ = resources::record_proxy_denial(&state.db, None, name, "not signed in").await;
-            return see_other(&format!("/sign-in?next={}", urlencode(&path)));
-        }
-        Err(CoreError::Denied(Denied::Forbidden(why))) => {
-            let _ = resources::record_proxy_denial(&state.db, actor.as_ref(), name, &why).await;
-            return page(
-                StatusCode::FORBIDDEN,
-                &format!("You cannot open this {what}"),
-                &format!("The portal did not pass your request on: {why}."),
-            );
-        }
-        Err(e) => return crate::flash::internal(e),
-    };
-    if r.state != Lifecycle::Active || r.endpoint.is_empty() {
-        let body = match r.state {
-            Lifecycle::Stopped => format!(
-                "It is stopped. Start it from its page: {}/requests/{}",
-                state.config.public_url, r.id
-            ),
-            Lifecycle::Approved | Lifecycle::Provisioning => {
-                "It is still being set up. Its page shows the progress.".to_owned()
+    let session_id = session.id().map(|i| i.to_string());
+    let cached = session_id
+        .as_deref()
+        .and_then(|sid| state.grants.get(sid, id))
+        .filter(|r| r.kind == kind);
+    let r = match cached {
+        Some(r) => r,
+        None => match authorise(&state, &session, kind, name, id, &path, what).await {
+            Ok(r) => {
+                let r = Arc::new(r);
+                if let Some(sid) = session_id {
+                    state.grants.put(sid, r.clone());
+                }
+                // "Last used", for idle stop: written when a grant is made, not per request.
+                let _ = campus_core::store::resources::touch(
+                    &state.db,
+                    r.id,
+                    campus_core::clock::now(),
+                )
+                .await;
+                r
             }
-            other => format!("It is {}.", other.label().to_lowercase()),
-        };
-        return page(
-            StatusCode::CONFLICT,
-            &format!("This {what} is not running"),
-            &body,
-        );
-    }
-    let _ = campus_core::store::resources::touch(&state.db, r.id, campus_core::clock::now()).await;
-
+            Err(refusal) => return refusal,
+        },
+    };
     let placement = crate::provision::worker::placement_of(&r);
     let upstream_path = if placement.keeps_prefix {
         path.clone()
@@ -173,6 +202,14 @@ async fn forward(
         Ok(res) => res,
         Err(e) => {
             tracing::warn!(error = %e, resource = id, "backend did not answer");
+            // A reused decision may be stale (stopped, or moved to another node): decide again,
+            // so the person sees why rather than a gateway error.
+            if let Some(sid) = session.id().map(|i| i.to_string()) {
+                state.grants.forget(&sid, id);
+            }
+            if let Err(refusal) = authorise(&state, &session, kind, name, id, &path, what).await {
+                return refusal;
+            }
             return page(
                 StatusCode::BAD_GATEWAY,
                 &format!("The {what} is not answering"),
@@ -206,6 +243,65 @@ async fn forward(
         parts.headers.remove(h);
     }
     Response::from_parts(parts, Body::new(body))
+}
+
+/// The one authorisation check for the proxy: who is asking, may they use it, and is it running.
+/// The refusal is the page to show.
+async fn authorise(
+    state: &AppState,
+    session: &Session,
+    kind: Kind,
+    name: &str,
+    id: i64,
+    path: &str,
+    what: &str,
+) -> Result<Resource, Response> {
+    let not_found = || {
+        page(
+            StatusCode::NOT_FOUND,
+            &format!("There is no such {what}"),
+            "Check the address, or find it on your resources page.",
+        )
+    };
+    let actor = match crate::forms::session_actor(state, session).await {
+        Ok(a) => a,
+        Err(e) => return Err(crate::flash::internal(e)),
+    };
+    let r = match resources::authorise_use(&state.db, actor.as_ref(), id).await {
+        Ok(r) if r.kind == kind => r,
+        Ok(_) | Err(CoreError::NotFound(_)) => return Err(not_found()),
+        Err(CoreError::Denied(Denied::NotSignedIn)) => {
+            let _ = resources::record_proxy_denial(&state.db, None, name, "not signed in").await;
+            return Err(see_other(&format!("/sign-in?next={}", urlencode(path))));
+        }
+        Err(CoreError::Denied(Denied::Forbidden(why))) => {
+            let _ = resources::record_proxy_denial(&state.db, actor.as_ref(), name, &why).await;
+            return Err(page(
+                StatusCode::FORBIDDEN,
+                &format!("You cannot open this {what}"),
+                &format!("The portal did not pass your request on: {why}."),
+            ));
+        }
+        Err(e) => return Err(crate::flash::internal(e)),
+    };
+    if r.state != Lifecycle::Active || r.endpoint.is_empty() {
+        let body = match r.state {
+            Lifecycle::Stopped => format!(
+                "It is stopped. Start it from its page: {}/requests/{}",
+                state.config.public_url, r.id
+            ),
+            Lifecycle::Approved | Lifecycle::Provisioning => {
+                "It is still being set up. Its page shows the progress.".to_owned()
+            }
+            other => format!("It is {}.", other.label().to_lowercase()),
+        };
+        return Err(page(
+            StatusCode::CONFLICT,
+            &format!("This {what} is not running"),
+            &body,
+        ));
+    }
+    Ok(r)
 }
 
 /// The backend gets the person's other cookies (its own, e.g. JupyterLab's XSRF cookie) but

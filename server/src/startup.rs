@@ -188,6 +188,7 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         oidc,
         settings,
         proxy: crate::proxy::client(),
+        grants: Default::default(),
     };
 
     let context = {

@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: app::api::PortalSettings,
     /// One pooled HTTP client for the authenticating proxy.
     pub proxy: crate::proxy::ProxyClient,
+    /// The proxy's recent authorisation decisions.
+    pub grants: Arc<crate::proxy::Grants>,
 }
 
 impl AppState {
