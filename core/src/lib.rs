@@ -12,6 +12,7 @@ pub mod requests;
 pub mod services;
 pub mod store;
 pub mod throttle;
+pub mod units;
 
 pub use db::Db;
 pub use error::{CoreError, FieldErrors};

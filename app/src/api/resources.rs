@@ -81,6 +81,8 @@ pub struct RequestDetail {
     pub purpose: String,
     pub visibility: String,
     pub amounts: String,
+    /// Storage: how much it holds, when last measured.
+    pub used: Option<String>,
     pub steps: Vec<Step>,
     /// What is being done now, in words ("Stopping"), if anything.
     pub pending: Option<String>,
@@ -322,6 +324,15 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
         purpose: r.purpose.clone(),
         visibility: r.visibility.label().to_owned(),
         amounts: parts.join(", "),
+        used: (r.kind == campus_core::requests::kind::Kind::Storage && r.used_measured_at > 0)
+            .then(|| {
+                format!(
+                    "{} of {} GB (measured {})",
+                    campus_core::units::bytes(r.used_bytes.max(0) as u64),
+                    a.storage_gb,
+                    campus_core::clock::format_utc(r.used_measured_at)
+                )
+            }),
         steps: v
             .events
             .iter()

@@ -306,6 +306,7 @@ fn request_view(d: crate::api::RequestDetail, form: FormState) -> impl IntoView 
         <DescriptionList>
             <DescriptionRow term="Kind">{d.kind.clone()}</DescriptionRow>
             <DescriptionRow term="Size">{d.amounts.clone()}</DescriptionRow>
+            {d.used.clone().map(|u| view! { <DescriptionRow term="Space used">{u}</DescriptionRow> })}
             <DescriptionRow term="Project">{d.row.project.clone()}</DescriptionRow>
             <DescriptionRow term="Asked for by">{d.row.requester.clone()}</DescriptionRow>
             <DescriptionRow term="Purpose">{d.purpose.clone()}</DescriptionRow>

@@ -36,6 +36,9 @@ pub struct Resource {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_active_at: i64,
+    /// Storage only: bytes used when last measured (0 and `used_measured_at` 0 until then).
+    pub used_bytes: i64,
+    pub used_measured_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +54,7 @@ const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_
      p.end_date AS project_end_date, r.offering_id, o.name AS offering_name, o.kind, o.tool, o.command, \
      r.size_code, r.requester_id, u.display_name AS requester_name, r.state, r.cpu_cores, r.ram_gb, \
      r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
-     r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at \
+     r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at \
      FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
      JOIN users u ON u.id = r.requester_id";
 
@@ -106,6 +109,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         last_active_at: r.try_get("last_active_at")?,
+        used_bytes: r.try_get("used_bytes")?,
+        used_measured_at: r.try_get("used_measured_at")?,
     })
 }
 
@@ -318,6 +323,17 @@ pub async fn in_states(db: &Db, states: &[State]) -> Result<Vec<Resource>, sqlx:
     let sql = format!("{SELECT} WHERE r.state IN ({list}) ORDER BY r.id");
     let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Records a storage resource's measured size.
+pub async fn set_usage(db: &Db, id: i64, bytes: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET used_bytes = $1, used_measured_at = $2 WHERE id = $3")
+        .bind(bytes)
+        .bind(at)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {

@@ -123,6 +123,10 @@ pub trait Driver: Send + Sync {
     async fn locate(&self, _spec: &Spec, placement: &Placement) -> Result<Placement, DriverError> {
         Ok(placement.clone())
     }
+    /// Bytes a storage resource holds now; None for engines or kinds that cannot say.
+    async fn usage(&self, _spec: &Spec) -> Option<u64> {
+        None
+    }
     /// The engine's own view of its machines, for engines that have one (Slurm); None when the
     /// portal's inventory is the only record.
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {

@@ -302,6 +302,17 @@ impl Driver for LocalDriver {
         self.provision(spec).await
     }
 
+    async fn usage(&self, spec: &Spec) -> Option<u64> {
+        let files = self.dir(spec).join("files");
+        if spec.kind != Kind::Storage || !files.is_dir() {
+            return None;
+        }
+        // A large tree takes a while to walk: keep it off the async threads.
+        tokio::task::spawn_blocking(move || usage_bytes(&files))
+            .await
+            .ok()
+    }
+
     async fn stop(&self, spec: &Spec, _placement: &Placement) -> Result<(), DriverError> {
         if spec.kind == Kind::Storage {
             return Ok(());

@@ -476,6 +476,10 @@ impl Driver for SlurmDriver {
         }
     }
 
+    async fn usage(&self, spec: &Spec) -> Option<u64> {
+        self.storage.usage(spec).await
+    }
+
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
         self.list_nodes().await.map(Some)
     }

@@ -80,6 +80,9 @@ impl Worker {
             if let Err(e) = self.sync_nodes().await {
                 tracing::warn!(error = %e, "could not read the engine's nodes");
             }
+            if let Err(e) = self.measure_storage().await {
+                tracing::warn!(error = %e, "could not measure storage");
+            }
             let (now, today) = (campus_core::clock::now(), campus_core::clock::today());
             match campus_core::services::lifecycle::sweep(&self.db, today, now).await {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "lifecycle sweep"),
@@ -87,6 +90,23 @@ impl Worker {
                 Err(e) => tracing::warn!(error = %e, "lifecycle sweep failed"),
             }
         }
+    }
+
+    /// Measures what each live storage resource holds, for its page.
+    pub async fn measure_storage(&self) -> Result<(), campus_core::CoreError> {
+        let live =
+            resources::in_states(&self.db, &[State::Active, State::Stopped, State::Expiring])
+                .await?;
+        for r in live
+            .iter()
+            .filter(|r| r.kind == campus_core::requests::kind::Kind::Storage)
+        {
+            if let Some(bytes) = self.driver.usage(&Spec::of(r)).await {
+                resources::set_usage(&self.db, r.id, bytes as i64, campus_core::clock::now())
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Records the engine's machines as the inventory (Slurm's nodes, under site `SLURM`).

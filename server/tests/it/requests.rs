@@ -246,6 +246,27 @@ async fn an_over_quota_request_waits_for_an_operator_who_is_not_the_requester(ba
     .await;
     app.wait_for_state(id, "active", 20).await;
     assert!(app.resource_dir.join(format!("cp-{id}/files")).is_dir());
+
+    // What it holds is measured (the worker does so every minute) and shown on its page.
+    let files = app.resource_dir.join(format!("cp-{id}/files"));
+    std::fs::create_dir_all(files.join("raw")).unwrap();
+    std::fs::write(files.join("raw/patents.csv"), vec![b'x'; 1_500_000]).unwrap();
+    std::fs::write(files.join("README"), vec![b'x'; 20_000]).unwrap();
+    let driver = std::sync::Arc::new(server::provision::local::LocalDriver::new(
+        app.resource_dir.to_str().unwrap(),
+        None,
+    ));
+    server::provision::worker::Worker::new(
+        app.db.clone(),
+        driver,
+        std::time::Duration::from_secs(5),
+    )
+    .measure_storage()
+    .await
+    .unwrap();
+    let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
+    assert!(body.contains("Space used"), "{body}");
+    assert!(body.contains("1.5 MB of 2000 GB"), "{body}");
     // Alice was told both times.
     let (_, body) = page(&a, &app, "/notifications").await;
     assert!(body.contains("Your request for Dataset storage was approved"));
