@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects/:id/quota") view=ProjectQuotaPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id/requests/new") view=NewRequestPage ssr=SsrMode::Async/>
                         <Route path=path!("/catalogue") view=CataloguePage ssr=SsrMode::Async/>
                         <Route path=path!("/requests") view=RequestsPage ssr=SsrMode::Async/>
@@ -69,6 +70,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations") view=OperationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/audit") view=AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/catalogue") view=OfferingSettingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/catalogue/:id") view=OfferingPolicyPage ssr=SsrMode::Async/>
                         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users/:id") view=UserRolesPage ssr=SsrMode::Async/>

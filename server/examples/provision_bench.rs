@@ -265,6 +265,7 @@ async fn proxy_bench() {
             extension_days: 30,
             max_extensions: 1,
             idle_stop_minutes: 0,
+            retired: false,
             sizes: &[catalogue::Size {
                 code: "small".into(),
                 label: "Small".into(),

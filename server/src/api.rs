@@ -326,12 +326,14 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue, resource requests, decisions, resource changes and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
         crate::api_resources::catalogue, crate::api_resources::list_requests,
         crate::api_resources::submit, crate::api_resources::get_request,
         crate::api_resources::decide, crate::api_resources::act,
-        crate::api_resources::audit, crate::api_resources::redrive),
+        crate::api_resources::audit, crate::api_resources::redrive,
+        crate::api_settings::offerings, crate::api_settings::put_policy,
+        crate::api_settings::get_quota, crate::api_settings::put_quota),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -356,5 +358,9 @@ pub fn router() -> Router<AppState> {
             delete(remove_member),
         )
         .merge(crate::api_resources::router())
-        .route("/api/v1/{*rest}", get(not_found).post(not_found))
+        .merge(crate::api_settings::router())
+        .route(
+            "/api/v1/{*rest}",
+            get(not_found).post(not_found).put(not_found),
+        )
 }

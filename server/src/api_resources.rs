@@ -24,6 +24,19 @@ pub struct SizeOut {
     storage_gb: u32,
 }
 
+impl SizeOut {
+    pub(crate) fn of(s: &campus_core::store::catalogue::Size) -> SizeOut {
+        SizeOut {
+            code: s.code.clone(),
+            label: s.label.clone(),
+            cpu_cores: s.cpu_cores,
+            ram_gb: s.ram_gb,
+            gpus: s.gpus,
+            storage_gb: s.storage_gb,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OfferingOut {
     id: i64,
@@ -206,18 +219,7 @@ pub async fn catalogue(
                 default_days: o.default_days,
                 extension_days: o.extension_days,
                 max_extensions: o.max_extensions,
-                sizes: o
-                    .sizes
-                    .into_iter()
-                    .map(|s| SizeOut {
-                        code: s.code,
-                        label: s.label,
-                        cpu_cores: s.cpu_cores,
-                        ram_gb: s.ram_gb,
-                        gpus: s.gpus,
-                        storage_gb: s.storage_gb,
-                    })
-                    .collect(),
+                sizes: o.sizes.iter().map(SizeOut::of).collect(),
             })
             .collect(),
     ))

@@ -89,7 +89,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Worker => {
             let db = open_database(&config).await?;
-            let worker = crate::startup::worker_for(&config, db);
+            let databases = crate::provision::databases(&config.provisioning)
+                .map_err(crate::startup::StartError::Databases)?;
+            let worker = crate::startup::worker_for(&config, db, databases);
             println!("Provisioning worker running (press Ctrl+C to stop)");
             tokio::select! {
                 () = worker.run(config.provisioning.worker_concurrency) => {}

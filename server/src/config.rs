@@ -42,6 +42,98 @@ pub struct ProvisioningConfig {
     /// How long a worker's claim on a job lasts unless renewed (renewed every third of it).
     pub lease_secs: u64,
     pub slurm: Option<SlurmConfig>,
+    /// Dataset storage as PostgreSQL databases; off unless STORAGE_POSTGRES_ADMIN_URL is set.
+    pub databases: Option<DatabasesConfig>,
+}
+
+#[derive(Clone)]
+pub struct DatabasesConfig {
+    /// A role that may create roles and databases, e.g. postgres://portal_admin@db:5432/postgres
+    pub admin_url: String,
+    /// Put before `cp_<id>` in database and role names: lower-case letters, digits, underscores.
+    pub prefix: String,
+    /// The key database passwords are derived from.
+    pub key: Vec<u8>,
+    /// The host name people connect to, when it differs from the admin URL's.
+    pub host_for_users: Option<String>,
+}
+
+impl std::fmt::Debug for DatabasesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabasesConfig")
+            .field("admin_url", &"***")
+            .field("prefix", &self.prefix)
+            .field("key", &"***")
+            .field("host_for_users", &self.host_for_users)
+            .finish()
+    }
+}
+
+/// Reads the password key, or makes one (32 random bytes, readable by the portal's user only)
+/// the first time, so a single machine needs no set-up. Replicas must share the file.
+fn database_key(path: &str) -> Result<Vec<u8>, ConfigError> {
+    use rand::RngCore;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let err = |e: std::io::Error| ConfigError {
+        name: "STORAGE_POSTGRES_KEY_FILE",
+        message: format!("cannot read or create {path}: {e}"),
+    };
+    match std::fs::read(path) {
+        Ok(k) if k.len() >= 16 => return Ok(k),
+        Ok(_) => {
+            return Err(ConfigError {
+                name: "STORAGE_POSTGRES_KEY_FILE",
+                message: format!("{path} holds fewer than 16 bytes: too short for a key"),
+            })
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
+        Err(_) => {}
+    }
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let mut key = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut f) => f.write_all(&key).map_err(err)?,
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return database_key(path),
+        Err(e) => return Err(err(e)),
+    }
+    Ok(key)
+}
+
+fn databases_from_env(resource_dir: &str) -> Result<Option<DatabasesConfig>, ConfigError> {
+    let Some(admin_url) = var("STORAGE_POSTGRES_ADMIN_URL") else {
+        return Ok(None);
+    };
+    let prefix = var("STORAGE_POSTGRES_PREFIX").unwrap_or_else(|| "campus_".into());
+    if prefix.len() > 40
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(ConfigError {
+            name: "STORAGE_POSTGRES_PREFIX",
+            message: format!(
+                "{prefix:?} must be at most 40 lower-case letters, digits and underscores"
+            ),
+        });
+    }
+    let key_file = var("STORAGE_POSTGRES_KEY_FILE")
+        .unwrap_or_else(|| format!("{}/postgres.key", resource_dir.trim_end_matches('/')));
+    Ok(Some(DatabasesConfig {
+        admin_url,
+        prefix,
+        key: database_key(&key_file)?,
+        host_for_users: var("STORAGE_POSTGRES_HOST"),
+    }))
 }
 
 #[derive(Clone)]
@@ -95,9 +187,11 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
             message: format!("{driver:?} is not a driver: use local or slurm"),
         });
     };
+    let resource_dir = var("RESOURCE_DIR").unwrap_or_else(|| "data/resources".into());
     Ok(ProvisioningConfig {
         driver,
-        resource_dir: var("RESOURCE_DIR").unwrap_or_else(|| "data/resources".into()),
+        databases: databases_from_env(&resource_dir)?,
+        resource_dir,
         jupyter_bin: var("JUPYTER_BIN"),
         run_worker: parsed("RUN_WORKER", true)?,
         worker_concurrency: parsed("WORKER_CONCURRENCY", 4)?,
@@ -239,6 +333,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_key_is_made_once_private_and_then_read_back() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("campus-key-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("keys/postgres.key");
+        let path = path.to_str().unwrap();
+        let first = database_key(path).unwrap();
+        assert_eq!(first.len(), 32);
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(database_key(path).unwrap(), first);
+        std::fs::write(path, b"short").unwrap();
+        assert!(database_key(path)
+            .unwrap_err()
+            .message
+            .contains("too short"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn the_default_role_map_covers_every_role() {

@@ -17,8 +17,9 @@ fn size(code: &str, label: &str, cpu: u32, ram: u32, gpus: u32, storage: u32) ->
     }
 }
 
-/// Loads the standard offerings when the catalogue is empty.
-pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
+/// Loads the standard offerings when the catalogue is empty. The project database offering is
+/// retired unless a PostgreSQL server for it is configured; an operator can offer it later.
+pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), CoreError> {
     if !catalogue::list(db).await?.is_empty() {
         return Ok(());
     }
@@ -40,6 +41,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 30,
             max_extensions: 3,
             idle_stop_minutes: 240,
+            retired: false,
             sizes: &notebook_sizes,
         },
         NewOffering {
@@ -54,6 +56,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 30,
             max_extensions: 3,
             idle_stop_minutes: 240,
+            retired: false,
             sizes: &notebook_sizes,
         },
         NewOffering {
@@ -68,6 +71,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 30,
             max_extensions: 3,
             idle_stop_minutes: 240,
+            retired: false,
             sizes: &notebook_sizes,
         },
         NewOffering {
@@ -82,6 +86,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 14,
             max_extensions: 2,
             idle_stop_minutes: 120,
+            retired: false,
             sizes: &[
                 size("medium", "Medium: 8 cores, 32 GB memory", 8, 32, 0, 100),
                 size("large", "Large: 16 cores, 64 GB memory", 16, 64, 0, 200),
@@ -99,6 +104,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 7,
             max_extensions: 2,
             idle_stop_minutes: 60,
+            retired: false,
             sizes: &[
                 size("one-gpu", "One GPU: 8 cores, 32 GB memory", 8, 32, 1, 100),
                 size("two-gpu", "Two GPUs: 12 cores, 64 GB memory", 12, 64, 2, 200),
@@ -116,10 +122,29 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 180,
             max_extensions: 4,
             idle_stop_minutes: 0,
+            retired: false,
             sizes: &[
                 size("100gb", "100 GB", 0, 0, 0, 100),
                 size("500gb", "500 GB", 0, 0, 0, 500),
                 size("2tb", "2 TB", 0, 0, 0, 2000),
+            ],
+        },
+        NewOffering {
+            slug: "project-database",
+            kind: Kind::Storage,
+            tool: crate::provision::postgres::TOOL,
+            name: "Project database (PostgreSQL)",
+            description: "A PostgreSQL database of the project's own, for tables too big or too shared for files. Download its connection settings once it is ready.",
+            command: "",
+            needs_approval: false,
+            default_days: 365,
+            extension_days: 180,
+            max_extensions: 4,
+            idle_stop_minutes: 0,
+            retired: !databases_configured,
+            sizes: &[
+                size("10gb", "10 GB", 0, 0, 0, 10),
+                size("50gb", "50 GB", 0, 0, 0, 50),
             ],
         },
         NewOffering {
@@ -134,6 +159,7 @@ pub async fn seed_catalogue(db: &Db) -> Result<(), CoreError> {
             extension_days: 90,
             max_extensions: 4,
             idle_stop_minutes: 0,
+            retired: false,
             sizes: &[size("small", "Small: 1 core, 2 GB memory", 1, 2, 0, 5)],
         },
     ];

@@ -1,7 +1,8 @@
-//! Downloads: the audit trail as CSV for operators.
+//! Downloads: the audit trail as CSV for operators, and a project database's connection
+//! settings for the people who may use it.
 
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use campus_core::services::operations;
@@ -86,6 +87,59 @@ pub async fn audit_csv(
             ),
         ],
         out,
+    )
+        .into_response()
+}
+
+/// GET /requests/{id}/connection: a project database's connection settings as an env file.
+pub async fn database_connection(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = match crate::forms::session_actor(&state, &session).await {
+        Ok(a) => a,
+        Err(e) => return crate::flash::internal(e),
+    };
+    let r = match campus_core::services::resources::database_access(&state.db, actor.as_ref(), id)
+        .await
+    {
+        Ok(r) => r,
+        Err(campus_core::CoreError::Invalid(f)) => {
+            let why = f.0.first().map(|(_, m)| m.clone()).unwrap_or_default();
+            return (
+                axum::http::StatusCode::CONFLICT,
+                crate::error_page::html("No connection settings yet", &format!("{why}.")),
+            )
+                .into_response();
+        }
+        Err(e) => return crate::flash::refused(e),
+    };
+    let Some(databases) = &state.databases else {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            crate::error_page::html(
+                "Project databases are not configured",
+                "This portal has no PostgreSQL server for project databases. Ask an operator.",
+            ),
+        )
+            .into_response();
+    };
+    let name = campus_core::requests::kind::resource_name(r.id);
+    let body = databases.connection(r.id).env_file(&format!(
+        "Campus Portal: {} ({name}) of {}",
+        r.offering_name, r.project_name
+    ));
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.env\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
     )
         .into_response()
 }

@@ -7,16 +7,15 @@ use std::sync::OnceLock;
 
 static CRASH_AT: OnceLock<Option<String>> = OnceLock::new();
 
-/// The points a provisioning passes, in order; the test kills a worker at each.
-pub const POINTS: &[&str] = &[
+/// The points a provisioning passes, in order; the test kills a worker at each. A stop passes
+/// `stopping` and a removal `destroying`.
+pub const PROVISIONING: &[&str] = &[
     "claimed",
     "provisioning-recorded",
     "engine-called",
     "launched",
     "placed",
     "ready",
-    "stopping",
-    "destroying",
 ];
 
 pub fn hit(point: &str) {

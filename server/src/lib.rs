@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_resources;
+pub mod api_settings;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod provision;
 pub mod proxy;
 pub mod resource_forms;
 pub mod session_store;
+pub mod settings_forms;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

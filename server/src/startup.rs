@@ -2,8 +2,9 @@
 //! layers, and the listener. Tests start it the same way on port 0 with a fresh database.
 
 use crate::config::Config;
+use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
-use crate::{api, auth, exports, forms, layers, live, proxy, resource_forms};
+use crate::{api, auth, exports, forms, layers, live, proxy, resource_forms, settings_forms};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    #[error("project databases are misconfigured: {0}")]
+    Databases(String),
     #[error("single sign-on is misconfigured: {0}")]
     Oidc(#[from] crate::auth::oidc::OidcError),
 }
@@ -72,7 +75,7 @@ impl Application {
             crate::demo::Seeded::Demo => tracing::info!("loaded demo content"),
             crate::demo::Seeded::AlreadyHadUsers => {}
         }
-        crate::demo_catalogue::seed_catalogue(&db).await?;
+        crate::demo_catalogue::seed_catalogue(&db, config.provisioning.databases.is_some()).await?;
         crate::demo_catalogue::seed_inventory(&db, config.demo_content).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
@@ -81,9 +84,11 @@ impl Application {
                 source,
             })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let databases =
+            crate::provision::databases(&config.provisioning).map_err(StartError::Databases)?;
         let worker = config.provisioning.run_worker.then(|| {
             (
-                worker_for(&config, db.clone()),
+                worker_for(&config, db.clone(), databases.clone()),
                 config.provisioning.worker_concurrency,
             )
         });
@@ -91,7 +96,7 @@ impl Application {
             Some(m) => Some(crate::mail::Mailer::new(m)?),
             None => None,
         };
-        let router = router(config, db.clone())?;
+        let router = router(config, db.clone(), databases)?;
         Ok(Application {
             mailer,
             listener,
@@ -117,10 +122,14 @@ impl Application {
 }
 
 /// The provisioning worker the configuration describes.
-pub fn worker_for(config: &Config, db: Db) -> crate::provision::worker::Worker {
+pub fn worker_for(
+    config: &Config,
+    db: Db,
+    databases: Option<Arc<PgDatabases>>,
+) -> crate::provision::worker::Worker {
     crate::provision::worker::Worker::new(
         db,
-        crate::provision::from_config(&config.provisioning),
+        crate::provision::from_config(&config.provisioning, databases),
         std::time::Duration::from_secs(config.provisioning.ready_timeout_secs),
     )
     .with_lease(std::time::Duration::from_secs(
@@ -149,7 +158,11 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
+pub fn router(
+    config: Config,
+    db: Db,
+    databases: Option<Arc<PgDatabases>>,
+) -> Result<Router, StartError> {
     let oidc = match &config.oidc {
         Some(c) => Some(Arc::new(auth::oidc::OidcClient::new(
             c.clone(),
@@ -189,6 +202,7 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         settings,
         proxy: crate::proxy::client(),
         grants: Default::default(),
+        databases,
     };
 
     let context = {
@@ -230,8 +244,11 @@ pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
         .route("/requests/{id}/resubmit", post(resource_forms::resubmit))
         .route("/requests/{id}/actions/{action}", post(resource_forms::act))
         .route("/requests/{id}/events", get(live::request_events))
+        .route("/requests/{id}/connection", get(exports::database_connection))
         .route("/operations/jobs/{id}/redrive", post(resource_forms::redrive))
         .route("/operations/audit.csv", get(exports::audit_csv))
+        .route("/operations/catalogue/{id}", post(settings_forms::update_policy))
+        .route("/projects/{id}/quota", post(settings_forms::set_quota))
         .route("/notifications/read", post(resource_forms::mark_read))
         .route("/w/{name}", any(proxy::add_slash))
         .route("/w/{name}/", any(proxy::workspace))

@@ -19,6 +19,8 @@ pub struct AppState {
     pub proxy: crate::proxy::ProxyClient,
     /// The proxy's recent authorisation decisions.
     pub grants: Arc<crate::proxy::Grants>,
+    /// The PostgreSQL server for project databases, to hand out connection settings.
+    pub databases: Option<Arc<crate::provision::postgres::PgDatabases>>,
 }
 
 impl AppState {

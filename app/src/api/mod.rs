@@ -6,6 +6,7 @@ pub mod admin;
 pub mod operations;
 pub mod projects;
 pub mod resources;
+pub mod settings;
 pub mod shell;
 
 pub use account::*;
@@ -13,4 +14,5 @@ pub use admin::*;
 pub use operations::*;
 pub use projects::*;
 pub use resources::*;
+pub use settings::*;
 pub use shell::*;

@@ -91,12 +91,14 @@ pub struct RequestDetail {
     pub can_decide: bool,
     pub can_resubmit: bool,
     pub open_url: Option<String>,
+    /// A project database's connection settings, for those who may use it.
+    pub connection_url: Option<String>,
     pub sizes: Vec<SizeOption>,
     pub size_code: String,
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use convert::{free_gauges, row as to_row};
+pub(crate) use convert::{free_gauges, quota_gauges, row as to_row, sentence_case};
 
 #[cfg(feature = "ssr")]
 mod convert {
@@ -138,6 +140,27 @@ mod convert {
             }
         })
         .collect()
+    }
+
+    /// A project's quota, one line per resource it may hold (GPUs always, to show there are none).
+    pub fn quota_gauges(q: &campus_core::services::resources::QuotaUse) -> Vec<Gauge> {
+        q.levels
+            .iter()
+            .map(|(r, l)| Gauge {
+                label: sentence_case(r.label()),
+                used: q.used.get(*r),
+                limit: q.limit.get(*r),
+                level: level(*l),
+            })
+            .filter(|g| g.limit > 0 || g.used > 0 || g.label.starts_with("GPU"))
+            .collect()
+    }
+
+    pub fn sentence_case(s: &str) -> String {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
     }
 
     pub fn card(o: Offering) -> OfferingCard {
@@ -238,24 +261,7 @@ pub async fn get_request_form(project_id: i64) -> Result<RequestForm, AppError> 
     let db = crate::ssr::db()?;
     let c =
         campus_core::services::resources::request_context(&db, actor.as_ref(), project_id).await?;
-    let quota = c
-        .quota
-        .levels
-        .iter()
-        .map(|(r, l)| Gauge {
-            label: {
-                let s = r.label();
-                let mut c = s.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
-            },
-            used: c.quota.used.get(*r),
-            limit: c.quota.limit.get(*r),
-            level: convert::level(*l),
-        })
-        .filter(|g| g.limit > 0 || g.used > 0 || g.label.starts_with("GPU"))
-        .collect();
+    let quota = convert::quota_gauges(&c.quota);
     let capacity = convert::free_gauges(&c.free, &c.total);
     Ok(RequestForm {
         project_id,
@@ -361,6 +367,7 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
         can_decide: v.can_decide,
         can_resubmit: v.can_resubmit,
         open_url: v.open_url.clone(),
+        connection_url: v.connection_url.clone(),
         size_code: r.size_code.clone(),
         sizes,
     })

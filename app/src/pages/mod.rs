@@ -7,6 +7,7 @@ mod home;
 mod operations;
 mod projects;
 mod resources;
+mod settings;
 mod sign_in;
 
 pub use crate::components::layout::ErrorPage;
@@ -17,4 +18,6 @@ pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
 pub(crate) use resources::resources_table;
 pub use resources::{CataloguePage, NewRequestPage, RequestPage, RequestsPage};
+pub(crate) use settings::ProjectHoldings;
+pub use settings::{OfferingPolicyPage, OfferingSettingsPage, ProjectQuotaPage};
 pub use sign_in::SignInPage;

@@ -44,7 +44,10 @@ pub fn OperationsPage() -> impl IntoView {
                     <ErrorSummary errors=form.errors.clone()/>
                     <h1 class="ons-u-fs-2xl">"Operations"</h1>
                     <p>{o.summary.clone()}</p>
-                    <p><a href="/operations/audit">"Audit trail"</a></p>
+                    <ul class="ons-list ons-list--bare ons-list--inline">
+                        <li class="ons-list__item"><a href="/operations/audit">"Audit trail"</a></li>
+                        <li class="ons-list__item"><a href="/operations/catalogue">"Catalogue settings"</a></li>
+                    </ul>
                     <GaugeTable caption="Free capacity" gauges=o.capacity.clone() free=true/>
                     <h2 class="ons-u-mt-l">"What runs where"</h2>
                     {if o.running.is_empty() {

@@ -1,8 +1,12 @@
-use crate::api::{get_project, list_projects, may_create_project, take_form};
+use crate::api::{
+    get_project, get_project_quota, list_project_resources, list_projects, may_create_project,
+    take_form,
+};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
     Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton,
 };
+use crate::pages::ProjectHoldings;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -91,6 +95,18 @@ pub fn ProjectPage() -> impl IntoView {
             None => Err(crate::error::AppError::NotFound("project".into())),
         }
     });
+    let quota = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_project_quota(id).await,
+            None => Err(crate::error::AppError::NotFound("project".into())),
+        }
+    });
+    let held = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => list_project_resources(id).await,
+            None => Err(crate::error::AppError::NotFound("project".into())),
+        }
+    });
     let form = Resource::new(|| (), |_| take_form("add-member".into()));
     view! {
         <Notice/>
@@ -155,6 +171,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 <div class="ons-u-mt-m"><Button text="Add member"/></div>
                             </form>
                         })}
+                        <ProjectHoldings quota held/>
                     }
                 })
             })}

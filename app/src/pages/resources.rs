@@ -303,6 +303,12 @@ fn request_view(d: crate::api::RequestDetail, form: FormState) -> impl IntoView 
         {d.open_url.clone().map(|url| view! {
             <p class="ons-u-mt-m"><LinkButton text="Open" href=url external=true/></p>
         })}
+        {d.connection_url.clone().map(|url| view! {
+            <p class="ons-u-mt-m">
+                <LinkButton text="Download connection settings" href=url secondary=true external=true/>
+                <br/><span class="ons-u-fs-s">"Host, port, database, user and password as PG variables, which psql, R and Python read. Keep the file private."</span>
+            </p>
+        })}
         <DescriptionList>
             <DescriptionRow term="Kind">{d.kind.clone()}</DescriptionRow>
             <DescriptionRow term="Size">{d.amounts.clone()}</DescriptionRow>

@@ -1,6 +1,7 @@
 //! Domain types parsed from raw input: if you hold one, it is valid.
 
 pub mod names;
+pub mod numbers;
 pub mod role;
 
 pub use names::{DisplayName, Email, EndDate, ProjectName, ProjectSummary, Username};

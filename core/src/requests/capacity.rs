@@ -1,4 +1,5 @@
-//! Free capacity on the Campus hardware: the inventory minus what live resources hold.
+//! Free capacity on the Campus hardware: the inventory minus what live resources hold, or minus
+//! what the cluster engine reports allocated when that is more (jobs from outside the portal).
 
 use super::kind::Kind;
 use super::lifecycle::State;
@@ -15,6 +16,11 @@ pub struct Host {
     pub ram_gb: u32,
     pub storage_gb: u32,
     pub gpus: u32,
+    /// What the engine that owns the host (Slurm) reports allocated now, jobs from outside the
+    /// portal included; 0 for hosts only the inventory knows.
+    pub alloc_cores: u32,
+    pub alloc_ram_gb: u32,
+    pub alloc_gpus: u32,
 }
 
 /// Totals for a set of hosts, or what is held or free of them.
@@ -72,14 +78,34 @@ pub fn held_by(kind: Kind, state: State, size: &Amounts) -> Capacity {
     }
 }
 
-pub fn free(total: &Capacity, held: &[Capacity]) -> Capacity {
-    let sum = held.iter().fold(Capacity::default(), |a, h| Capacity {
+/// Compute the engine reports allocated across `hosts` (storage is the portal's alone).
+pub fn engine_allocated(hosts: &[Host]) -> Capacity {
+    hosts.iter().fold(Capacity::default(), |a, h| Capacity {
+        cores: a.cores.saturating_add(h.alloc_cores),
+        ram_gb: a.ram_gb.saturating_add(h.alloc_ram_gb),
+        gpus: a.gpus.saturating_add(h.alloc_gpus),
+        ..a
+    })
+}
+
+/// What is free: the total less, for each of cores, memory and GPUs, the larger of what the
+/// portal's resources hold and what the engine reports allocated. The engine sees jobs the
+/// portal did not start; the portal sees approvals whose jobs have not started yet. Taking the
+/// larger never promises room that either of them knows is taken.
+pub fn free(total: &Capacity, held: &[Capacity], engine: &Capacity) -> Capacity {
+    let held = held.iter().fold(Capacity::default(), |a, h| Capacity {
         cores: a.cores.saturating_add(h.cores),
         ram_gb: a.ram_gb.saturating_add(h.ram_gb),
         gpus: a.gpus.saturating_add(h.gpus),
         storage_gb: a.storage_gb.saturating_add(h.storage_gb),
         ..a
     });
+    let sum = Capacity {
+        cores: held.cores.max(engine.cores),
+        ram_gb: held.ram_gb.max(engine.ram_gb),
+        gpus: held.gpus.max(engine.gpus),
+        ..held
+    };
     Capacity {
         cores: total.cores.saturating_sub(sum.cores),
         ghz: total.ghz,
@@ -140,6 +166,9 @@ mod tests {
             ram_gb: ram,
             storage_gb: 1000,
             gpus,
+            alloc_cores: 0,
+            alloc_ram_gb: 0,
+            alloc_gpus: 0,
         }
     }
 
@@ -189,10 +218,44 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let f = free(&t, &held);
+        let f = free(&t, &held, &Capacity::default());
         assert_eq!(f.cores, 0);
         assert_eq!(f.ram_gb, 24);
         assert_eq!(f.gpus, 0);
+    }
+
+    #[test]
+    fn the_engine_allocation_counts_when_it_is_more_than_the_portal_holds() {
+        let mut busy = host(64, 256, 2);
+        // Slurm runs 40 cores and a GPU of other people's jobs, and 8 GB of ours.
+        busy.alloc_cores = 42;
+        busy.alloc_ram_gb = 8;
+        busy.alloc_gpus = 1;
+        let hosts = [busy, host(16, 64, 0)];
+        let t = total(&hosts);
+        let ours = [Capacity {
+            cores: 2,
+            ram_gb: 8,
+            storage_gb: 100,
+            ..Default::default()
+        }];
+        let engine = engine_allocated(&hosts);
+        assert_eq!((engine.cores, engine.gpus, engine.storage_gb), (42, 1, 0));
+        let f = free(&t, &ours, &engine);
+        assert_eq!((f.cores, f.ram_gb, f.gpus), (80 - 42, 320 - 8, 1));
+        assert_eq!(
+            f.storage_gb,
+            2000 - 100,
+            "storage is the portal's own count"
+        );
+        // An approved workspace whose job has not started: the portal's figure is the larger.
+        let pending = [Capacity {
+            cores: 50,
+            ram_gb: 100,
+            ..Default::default()
+        }];
+        let f = free(&t, &pending, &engine);
+        assert_eq!((f.cores, f.ram_gb), (30, 220));
     }
 
     #[test]

@@ -103,6 +103,9 @@ impl Visibility {
 
 /// The deterministic name every driver uses for a resource, so a repeated step finds what an
 /// earlier attempt made instead of making a second one. It is also the proxy path segment.
+/// The offering tool of dataset storage that is a PostgreSQL database rather than a directory.
+pub const DATABASE_TOOL: &str = "postgres";
+
 pub fn resource_name(id: i64) -> String {
     format!("cp-{id}")
 }

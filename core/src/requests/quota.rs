@@ -37,6 +37,28 @@ impl Resource {
         Resource::WebServices,
     ];
 
+    /// The field name forms and the API use for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Resource::CpuCores => "cpu_cores",
+            Resource::RamGb => "ram_gb",
+            Resource::Gpus => "gpus",
+            Resource::StorageGb => "storage_gb",
+            Resource::Workspaces => "workspaces",
+            Resource::Datasets => "datasets",
+            Resource::WebServices => "web_services",
+        }
+    }
+
+    /// The largest limit an operator may set: far beyond the network, but bounded so a typing
+    /// slip (an extra few zeros) is caught rather than stored.
+    pub fn max_limit(self) -> u32 {
+        match self {
+            Resource::Workspaces | Resource::Datasets | Resource::WebServices => 1_000,
+            _ => 1_000_000,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Resource::CpuCores => "CPU cores",
@@ -70,6 +92,28 @@ impl Amounts {
             datasets: u32::from(kind == Kind::Storage),
             web_services: u32::from(kind == Kind::WebService),
         }
+    }
+
+    pub fn set(&mut self, r: Resource, value: u32) {
+        let slot = match r {
+            Resource::CpuCores => &mut self.cpu_cores,
+            Resource::RamGb => &mut self.ram_gb,
+            Resource::Gpus => &mut self.gpus,
+            Resource::StorageGb => &mut self.storage_gb,
+            Resource::Workspaces => &mut self.workspaces,
+            Resource::Datasets => &mut self.datasets,
+            Resource::WebServices => &mut self.web_services,
+        };
+        *slot = value;
+    }
+
+    /// Every amount in words ("16 CPU cores, 64 memory (GB), …"), for the audit trail.
+    pub fn describe(&self) -> String {
+        Resource::ALL
+            .iter()
+            .map(|r| format!("{} {}", self.get(*r), r.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn get(&self, r: Resource) -> u32 {
@@ -154,6 +198,20 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_then_get_round_trips_every_resource_and_keys_are_distinct() {
+        let mut a = Amounts::default();
+        for (i, r) in Resource::ALL.into_iter().enumerate() {
+            a.set(r, i as u32 + 10);
+        }
+        for (i, r) in Resource::ALL.into_iter().enumerate() {
+            assert_eq!(a.get(r), i as u32 + 10, "{r:?}");
+        }
+        let keys: std::collections::BTreeSet<_> = Resource::ALL.iter().map(|r| r.key()).collect();
+        assert_eq!(keys.len(), Resource::ALL.len());
+        assert!(a.describe().starts_with("10 CPU cores, 11 memory (GB)"));
+    }
 
     #[test]
     fn levels_change_at_75_and_95_percent() {

@@ -8,4 +8,5 @@ pub mod operations;
 pub mod projects;
 pub mod provisioning;
 pub mod resources;
+pub mod settings;
 pub mod users;

@@ -3,7 +3,7 @@
 use crate::authz::{self, Action, Actor, Object};
 use crate::db::Db;
 use crate::error::CoreError;
-use crate::requests::capacity::{self, Capacity};
+use crate::requests::capacity::Capacity;
 use crate::requests::lifecycle::State;
 use crate::store::inventory::{self, HostRow};
 use crate::store::jobs::{self, Job};
@@ -22,16 +22,11 @@ pub struct Overview {
 pub async fn overview(db: &Db, actor: Option<&Actor>) -> Result<Overview, CoreError> {
     authz::check(actor, Action::Operate, Object::Portal)?;
     let hosts = inventory::list_hosts(db).await?;
-    let total = capacity::total(&hosts.iter().map(|h| h.as_host()).collect::<Vec<_>>());
     let mut conn = db.pool.acquire().await?;
-    let held: Vec<Capacity> = resources::allocations(&mut conn, None)
-        .await?
-        .iter()
-        .map(|(k, s, a)| capacity::held_by(*k, *s, a))
-        .collect();
+    let (total, free) = super::resources::free_capacity(db, &mut conn).await?;
     drop(conn);
     Ok(Overview {
-        free: capacity::free(&total, &held),
+        free,
         total,
         hosts,
         running: resources::in_states(

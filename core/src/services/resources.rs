@@ -72,7 +72,7 @@ fn sum(list: impl Iterator<Item = Amounts>) -> Amounts {
     })
 }
 
-fn quota_use(limit: Amounts, allocations: &[(Kind, State, Amounts)]) -> QuotaUse {
+pub(crate) fn quota_use(limit: Amounts, allocations: &[(Kind, State, Amounts)]) -> QuotaUse {
     let used = sum(allocations
         .iter()
         .filter(|(_, s, _)| capacity::is_allocated(*s))
@@ -88,7 +88,8 @@ fn quota_use(limit: Amounts, allocations: &[(Kind, State, Amounts)]) -> QuotaUse
     }
 }
 
-async fn free_capacity(
+/// The hardware's total and what is free of it now: (total, free).
+pub(crate) async fn free_capacity(
     db: &Db,
     conn: &mut AnyConnection,
 ) -> Result<(Capacity, Capacity), CoreError> {
@@ -103,10 +104,11 @@ async fn free_capacity(
         .iter()
         .map(|(k, s, a)| capacity::held_by(*k, *s, a))
         .collect();
-    Ok((total, capacity::free(&total, &held)))
+    let engine = capacity::engine_allocated(&hosts);
+    Ok((total, capacity::free(&total, &held, &engine)))
 }
 
-async fn project_object(
+pub(crate) async fn project_object(
     db: &Db,
     actor: Option<&Actor>,
     project_id: i64,
@@ -493,6 +495,44 @@ pub async fn authorise_use(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Re
     Ok(r)
 }
 
+/// Permission to receive a running project database's connection settings (which hold its
+/// password): the same check as opening a workspace, and each hand-out is audited.
+pub async fn database_access(
+    db: &Db,
+    actor: Option<&Actor>,
+    id: i64,
+) -> Result<Resource, CoreError> {
+    let r = authorise_use(db, actor, id).await?;
+    if r.kind != Kind::Storage || r.tool != crate::requests::kind::DATABASE_TOOL {
+        return Err(CoreError::NotFound("project database"));
+    }
+    if r.state != State::Active {
+        return Err(CoreError::field(
+            "connection",
+            format!(
+                "The database is not ready: it is {}",
+                r.state.label().to_lowercase()
+            ),
+        ));
+    }
+    let mut conn = db.pool.acquire().await?;
+    let request_id = audit_context::request_id();
+    audit::record(
+        &mut conn,
+        &audit_entry(
+            actor,
+            "database.connection",
+            &r.id.to_string(),
+            "",
+            "connection settings downloaded",
+            &request_id,
+        ),
+        clock::now(),
+    )
+    .await?;
+    Ok(r)
+}
+
 /// Records a proxy refusal in the audit trail.
 pub async fn record_proxy_denial(
     db: &Db,
@@ -573,6 +613,8 @@ pub struct ResourceView {
     pub can_resubmit: bool,
     /// Where to open it, when it runs and the viewer may reach it.
     pub open_url: Option<String>,
+    /// Where to download a project database's connection settings, for those who may use it.
+    pub connection_url: Option<String>,
 }
 
 pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceView, CoreError> {
@@ -601,6 +643,11 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
         }
         _ => None,
     };
+    let connection_url = (r.kind == Kind::Storage
+        && r.tool == crate::requests::kind::DATABASE_TOOL
+        && r.state == State::Active
+        && authz::check(actor, Action::UseResource, object).is_ok())
+    .then(|| format!("/requests/{}/connection", r.id));
     Ok(ResourceView {
         events: resources::events(db, id).await?,
         resource: r,
@@ -610,6 +657,7 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
         can_decide,
         can_resubmit,
         open_url,
+        connection_url,
     })
 }
 

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::requests::kind::Kind;
 use crate::requests::quota::Amounts;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Size {
@@ -66,6 +66,7 @@ pub struct NewOffering<'a> {
     pub extension_days: u32,
     pub max_extensions: u32,
     pub idle_stop_minutes: u32,
+    pub retired: bool,
     pub sizes: &'a [Size],
 }
 
@@ -73,8 +74,8 @@ pub async fn insert(db: &Db, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO offerings (slug, kind, tool, name, description, command, needs_approval, \
-         default_days, extension_days, max_extensions, idle_stop_minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         default_days, extension_days, max_extensions, idle_stop_minutes, retired) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(o.slug)
     .bind(o.kind.as_str())
@@ -87,6 +88,7 @@ pub async fn insert(db: &Db, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
     .bind(i64::from(o.extension_days))
     .bind(i64::from(o.max_extensions))
     .bind(i64::from(o.idle_stop_minutes))
+    .bind(i64::from(o.retired))
     .fetch_one(&mut *tx)
     .await?;
     for s in o.sizes {
@@ -109,6 +111,7 @@ pub async fn insert(db: &Db, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
 }
 
 /// The policy fields an operator changes on an existing offering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub needs_approval: bool,
     pub default_days: u32,
@@ -118,7 +121,45 @@ pub struct Policy {
     pub retired: bool,
 }
 
-pub async fn update_policy(db: &Db, id: i64, p: &Policy) -> Result<bool, sqlx::Error> {
+impl Policy {
+    pub fn of(o: &Offering) -> Policy {
+        Policy {
+            needs_approval: o.needs_approval,
+            default_days: o.default_days,
+            extension_days: o.extension_days,
+            max_extensions: o.max_extensions,
+            idle_stop_minutes: o.idle_stop_minutes,
+            retired: o.retired,
+        }
+    }
+
+    /// The policy in words, for the audit trail.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}; {}; lifetime {} days; extensions {} x {} days; idle stop {}",
+            if self.retired { "retired" } else { "offered" },
+            if self.needs_approval {
+                "always needs approval"
+            } else {
+                "approved within quota"
+            },
+            self.default_days,
+            self.max_extensions,
+            self.extension_days,
+            if self.idle_stop_minutes == 0 {
+                "never".to_owned()
+            } else {
+                format!("after {} minutes", self.idle_stop_minutes)
+            }
+        )
+    }
+}
+
+pub async fn update_policy(
+    conn: &mut AnyConnection,
+    id: i64,
+    p: &Policy,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE offerings SET needs_approval = $1, default_days = $2, extension_days = $3, \
          max_extensions = $4, idle_stop_minutes = $5, retired = $6 WHERE id = $7",
@@ -130,7 +171,7 @@ pub async fn update_policy(db: &Db, id: i64, p: &Policy) -> Result<bool, sqlx::E
     .bind(i64::from(p.idle_stop_minutes))
     .bind(i64::from(p.retired))
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -17,6 +17,10 @@ pub struct HostRow {
     pub storage_gb: u32,
     pub gpus: u32,
     pub gpu_model: String,
+    /// What the engine reports allocated (0 for hosts it does not own).
+    pub alloc_cores: u32,
+    pub alloc_ram_gb: u32,
+    pub alloc_gpus: u32,
 }
 
 impl HostRow {
@@ -29,6 +33,9 @@ impl HostRow {
             ram_gb: self.ram_gb,
             storage_gb: self.storage_gb,
             gpus: self.gpus,
+            alloc_cores: self.alloc_cores,
+            alloc_ram_gb: self.alloc_ram_gb,
+            alloc_gpus: self.alloc_gpus,
         }
     }
 }
@@ -77,7 +84,8 @@ pub async fn insert_host(db: &Db, h: NewHost<'_>) -> Result<i64, sqlx::Error> {
 pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT h.id, s.code AS site_code, s.name AS site_name, h.name, h.cores, h.mhz_per_core, \
-         h.ram_gb, h.storage_gb, h.gpus, h.gpu_model FROM hosts h JOIN sites s ON s.id = h.site_id \
+         h.ram_gb, h.storage_gb, h.gpus, h.gpu_model, h.alloc_cores, h.alloc_ram_gb, h.alloc_gpus \
+         FROM hosts h JOIN sites s ON s.id = h.site_id \
          ORDER BY s.code, h.name",
     )
     .fetch_all(&db.pool)
@@ -95,6 +103,9 @@ pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
                 storage_gb: get_u32(r, "storage_gb")?,
                 gpus: get_u32(r, "gpus")?,
                 gpu_model: r.try_get("gpu_model")?,
+                alloc_cores: get_u32(r, "alloc_cores")?,
+                alloc_ram_gb: get_u32(r, "alloc_ram_gb")?,
+                alloc_gpus: get_u32(r, "alloc_gpus")?,
             })
         })
         .collect()
@@ -107,6 +118,9 @@ pub struct EngineHost<'a> {
     pub ram_gb: u32,
     pub gpus: u32,
     pub gpu_model: &'a str,
+    pub alloc_cores: u32,
+    pub alloc_ram_gb: u32,
+    pub alloc_gpus: u32,
 }
 
 /// Makes the hosts of one engine-owned site match what the engine reports: new nodes added,
@@ -137,10 +151,12 @@ pub async fn sync_engine_hosts(
         .await?;
     for h in hosts {
         sqlx::query(
-            "INSERT INTO hosts (site_id, name, cores, mhz_per_core, ram_gb, storage_gb, gpus, gpu_model) \
-             VALUES ($1, $2, $3, 1000, $4, 0, $5, $6) \
+            "INSERT INTO hosts (site_id, name, cores, mhz_per_core, ram_gb, storage_gb, gpus, gpu_model, \
+             alloc_cores, alloc_ram_gb, alloc_gpus) \
+             VALUES ($1, $2, $3, 1000, $4, 0, $5, $6, $7, $8, $9) \
              ON CONFLICT (name) DO UPDATE SET site_id = excluded.site_id, cores = excluded.cores, ram_gb = excluded.ram_gb, \
-             gpus = excluded.gpus, gpu_model = excluded.gpu_model",
+             gpus = excluded.gpus, gpu_model = excluded.gpu_model, alloc_cores = excluded.alloc_cores, \
+             alloc_ram_gb = excluded.alloc_ram_gb, alloc_gpus = excluded.alloc_gpus",
         )
         .bind(site)
         .bind(h.name)
@@ -148,6 +164,9 @@ pub async fn sync_engine_hosts(
         .bind(i64::from(h.ram_gb))
         .bind(i64::from(h.gpus))
         .bind(h.gpu_model)
+        .bind(i64::from(h.alloc_cores))
+        .bind(i64::from(h.alloc_ram_gb))
+        .bind(i64::from(h.alloc_gpus))
         .execute(&mut *tx)
         .await?;
     }

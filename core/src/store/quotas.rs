@@ -3,6 +3,7 @@
 use super::inventory::get_u32;
 use crate::db::Db;
 use crate::requests::quota::Amounts;
+use sqlx::AnyConnection;
 
 /// What a new project may hold until an operator says otherwise.
 pub const DEFAULT: Amounts = Amounts {
@@ -35,7 +36,11 @@ pub async fn get(db: &Db, project_id: i64) -> Result<Amounts, sqlx::Error> {
     })
 }
 
-pub async fn set(db: &Db, project_id: i64, q: &Amounts) -> Result<(), sqlx::Error> {
+pub async fn set(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    q: &Amounts,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO project_quotas (project_id, cpu_cores, ram_gb, gpus, storage_gb, workspaces, datasets, web_services) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -51,7 +56,7 @@ pub async fn set(db: &Db, project_id: i64, q: &Amounts) -> Result<(), sqlx::Erro
     .bind(i64::from(q.workspaces))
     .bind(i64::from(q.datasets))
     .bind(i64::from(q.web_services))
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await
     .map(|_| ())
 }

@@ -58,8 +58,29 @@ pub fn render(
     (cmd, keeps_prefix)
 }
 
+/// The last three non-empty lines of a program's log, joined, at most 500 characters: what a
+/// failed program said last, for the person who asked for it. Empty when it said nothing.
+pub fn log_tail(path: &std::path::Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(3)..]
+        .join(" / ")
+        .chars()
+        .take(500)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_log_tail_is_the_last_three_lines_said() {
+        let path = std::env::temp_dir().join(format!("campus-log-tail-{}", std::process::id()));
+        std::fs::write(&path, "one\ntwo\n\nthree\nfour\n  \n").unwrap();
+        assert_eq!(super::log_tail(&path), "two / three / four");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(super::log_tail(&path), "", "no log, nothing said");
+    }
+
     use super::*;
 
     #[test]

@@ -97,6 +97,7 @@ pub struct Node {
     pub ram_gb: u32,
     pub alloc_ram_gb: u32,
     pub gpus: u32,
+    pub alloc_gpus: u32,
     pub gpu_model: String,
     pub partitions: Vec<String>,
     pub state: String,

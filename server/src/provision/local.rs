@@ -205,17 +205,12 @@ impl LocalDriver {
         })
     }
 
-    fn log_tail(&self, spec: &Spec) -> String {
-        let log = std::fs::read_to_string(self.dir(spec).join("run/log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
-        let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
+    fn exit_reason(&self, spec: &Spec) -> String {
+        let tail = super::command::log_tail(&self.dir(spec).join("run/log"));
         if tail.is_empty() {
             "the program exited without saying why".to_owned()
         } else {
-            format!(
-                "the program exited: {}",
-                tail.chars().take(500).collect::<String>()
-            )
+            format!("the program exited: {tail}")
         }
     }
 
@@ -280,7 +275,7 @@ impl Driver for LocalDriver {
             });
         };
         if !live_pid(pid, &self.dir(spec)).await {
-            return Ok(Health::Failed(self.log_tail(spec)));
+            return Ok(Health::Failed(self.exit_reason(spec)));
         }
         let path = if placement.keeps_prefix {
             spec.base_url.as_str()

@@ -245,6 +245,7 @@ impl SlurmDriver {
                     ram_gb: (n(v, "real_memory") / 1024) as u32,
                     alloc_ram_gb: n(v, "alloc_memory").div_ceil(1024) as u32,
                     gpus,
+                    alloc_gpus: parse_gres(&s(v, "gres_used")).0,
                     gpu_model,
                     partitions: v
                         .get("partitions")
@@ -352,16 +353,6 @@ exec {cmd}
         (!e.is_empty()).then(|| e.to_owned())
     }
 
-    fn log_tail(&self, spec: &Spec) -> String {
-        let log = std::fs::read_to_string(self.log_path(spec)).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
-        lines[lines.len().saturating_sub(3)..]
-            .join(" / ")
-            .chars()
-            .take(500)
-            .collect()
-    }
-
     async fn cancel_all(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError> {
         let mut ids: Vec<String> = self
             .live_jobs(spec)
@@ -438,7 +429,7 @@ impl Driver for SlurmDriver {
         };
         if let Some(failed) = finished(&job.job_state) {
             return Ok(if failed {
-                let tail = self.log_tail(spec);
+                let tail = super::command::log_tail(&self.log_path(spec));
                 let why = if job.state_reason.is_empty() || job.state_reason == "None" {
                     String::new()
                 } else {
@@ -527,6 +518,9 @@ mod tests {
             (8, "a100".to_owned())
         );
         assert_eq!(parse_gres("gpu:2"), (2, String::new()));
+        // gres_used, what jobs hold now.
+        assert_eq!(parse_gres("gpu:fake:1(IDX:0)"), (1, "fake".to_owned()));
+        assert_eq!(parse_gres("gpu:fake:0(IDX:N/A)"), (0, "fake".to_owned()));
         assert_eq!(parse_gres(""), (0, String::new()));
         assert_eq!(parse_gres("(null)"), (0, String::new()));
     }

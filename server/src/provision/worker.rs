@@ -122,6 +122,9 @@ impl Worker {
                 ram_gb: n.ram_gb,
                 gpus: n.gpus,
                 gpu_model: &n.gpu_model,
+                alloc_cores: n.alloc_cpus,
+                alloc_ram_gb: n.alloc_ram_gb,
+                alloc_gpus: n.alloc_gpus,
             })
             .collect();
         campus_core::store::inventory::sync_engine_hosts(&self.db, "SLURM", "Slurm cluster", &hosts)

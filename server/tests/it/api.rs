@@ -1,21 +1,7 @@
 use crate::both_backends;
-use crate::support::{Backend, TestApp};
+use crate::support::{token_for, Backend, TestApp};
 use campus_core::domain::Role;
 use serde_json::{json, Value};
-
-async fn token_for(app: &TestApp, username: &str) -> String {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    let actor = campus_core::services::accounts::actor(&app.db, id)
-        .await
-        .unwrap();
-    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), "test")
-        .await
-        .unwrap()
-}
 
 async fn the_api_lists_and_creates_projects_with_a_token(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -5,7 +5,7 @@
 //! points are `CAMPUS_CRASH_AT` (server/src/failpoint.rs).
 
 use crate::both_backends;
-use crate::support::{location, slurm_env, Backend, Options, TestApp};
+use crate::support::{count, location, slurm_env, Backend, Options, TestApp};
 use campus_core::domain::Role;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
@@ -13,14 +13,7 @@ use std::time::{Duration, Instant};
 
 /// Rounds over the provisioning points: each kills one worker.
 const ROUNDS: usize = 2;
-const PROVISION_POINTS: &[&str] = &[
-    "claimed",
-    "provisioning-recorded",
-    "engine-called",
-    "launched",
-    "placed",
-    "ready",
-];
+use server::failpoint::PROVISIONING as PROVISION_POINTS;
 
 fn worker(app: &TestApp, crash_at: Option<&str>) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
@@ -172,13 +165,6 @@ impl Effects<'_> {
     fn directory(&self, id: i64) -> bool {
         self.app.resource_dir.join(format!("cp-{id}")).exists()
     }
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
 }
 
 async fn request(app: &TestApp, c: &reqwest::Client, project: i64, choice: &str) -> i64 {

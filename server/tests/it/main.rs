@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod crash;
+mod databases;
 mod local_sign_in;
 mod mail;
 mod oidc;
@@ -11,5 +12,6 @@ mod projects;
 mod queue;
 mod requests;
 mod security;
+mod settings;
 mod slurm;
 mod support;

@@ -1,13 +1,6 @@
 use crate::both_backends;
-use crate::support::{location, Backend, TestApp};
+use crate::support::{count, location, Backend, TestApp};
 use campus_core::domain::Role;
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-}
 
 async fn a_staff_member_starts_a_project_and_adds_a_member(backend: Backend) {
     let app = TestApp::spawn(backend).await;

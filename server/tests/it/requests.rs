@@ -2,33 +2,8 @@
 //! on loopback ports, real directories, on both databases.
 
 use crate::both_backends;
-use crate::support::{location, Backend, TestApp};
+use crate::support::{count, id_from, location, page, post, Backend, TestApp};
 use campus_core::domain::Role;
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-}
-
-async fn post(
-    c: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    c.post(app.url(path)).form(form).send().await.unwrap()
-}
-
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-fn id_from(location: &str) -> i64 {
-    location.rsplit('/').next().unwrap().parse().unwrap()
-}
 
 fn pid_alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

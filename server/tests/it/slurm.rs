@@ -3,23 +3,9 @@
 //! command-line tools, not through the driver.
 
 use crate::both_backends;
-use crate::support::{location, slurm_env, Backend, Options, TestApp};
+use crate::support::{id_from, location, page, post, slurm_env, Backend, Options, TestApp};
 use campus_core::domain::Role;
 use std::time::{Duration, Instant};
-
-async fn post(
-    c: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    c.post(app.url(path)).form(form).send().await.unwrap()
-}
-
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
 
 /// `squeue` lines for one job name: id, state, user, CPUs, memory, GRES per node.
 fn squeue(job_name: &str) -> Vec<Vec<String>> {
@@ -65,10 +51,6 @@ async fn external_id(app: &TestApp, id: i64) -> String {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
-}
-
-fn id_from(location: &str) -> i64 {
-    location.rsplit('/').next().unwrap().parse().unwrap()
 }
 
 async fn slurm_app(backend: Backend) -> (TestApp, String) {
@@ -145,6 +127,68 @@ async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backe
     assert_eq!(job[2], slurm_env("SLURM_USER"));
     assert_eq!(job[3], "2", "the small size's 2 cores");
     assert_eq!(job[4], "8G", "the small size's 8 GB");
+
+    // Free capacity comes from Slurm: a job the portal did not start takes cores from it.
+    let outsider = format!("{prefix}outsider");
+    let submitted = std::process::Command::new("sbatch")
+        .env("SLURM_CONF", slurm_env("SLURM_CONF"))
+        .args([
+            "-J",
+            &outsider,
+            "-p",
+            &slurm_env("SLURM_PARTITION"),
+            "-c",
+            "20",
+        ])
+        .args([
+            "--mem=1G",
+            "--time=3",
+            "-o",
+            "/dev/null",
+            "--wrap",
+            "sleep 170",
+        ])
+        .output()
+        .expect("sbatch runs");
+    assert!(submitted.status.success(), "{submitted:?}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while live(&outsider).first().map(|j| j[1].as_str()) != Some("RUNNING") {
+        assert!(
+            Instant::now() < deadline,
+            "the outside job never ran: {:?}",
+            squeue(&outsider)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let databases = server::provision::databases(&app.config.provisioning).unwrap();
+    server::provision::worker::Worker::new(
+        app.db.clone(),
+        server::provision::from_config(&app.config.provisioning, databases),
+        Duration::from_secs(5),
+    )
+    .sync_nodes()
+    .await
+    .unwrap();
+    let omar = app.create_user("omar", &[Role::Operator]).await;
+    let operator = campus_core::services::accounts::actor(&app.db, omar)
+        .await
+        .unwrap();
+    let o = campus_core::services::operations::overview(&app.db, operator.as_ref())
+        .await
+        .unwrap();
+    let node = o.hosts.iter().find(|h| h.site_code == "SLURM").unwrap();
+    // Other tests may run jobs on the node too: at least ours and the outsider's are counted.
+    assert!(node.alloc_cores >= 22, "{node:?}");
+    assert!(
+        o.free.cores <= 64 - 22,
+        "the portal holds 2 cores itself, Slurm has 22 or more allocated: {} free",
+        o.free.cores
+    );
+    std::process::Command::new("scancel")
+        .env("SLURM_CONF", slurm_env("SLURM_CONF"))
+        .args(["-n", &outsider])
+        .status()
+        .unwrap();
 
     let (status, body) = page(&a, &app, &format!("/w/cp-{id}/lab")).await;
     assert_eq!(status, 200);

@@ -33,6 +33,8 @@ pub const PASSWORD: &str = "a long enough test password";
 
 pub struct TestApp {
     pub base: String,
+    /// The configuration the app was started with.
+    pub config: Config,
     pub db: Db,
     pub client: reqwest::Client,
     pub oidc: Option<OidcProvider>,
@@ -98,8 +100,7 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
             )
         }
         Backend::Postgres => {
-            let admin = std::env::var("TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let admin = postgres_admin_url();
             let name = format!("campus_test_{}", random_suffix());
             let db = Db::connect(&admin)
                 .await
@@ -129,6 +130,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The PostgreSQL server tests make databases on, as a role that may create them.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
 pub struct Options {
     /// Send email to an SMTP server on this loopback port.
     pub smtp_port: Option<u16>,
@@ -139,6 +146,8 @@ pub struct Options {
     pub slurm: bool,
     /// Run the worker inside the app (false: the test runs `server worker` itself).
     pub run_worker: bool,
+    /// Make project databases on the test PostgreSQL server.
+    pub databases: bool,
 }
 
 impl Default for Options {
@@ -150,6 +159,7 @@ impl Default for Options {
             demo: false,
             slurm: false,
             run_worker: true,
+            databases: false,
         }
     }
 }
@@ -186,6 +196,7 @@ pub fn config(database_url: String, port: u16) -> Config {
             ready_timeout_secs: 20,
             lease_secs: 30,
             slurm: None,
+            databases: None,
         },
         mail: None,
     }
@@ -222,8 +233,18 @@ impl TestApp {
         if opts.slurm {
             use_slurm(&mut cfg, port);
         }
+        if opts.databases {
+            cfg.provisioning.databases = Some(server::config::DatabasesConfig {
+                admin_url: postgres_admin_url(),
+                // Tests share one server: the port keeps their databases apart.
+                prefix: format!("t{port}_"),
+                key: b"a test key for database passwords".to_vec(),
+                host_for_users: None,
+            });
+        }
         cfg.provisioning.run_worker = opts.run_worker;
         let worker_env = worker_env(&cfg);
+        let config = cfg.clone();
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build(cfg)
@@ -233,6 +254,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base,
+            config,
             db,
             client: client(),
             oidc,
@@ -567,4 +589,48 @@ impl OidcProvider {
         }
         panic!("the provider never redirected back to the portal");
     }
+}
+
+/// A single number from the test's database.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// A form post from one person's browser.
+pub async fn post(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+/// A page as one person sees it: (status, HTML).
+pub async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The id at the end of a redirect such as `/requests/42`.
+pub fn id_from(location: &str) -> i64 {
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// A personal access token for the API, made through the same service as My account.
+pub async fn token_for(app: &TestApp, username: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let actor = campus_core::services::accounts::actor(&app.db, id)
+        .await
+        .unwrap();
+    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), "test")
+        .await
+        .unwrap()
 }

@@ -85,7 +85,7 @@ pub fn ErrorSummary(errors: Vec<(String, String)>) -> impl IntoView {
 
 /// `onsError` around a field: the message sits beside the field it is about.
 #[component]
-fn FieldError(id: &'static str, error: Option<String>, children: Children) -> impl IntoView {
+fn FieldError(id: String, error: Option<String>, children: Children) -> impl IntoView {
     match error {
         Some(message) => view! {
             <div class="ons-panel ons-panel--error ons-panel--no-title" id=format!("{id}-error")>
@@ -104,20 +104,20 @@ fn FieldError(id: &'static str, error: Option<String>, children: Children) -> im
 /// `onsInput` (or `onsTextarea` when `textarea`), filled from and annotated by a [`FormState`].
 #[component]
 pub fn Input(
-    id: &'static str,
-    label: &'static str,
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
     form: FormState,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] textarea: bool,
     #[prop(optional)] width: Option<u8>,
 ) -> impl IntoView {
-    let error = form.error(id);
+    let error = form.error(&id);
     let value = if kind == "password" {
         String::new()
     } else {
-        form.value(id)
+        form.value(&id)
     };
     let mut class = String::from("ons-input ons-input--text ons-input-type__input");
     if textarea {
@@ -129,24 +129,24 @@ pub fn Input(
     if error.is_some() {
         class.push_str(" ons-input--error");
     }
-    let described = hint.map(|_| format!("{id}-hint"));
+    let described = hint.as_ref().map(|_| format!("{id}-hint"));
     let invalid = error.as_ref().map(|_| "true");
     let control = if textarea {
         view! {
-            <textarea id=id name=id class=class rows="6" aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
+            <textarea id=id.clone() name=id.clone() class=class rows="6" aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
         }
         .into_any()
     } else {
         view! {
-            <input type=kind id=id name=id class=class value=value autocomplete=autocomplete
+            <input type=kind id=id.clone() name=id.clone() class=class value=value autocomplete=autocomplete
                 aria-describedby=described.clone() aria-invalid=invalid/>
         }
         .into_any()
     };
     view! {
-        <FieldError id=id error=error>
+        <FieldError id=id.clone() error=error>
             <div class="ons-field">
-                <label class="ons-label" class:ons-label--with-description=hint.is_some() for=id>{label}</label>
+                <label class="ons-label" class:ons-label--with-description=hint.is_some() for=id.clone()>{label}</label>
                 {hint.map(|h| view! { <span id=format!("{id}-hint") class="ons-label__description ons-input--with-description">{h}</span> })}
                 {control}
             </div>

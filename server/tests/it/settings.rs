@@ -1,0 +1,403 @@
+//! What operators set, through the real router on both databases: an offering's policy and a
+//! project's quota, from the pages and the API, and what requests do afterwards.
+
+use crate::both_backends;
+use crate::support::{count, id_from, location, page, post, token_for, Backend, TestApp};
+use campus_core::domain::Role;
+use serde_json::{json, Value};
+
+async fn policy_row(app: &TestApp, id: i64) -> (i64, i64, i64, i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT needs_approval, default_days, extension_days, max_extensions, idle_stop_minutes, \
+         retired FROM offerings WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn request_storage(app: &TestApp, c: &reqwest::Client, project: i64) -> reqwest::Response {
+    let offering = app.offering_id("dataset-storage").await;
+    post(
+        c,
+        app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{offering}:100gb")),
+            ("end_date", "2030-06-30"),
+            ("purpose", "Land register extracts"),
+        ],
+    )
+    .await
+}
+
+async fn an_operator_changes_an_offerings_policy_and_new_requests_follow_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Land", alice, &[]).await;
+    let id = app.offering_id("dataset-storage").await;
+    let path = format!("/operations/catalogue/{id}");
+    let a = app.browser_for("alice").await;
+    let o = app.browser_for("omar").await;
+    let before = policy_row(&app, id).await;
+    assert_eq!(before, (0, 365, 180, 4, 0, 0));
+
+    // Staff see neither page, and a forged post changes nothing.
+    assert_eq!(page(&a, &app, "/operations/catalogue").await.0, 403);
+    assert_eq!(page(&a, &app, &path).await.0, 403);
+    let r = post(
+        &a,
+        &app,
+        &path,
+        &[
+            ("needs_approval", "yes"),
+            ("default_days", "5"),
+            ("extension_days", "0"),
+            ("max_extensions", "0"),
+            ("idle_stop_minutes", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(policy_row(&app, id).await, before);
+
+    // The operator's page lists every offering with its policy and links to the form.
+    let (status, body) = page(&o, &app, "/operations/catalogue").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&format!("href=\"{path}\"")), "{body}");
+    assert!(body.contains("4 × 180 days"), "{body}");
+    let (_, form) = page(&o, &app, &path).await;
+    assert!(form.contains("value=\"365\""), "{form}");
+
+    // Bad values: every field named, what was typed kept, nothing stored.
+    let r = post(
+        &o,
+        &app,
+        &path,
+        &[
+            ("default_days", "ten"),
+            ("extension_days", "0"),
+            ("max_extensions", "2"),
+            ("idle_stop_minutes", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), path);
+    let (_, body) = page(&o, &app, &path).await;
+    assert!(
+        body.contains(
+            "Enter the usual lifetime in days as a whole number from 1 to 730, using digits only"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("Enter the days each extension adds, or set the number of extensions to 0"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"ten\""), "{body}");
+    assert_eq!(policy_row(&app, id).await, before);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'offering.policy'"
+        )
+        .await,
+        0
+    );
+
+    // A good change is stored, audited with before and after, and applies to the next request.
+    let r = post(
+        &o,
+        &app,
+        &path,
+        &[
+            ("needs_approval", "yes"),
+            ("default_days", "30"),
+            ("extension_days", "0"),
+            ("max_extensions", "0"),
+            ("idle_stop_minutes", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), "/operations/catalogue");
+    let (_, body) = page(&o, &app, "/operations/catalogue").await;
+    assert!(body.contains("Policy for Dataset storage saved."), "{body}");
+    assert_eq!(policy_row(&app, id).await, (1, 30, 0, 0, 0, 0));
+    let (before_text, after_text): (String, String) = sqlx::query_as(
+        "SELECT before_value, after_value FROM audit_log WHERE action = 'offering.policy' AND object_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        before_text.contains("approved within quota; lifetime 365 days; extensions 4 x 180 days"),
+        "{before_text}"
+    );
+    assert!(
+        after_text.contains("always needs approval; lifetime 30 days; extensions 0 x 0 days"),
+        "{after_text}"
+    );
+    let r = request_storage(&app, &a, project).await;
+    let rid = id_from(&location(&r));
+    let (_, body) = page(&a, &app, &format!("/requests/{rid}")).await;
+    assert!(body.contains("needs an operator"), "{body}");
+    let state: String = sqlx::query_scalar("SELECT state FROM resources WHERE id = $1")
+        .bind(rid)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "submitted");
+
+    // Retired: gone from the catalogue, and a request for it is refused with a reason.
+    post(
+        &o,
+        &app,
+        &path,
+        &[
+            ("retired", "yes"),
+            ("default_days", "30"),
+            ("extension_days", "0"),
+            ("max_extensions", "0"),
+            ("idle_stop_minutes", "0"),
+        ],
+    )
+    .await;
+    let (_, catalogue) = page(&a, &app, "/catalogue").await;
+    assert!(!catalogue.contains("Dataset storage"), "{catalogue}");
+    let r = request_storage(&app, &a, project).await;
+    assert_eq!(location(&r), format!("/projects/{project}/requests/new"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, 1);
+}
+
+async fn an_operator_sets_a_projects_quota_and_requests_are_decided_against_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Rivers", alice, &[]).await;
+    let path = format!("/projects/{project}/quota");
+    let a = app.browser_for("alice").await;
+    let o = app.browser_for("omar").await;
+    let full = |datasets: &'static str| {
+        vec![
+            ("cpu_cores", "16"),
+            ("ram_gb", "64"),
+            ("gpus", "0"),
+            ("storage_gb", "500"),
+            ("workspaces", "4"),
+            ("datasets", datasets),
+            ("web_services", "2"),
+        ]
+    };
+
+    // Members see the quota on the project page, without the operators' link.
+    let (_, body) = page(&a, &app, &format!("/projects/{project}")).await;
+    assert!(body.contains("Dataset stores"), "{body}");
+    assert!(!body.contains(&path), "{body}");
+    let r = post(&a, &app, &path, &full("9")).await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM project_quotas").await, 0);
+
+    // Bad input names the field and stores nothing.
+    let mut bad = full("-1");
+    bad.retain(|(k, _)| *k != "gpus");
+    let r = post(&o, &app, &path, &bad).await;
+    assert_eq!(location(&r), path);
+    let (_, body) = page(&o, &app, &path).await;
+    assert!(body.contains("Enter the limit for dataset stores as a whole number from 0 to 1000, using digits only"), "{body}");
+    assert!(body.contains("Enter the limit for GPUs"), "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM project_quotas").await, 0);
+
+    // No dataset stores: a request for one goes to an operator.
+    let r = post(&o, &app, &path, &full("0")).await;
+    assert_eq!(location(&r), format!("/projects/{project}"));
+    let (_, body) = page(&o, &app, &format!("/projects/{project}")).await;
+    assert!(body.contains("Quota of Rivers saved."), "{body}");
+    assert!(body.contains(&path), "the operator sees the link: {body}");
+    let first = id_from(&location(&request_storage(&app, &a, project).await));
+    let (_, body) = page(&a, &app, &format!("/requests/{first}")).await;
+    assert!(body.contains("dataset stores to 1 of 0"), "{body}");
+
+    // Raised to three: the next one is approved at once.
+    post(&o, &app, &path, &full("3")).await;
+    let second = id_from(&location(&request_storage(&app, &a, project).await));
+    app.wait_for_state(second, "active", 20).await;
+    let after: String = sqlx::query_scalar(
+        "SELECT after_value FROM audit_log WHERE action = 'project.quota' ORDER BY id DESC",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(after.contains("3 dataset stores"), "{after}");
+    let (_, body) = page(&a, &app, &format!("/projects/{project}")).await;
+    assert!(
+        body.contains(&format!("/requests/{second}")),
+        "the project lists its resources: {body}"
+    );
+}
+
+async fn operators_set_policies_and_quotas_through_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Coasts", alice, &[]).await;
+    let id = app.offering_id("web-service").await;
+    let staff = token_for(&app, "alice").await;
+    let operator = token_for(&app, "omar").await;
+    let c = reqwest::Client::new();
+    let policy = json!({"needs_approval": true, "default_days": 14, "extension_days": 7,
+        "max_extensions": 1, "idle_stop_minutes": 0, "retired": false});
+
+    let r = c
+        .get(app.url("/api/v1/offerings"))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = c
+        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
+        .bearer_auth(&staff)
+        .json(&policy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+
+    let r = c
+        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
+        .bearer_auth(&operator)
+        .json(
+            &json!({"needs_approval": true, "default_days": 0, "extension_days": 7,
+            "max_extensions": 1, "idle_stop_minutes": 0, "retired": false}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["error"]["fields"]["default_days"],
+        "Enter the usual lifetime in days as a whole number from 1 to 730"
+    );
+    let r = c
+        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
+        .bearer_auth(&operator)
+        .json(&json!({"needs_approval": true, "default_days": -3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(policy_row(&app, id).await.1, 90);
+
+    let r = c
+        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
+        .bearer_auth(&operator)
+        .json(&policy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let o: Value = r.json().await.unwrap();
+    assert_eq!(
+        (o["default_days"].as_i64(), o["needs_approval"].as_bool()),
+        (Some(14), Some(true))
+    );
+    let list: Value = c
+        .get(app.url("/api/v1/offerings"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["id"] == id && o["max_extensions"] == 1));
+    let r = c
+        .put(app.url("/api/v1/offerings/999999/policy"))
+        .bearer_auth(&operator)
+        .json(&policy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+
+    let quota = json!({"cpu_cores": 8, "ram_gb": 32, "gpus": 1, "storage_gb": 100,
+        "workspaces": 1, "datasets": 1, "web_services": 0});
+    let r = c
+        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
+        .bearer_auth(&staff)
+        .json(&quota)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = c
+        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
+        .bearer_auth(&operator)
+        .json(&quota)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let q: Value = c
+        .get(app.url(&format!("/api/v1/projects/{project}/quota")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["limit"]["gpus"], 1);
+    assert_eq!(q["used"]["workspaces"], 0);
+    let r = c
+        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
+        .bearer_auth(&operator)
+        .json(
+            &json!({"cpu_cores": 8, "ram_gb": 32, "gpus": 1, "storage_gb": 100,
+            "workspaces": 1, "datasets": 1, "web_services": 1001}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"]["fields"]["web_services"]
+        .as_str()
+        .unwrap()
+        .contains("from 0 to 1000"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('offering.policy', 'project.quota')"
+        )
+        .await,
+        2
+    );
+
+    let doc: Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/projects/{id}/quota"]["put"].is_object());
+    assert!(doc["paths"]["/api/v1/offerings/{id}/policy"]["put"].is_object());
+}
+
+both_backends!(
+    an_operator_changes_an_offerings_policy_and_new_requests_follow_it,
+    an_operator_sets_a_projects_quota_and_requests_are_decided_against_it,
+    operators_set_policies_and_quotas_through_the_api,
+);
