@@ -35,6 +35,9 @@ pub enum Action {
     ViewResource,
     /// Stop, start, extend, retry or remove a resource.
     OperateResource,
+    /// Change and send again a request sent back for changes: it stays the requester's request,
+    /// so operators (who decide it) may not.
+    ReviseRequest,
     /// Reach a running resource through the proxy.
     UseResource,
     /// Approve, reject or ask for changes to a request.
@@ -182,6 +185,22 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 Ok(())
             } else {
                 forbid("only the person who asked for it, the project lead or an operator can change it")
+            }
+        }
+        (
+            Action::ReviseRequest,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id || project_lead_id == actor.user_id {
+                Ok(())
+            } else {
+                forbid(
+                    "only the person who asked for it or the project lead can change and resend it",
+                )
             }
         }
         (
@@ -361,6 +380,12 @@ mod tests {
         (Only(Staff), OperateResource, MINE, true),
         (Only(Staff), OperateResource, LED_BY_ME, true),
         (Only(Operator), OperateResource, ELSEWHERE_PRIVATE, true),
+        // Resending a request sent back: whoever asked and the project lead, not its deciders.
+        (Only(Staff), ReviseRequest, MINE, true),
+        (Only(Staff), ReviseRequest, LED_BY_ME, true),
+        (Only(Staff), ReviseRequest, TEAM_SHARED, false),
+        (Only(Operator), ReviseRequest, ELSEWHERE_PRIVATE, false),
+        (Only(Admin), ReviseRequest, ELSEWHERE_PRIVATE, false),
         // Reaching one through the proxy follows its visibility, not the viewer's rank.
         (Only(Operator), UseResource, ELSEWHERE_PRIVATE, false),
         (Only(Admin), UseResource, TEAM_PRIVATE, false),

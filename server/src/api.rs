@@ -27,7 +27,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -326,14 +326,17 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
         crate::api_resources::catalogue, crate::api_resources::list_requests,
         crate::api_resources::submit, crate::api_resources::get_request,
         crate::api_resources::decide, crate::api_resources::act,
         crate::api_resources::audit, crate::api_resources::redrive,
         crate::api_settings::offerings, crate::api_settings::put_policy,
-        crate::api_settings::get_quota, crate::api_settings::put_quota),
+        crate::api_settings::get_quota, crate::api_settings::put_quota,
+        crate::api_resources::resubmit, crate::api_resources::approvals,
+        crate::api_operations::overview, crate::api_operations::notifications,
+        crate::api_operations::mark_read, crate::api_operations::connection),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -359,6 +362,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(crate::api_resources::router())
         .merge(crate::api_settings::router())
+        .merge(crate::api_operations::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found).post(not_found).put(not_found),

@@ -126,7 +126,7 @@ pub struct DecisionIn {
 
 #[derive(Serialize, ToSchema)]
 pub struct MessageOut {
-    message: String,
+    pub(crate) message: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -155,7 +155,15 @@ pub struct AuditOut {
     request_id: String,
 }
 
-fn request_out(r: &Resource, url: Option<String>) -> RequestOut {
+/// How a submitted request proceeds, in the API's words, with the reasons it waits.
+fn outcome_out(outcome: Submitted) -> (String, Vec<String>) {
+    match outcome {
+        Submitted::AutoApproved => ("approved".to_owned(), Vec::new()),
+        Submitted::AwaitingDecision(why) => ("awaiting_decision".to_owned(), why),
+    }
+}
+
+pub(crate) fn request_out(r: &Resource, url: Option<String>) -> RequestOut {
     RequestOut {
         id: r.id,
         name: campus_core::requests::kind::resource_name(r.id),
@@ -253,10 +261,7 @@ pub async fn submit(
         visibility: body.visibility,
     };
     let (id, outcome) = resources::submit(&state.db, Some(&actor.0), &input).await?;
-    let (outcome, reasons) = match outcome {
-        Submitted::AutoApproved => ("approved".to_owned(), Vec::new()),
-        Submitted::AwaitingDecision(why) => ("awaiting_decision".to_owned(), why),
-    };
+    let (outcome, reasons) = outcome_out(outcome);
     Ok((
         StatusCode::CREATED,
         Json(SubmittedOut {
@@ -299,6 +304,53 @@ pub async fn decide(
     };
     resources::decide(&state.db, Some(&actor.0), id, decision).await?;
     Ok(Json(detail(&state, &actor, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResubmitIn {
+    size: String,
+    /// YYYY-MM-DD, on or before the project's end date
+    end_date: String,
+    purpose: String,
+    #[serde(default)]
+    visibility: String,
+}
+
+/// Sends a request that was sent back for changes again, changed (its requester or lead).
+#[utoipa::path(post, path = "/api/v1/requests/{id}/resubmit", params(("id" = i64, Path)), request_body = ResubmitIn,
+    responses((status = 200, body = SubmittedOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn resubmit(
+    State(state): State<AppState>,
+    actor: TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ResubmitIn>,
+) -> Result<Json<SubmittedOut>, ApiError> {
+    let input = RequestInput {
+        project_id: 0,
+        offering_id: String::new(),
+        size: body.size,
+        end_date: body.end_date,
+        purpose: body.purpose,
+        visibility: body.visibility,
+    };
+    let outcome = resources::resubmit(&state.db, Some(&actor.0), id, &input).await?;
+    let (outcome, reasons) = outcome_out(outcome);
+    Ok(Json(SubmittedOut {
+        request: detail(&state, &actor, id).await?,
+        outcome,
+        reasons,
+    }))
+}
+
+/// Requests waiting for an operator's decision (operators).
+#[utoipa::path(get, path = "/api/v1/approvals", responses((status = 200, body = [RequestOut]), (status = 403)), security(("token" = [])))]
+pub async fn approvals(
+    State(state): State<AppState>,
+    actor: TokenActor,
+) -> Result<Json<Vec<RequestOut>>, ApiError> {
+    let list = resources::awaiting_decision(&state.db, Some(&actor.0)).await?;
+    Ok(Json(list.iter().map(|r| request_out(r, None)).collect()))
 }
 
 /// Stop, start, extend, retry or decommission; the change runs in the background.
@@ -373,6 +425,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/requests/{id}", get(get_request))
         .route("/api/v1/requests/{id}/decision", post(decide))
         .route("/api/v1/requests/{id}/actions/{action}", post(act))
+        .route("/api/v1/requests/{id}/resubmit", post(resubmit))
+        .route("/api/v1/approvals", get(approvals))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/jobs/{id}/redrive", post(redrive))
 }

@@ -120,6 +120,11 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether a sign-in at `signed_in_at` has outlived the absolute session limit at `now`.
+pub fn outlived(signed_in_at: i64, now: i64, absolute_hours: i64) -> bool {
+    now - signed_in_at > absolute_hours * 3600
+}
+
 /// Ends a signed-in session once it is older than the absolute limit, however active it is.
 pub async fn absolute_session_limit(
     State(state): State<AppState>,
@@ -128,7 +133,11 @@ pub async fn absolute_session_limit(
     next: Next,
 ) -> Response {
     if let Ok(Some(at)) = session.get::<i64>(keys::SIGNED_IN_AT).await {
-        if campus_core::clock::now() - at > state.config.session_absolute_hours * 3600 {
+        if outlived(
+            at,
+            campus_core::clock::now(),
+            state.config.session_absolute_hours,
+        ) {
             let _ = session.flush().await;
         }
     }

@@ -2,6 +2,7 @@
 //! handlers, the JSON API and the admin CLI. Domain rules live in `campus-core`.
 
 pub mod api;
+pub mod api_operations;
 pub mod api_resources;
 pub mod api_settings;
 pub mod auth;

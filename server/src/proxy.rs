@@ -2,18 +2,25 @@
 //! a web service, each only for the people its visibility allows; everyone else gets a sign-in
 //! page or a refusal from the portal, and the backend never sees their request. WebSocket
 //! upgrades pass through (JupyterLab's kernels need them).
+//!
+//! The proxy routes sit outside the session layer, which would load (and re-save) the session
+//! on every request: a workspace page is dozens of requests. The proxy reads the session cookie
+//! itself and looks the session up only when it has to decide (see [`Grants`]), under the same
+//! rules: expired or past the absolute limit is not signed in.
 
 use crate::flash::see_other;
 use crate::state::AppState;
+use app::forms::keys;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use campus_core::authz::Denied;
+use campus_core::authz::{Actor, Denied};
 use campus_core::requests::kind::{parse_resource_name, Kind};
 use campus_core::requests::lifecycle::State as Lifecycle;
 use campus_core::services::resources;
 use campus_core::store::resources::Resource;
+use campus_core::store::sessions;
 use campus_core::CoreError;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -21,15 +28,13 @@ use hyper_util::rt::TokioExecutor;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tower_sessions::Session;
 
 pub type ProxyClient = Client<HttpConnector, Body>;
 
 /// How long a decision to let a session through to a resource is reused. Every proxied request
 /// used to cost an account lookup, an authorisation query and a "last used" write; a workspace
-/// page load is dozens of requests. Within this window, a withdrawn membership or a stopped
-/// resource still passes (the session itself is checked on every request, so signing out is
-/// immediate).
+/// page load is dozens of requests. Within this window, a withdrawn membership, a stopped
+/// resource or a session signed out elsewhere still passes.
 const GRANT_TTL: Duration = Duration::from_secs(2);
 
 /// (session id, resource id) → (valid until, the resource as it was when allowed).
@@ -99,20 +104,74 @@ pub async fn add_slash(req: Request) -> Response {
     see_other(&format!("{path}/{query}"))
 }
 
-pub async fn workspace(state: State<AppState>, session: Session, req: Request) -> Response {
-    forward(state, session, Kind::Workspace, req).await
+pub async fn workspace(state: State<AppState>, req: Request) -> Response {
+    forward(state, Kind::Workspace, req).await
 }
 
-pub async fn service(state: State<AppState>, session: Session, req: Request) -> Response {
-    forward(state, session, Kind::WebService, req).await
+pub async fn service(state: State<AppState>, req: Request) -> Response {
+    forward(state, Kind::WebService, req).await
 }
 
-async fn forward(
-    State(state): State<AppState>,
-    session: Session,
-    kind: Kind,
-    mut req: Request,
-) -> Response {
+/// The portal's session id from the request's cookies, if it sent one.
+fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in person behind a session id, read from the session store under the session
+/// layer's rules: an expired session, or one past the absolute limit, is nobody.
+async fn session_actor(
+    state: &AppState,
+    session_id: Option<&str>,
+) -> Result<Option<Actor>, CoreError> {
+    let Some(sid) = session_id else {
+        return Ok(None);
+    };
+    let now = campus_core::clock::now();
+    let Some(s) = sessions::load(&state.db, sid, now).await? else {
+        return Ok(None);
+    };
+    let Some(user_id) = s.user_id else {
+        return Ok(None);
+    };
+    let data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
+    let signed_in_at = data
+        .get(keys::SIGNED_IN_AT)
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    if crate::layers::outlived(signed_in_at, now, state.config.session_absolute_hours) {
+        return Ok(None);
+    }
+    campus_core::services::accounts::actor(&state.db, user_id).await
+}
+
+/// Use through the proxy keeps the portal session alive as page visits do: its stored expiry
+/// moves on and the browser gets its cookie again with a fresh lifetime (the answer's
+/// Set-Cookie). Once per grant, not per request.
+async fn keep_session_alive(state: &AppState, sid: &str) -> Option<HeaderValue> {
+    use tower_sessions::cookie::{Cookie, SameSite};
+    let idle = state.config.session_idle_minutes * 60;
+    sessions::extend(&state.db, sid, campus_core::clock::now() + idle)
+        .await
+        .ok()?;
+    let cookie = Cookie::build((state.config.cookie_name(), sid.to_owned()))
+        .path("/")
+        .http_only(true)
+        .secure(state.config.https())
+        .same_site(SameSite::Lax)
+        .max_age(tower_sessions::cookie::time::Duration::seconds(idle))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
+async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) -> Response {
     let prefix = kind.proxy_prefix().unwrap_or("/");
     let path = req.uri().path().to_owned();
     let rest = &path[prefix.len()..];
@@ -132,18 +191,20 @@ async fn forward(
     let Some(id) = parse_resource_name(name) else {
         return not_found();
     };
-    let session_id = session.id().map(|i| i.to_string());
+    let session_id = session_cookie(req.headers(), state.config.cookie_name());
     let cached = session_id
         .as_deref()
         .and_then(|sid| state.grants.get(sid, id))
         .filter(|r| r.kind == kind);
+    let mut set_cookie = None;
     let r = match cached {
         Some(r) => r,
-        None => match authorise(&state, &session, kind, name, id, &path, what).await {
+        None => match authorise(&state, session_id.as_deref(), kind, name, id, &path, what).await {
             Ok(r) => {
                 let r = Arc::new(r);
-                if let Some(sid) = session_id {
-                    state.grants.put(sid, r.clone());
+                if let Some(sid) = &session_id {
+                    state.grants.put(sid.clone(), r.clone());
+                    set_cookie = keep_session_alive(&state, sid).await;
                 }
                 // "Last used", for idle stop: written when a grant is made, not per request.
                 let _ = campus_core::store::resources::touch(
@@ -204,10 +265,12 @@ async fn forward(
             tracing::warn!(error = %e, resource = id, "backend did not answer");
             // A reused decision may be stale (stopped, or moved to another node): decide again,
             // so the person sees why rather than a gateway error.
-            if let Some(sid) = session.id().map(|i| i.to_string()) {
-                state.grants.forget(&sid, id);
+            if let Some(sid) = &session_id {
+                state.grants.forget(sid, id);
             }
-            if let Err(refusal) = authorise(&state, &session, kind, name, id, &path, what).await {
+            if let Err(refusal) =
+                authorise(&state, session_id.as_deref(), kind, name, id, &path, what).await
+            {
                 return refusal;
             }
             return page(
@@ -235,12 +298,18 @@ async fn forward(
                 }
             });
         }
-        let (parts, _) = res.into_parts();
+        let (mut parts, _) = res.into_parts();
+        if let Some(c) = set_cookie {
+            parts.headers.append(header::SET_COOKIE, c);
+        }
         return Response::from_parts(parts, Body::empty());
     }
     let (mut parts, body) = res.into_parts();
     for h in HOP_BY_HOP {
         parts.headers.remove(h);
+    }
+    if let Some(c) = set_cookie {
+        parts.headers.append(header::SET_COOKIE, c);
     }
     Response::from_parts(parts, Body::new(body))
 }
@@ -249,7 +318,7 @@ async fn forward(
 /// The refusal is the page to show.
 async fn authorise(
     state: &AppState,
-    session: &Session,
+    session_id: Option<&str>,
     kind: Kind,
     name: &str,
     id: i64,
@@ -263,7 +332,7 @@ async fn authorise(
             "Check the address, or find it on your resources page.",
         )
     };
-    let actor = match crate::forms::session_actor(state, session).await {
+    let actor = match session_actor(state, session_id).await {
         Ok(a) => a,
         Err(e) => return Err(crate::flash::internal(e)),
     };
@@ -331,6 +400,27 @@ fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_by_its_exact_name() {
+        let mut h = axum::http::HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("_xsrf=abc; xcampus_session=no"),
+        );
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("campus_session=abc123=="),
+        );
+        assert_eq!(
+            session_cookie(&h, "campus_session").as_deref(),
+            Some("abc123==")
+        );
+        assert_eq!(session_cookie(&h, "__Host-campus_session"), None);
+        let mut empty = axum::http::HeaderMap::new();
+        empty.insert(header::COOKIE, HeaderValue::from_static("campus_session="));
+        assert_eq!(session_cookie(&empty, "campus_session"), None);
+    }
 
     #[test]
     fn the_portal_session_cookie_never_reaches_a_backend() {

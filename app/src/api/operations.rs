@@ -158,11 +158,9 @@ pub struct NotificationLine {
 
 #[server(prefix = "/_sf", endpoint = "get_notifications")]
 pub async fn get_notifications() -> Result<Vec<NotificationLine>, AppError> {
-    let actor = crate::ssr::actor().await?.ok_or(AppError::NotSignedIn)?;
+    let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let list = campus_core::store::notifications::for_user(&db, actor.user_id)
-        .await
-        .map_err(campus_core::CoreError::from)?;
+    let list = campus_core::services::operations::notifications(&db, actor.as_ref()).await?;
     Ok(list
         .into_iter()
         .map(|n| NotificationLine {

@@ -81,6 +81,15 @@ pub async fn audit(
     Ok(audit::list(db, filter).await?)
 }
 
+/// The actor's own notifications, newest first.
+pub async fn notifications(
+    db: &Db,
+    actor: Option<&Actor>,
+) -> Result<Vec<notifications::Notification>, CoreError> {
+    let actor = actor.ok_or(authz::Denied::NotSignedIn)?;
+    Ok(notifications::for_user(db, actor.user_id).await?)
+}
+
 pub async fn mark_notifications_read(db: &Db, actor: Option<&Actor>) -> Result<u64, CoreError> {
     let actor = actor.ok_or(authz::Denied::NotSignedIn)?;
     Ok(notifications::mark_all_read(db, actor.user_id, crate::clock::now()).await?)

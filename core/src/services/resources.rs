@@ -295,7 +295,7 @@ pub async fn resubmit(
     input: &RequestInput,
 ) -> Result<Submitted, CoreError> {
     let (r, object) = resource_object(db, actor, id).await?;
-    authz::check(actor, Action::OperateResource, object)?;
+    authz::check(actor, Action::ReviseRequest, object)?;
     if r.state != State::ChangesRequested {
         return Err(CoreError::field(
             "decision",
@@ -622,7 +622,8 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ResourceVie
     authz::check(actor, Action::ViewResource, object)?;
     let pending = jobs::pending_for(db, id).await?.map(|j| j.kind);
     let may_operate = authz::check(actor, Action::OperateResource, object).is_ok();
-    let can_resubmit = may_operate && r.state == State::ChangesRequested;
+    let can_resubmit = r.state == State::ChangesRequested
+        && authz::check(actor, Action::ReviseRequest, object).is_ok();
     let actions = if may_operate && pending.is_none() {
         UserAction::ALL
             .into_iter()

@@ -63,6 +63,17 @@ pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, 
     row.as_ref().map(session_from_row).transpose()
 }
 
+/// Moves a session's expiry later (never earlier): activity the session layer does not see,
+/// such as use of a workspace through the proxy, keeps it alive as page visits do.
+pub async fn extend(db: &Db, id: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2 AND expires_at < $1")
+        .bind(expires_at)
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
 pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)

@@ -331,3 +331,123 @@ async fn the_api_requests_decides_and_changes_resources(backend: Backend) {
 }
 
 both_backends!(the_api_requests_decides_and_changes_resources);
+
+async fn operators_watch_send_back_and_people_read_their_notifications_through_the_api(
+    backend: Backend,
+) {
+    use crate::support::api;
+    use reqwest::Method;
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Watched", alice, &[]).await;
+    let gpu = app.offering_id("gpu-jupyterlab").await;
+    let staff = token_for(&app, "alice").await;
+    let operator = token_for(&app, "omar").await;
+
+    assert_eq!(
+        api(&app, Method::GET, "/api/v1/operations", &staff, None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        api(&app, Method::GET, "/api/v1/approvals", &staff, None)
+            .await
+            .0,
+        403
+    );
+
+    // A GPU workspace always needs an operator: it waits in the approvals list.
+    let (status, submitted) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{project}/requests"),
+        &staff,
+        Some(
+            json!({"offering_id": gpu, "size": "one-gpu", "end_date": "2030-01-31",
+            "purpose": "Train the land-cover model"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{submitted}");
+    assert_eq!(submitted["outcome"], "awaiting_decision");
+    let id = submitted["request"]["id"].as_i64().unwrap();
+    let (_, waiting) = api(&app, Method::GET, "/api/v1/approvals", &operator, None).await;
+    assert_eq!(waiting[0]["id"], id);
+
+    // Sent back for changes, then resubmitted smaller by its requester.
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/requests/{id}/decision"),
+        &operator,
+        Some(json!({"decision": "changes", "reason": "Ask for the one-GPU size for a month"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let resubmit = format!("/api/v1/requests/{id}/resubmit");
+    let changed = json!({"size": "one-gpu", "end_date": "2030-01-31", "purpose": "One month"});
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            &resubmit,
+            &operator,
+            Some(changed.clone())
+        )
+        .await
+        .0,
+        403
+    );
+    let mut bad = changed.clone();
+    bad["size"] = json!("ten-gpu");
+    let (status, e) = api(&app, Method::POST, &resubmit, &staff, Some(bad)).await;
+    assert_eq!(status, 422, "{e}");
+    let (status, again) = api(&app, Method::POST, &resubmit, &staff, Some(changed)).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["request"]["state"], "submitted");
+
+    // Alice was told; reading marks them read.
+    let (_, mine) = api(&app, Method::GET, "/api/v1/notifications", &staff, None).await;
+    let mine = mine.as_array().unwrap().clone();
+    assert!(mine
+        .iter()
+        .any(|n| n["link"] == format!("/requests/{id}") && n["read"] == false));
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/notifications/read",
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, after) = api(&app, Method::GET, "/api/v1/notifications", &staff, None).await;
+    assert!(after.as_array().unwrap().iter().all(|n| n["read"] == true));
+
+    // The operators' overview: the hardware, what is free, and this request on its way.
+    let (status, o) = api(&app, Method::GET, "/api/v1/operations", &operator, None).await;
+    assert_eq!(status, 200);
+    assert!(o["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["site"] == "TEST"));
+    assert!(o["free"]["cores"].as_u64().unwrap() <= o["total"]["cores"].as_u64().unwrap());
+    assert!(o["dead_letters"].as_array().unwrap().is_empty());
+
+    // Connection settings exist only for project databases.
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/requests/{id}/connection"),
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+both_backends!(operators_watch_send_back_and_people_read_their_notifications_through_the_api);

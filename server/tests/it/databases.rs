@@ -3,7 +3,7 @@
 //! and dropped on removal. Checked through PostgreSQL's own catalogues, not through the driver.
 
 use crate::both_backends;
-use crate::support::{count, id_from, location, page, post, Backend, Options, TestApp};
+use crate::support::{count, page, post, request, Backend, Options, TestApp};
 use campus_core::domain::Role;
 use sqlx::Connection;
 
@@ -44,19 +44,7 @@ async fn a_project_database_is_made_handed_to_members_measured_and_dropped(backe
     let offering = app.offering_id("project-database").await;
     let a = app.browser_for("alice").await;
 
-    let r = post(
-        &a,
-        &app,
-        &format!("/projects/{project}/requests"),
-        &[
-            ("choice", &format!("{offering}:10gb")),
-            ("end_date", "2030-06-30"),
-            ("purpose", "Small-area tables for the census explorer"),
-            ("visibility", "project"),
-        ],
-    )
-    .await;
-    let id = id_from(&location(&r));
+    let id = request(&app, &a, project, &format!("{offering}:10gb"), "project").await;
     app.wait_for_state(id, "active", 30).await;
     let name = format!("t{}_cp_{id}", app.config.bind_addr.port());
     assert_eq!(
@@ -113,6 +101,20 @@ async fn a_project_database_is_made_handed_to_members_measured_and_dropped(backe
     };
     assert!(hashed.starts_with("SCRAM-SHA-256$"), "{hashed}");
 
+    // The same settings through the API, for scripts.
+    let token = crate::support::token_for(&app, "bob").await;
+    let (status, c) = crate::support::api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/requests/{id}/connection"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(c["database"], name.as_str());
+    assert_eq!(c["password"], settings(&env, "PGPASSWORD").as_str());
+
     // Someone outside the project gets nothing, and each hand-out is audited.
     let c = app.browser_for("carol").await;
     let r = c
@@ -128,7 +130,7 @@ async fn a_project_database_is_made_handed_to_members_measured_and_dropped(backe
             "SELECT COUNT(*) FROM audit_log WHERE action = 'database.connection'"
         )
         .await,
-        1
+        2
     );
 
     // The worker measures it like any storage.
@@ -197,18 +199,7 @@ async fn without_a_database_server_the_offering_is_retired_and_fails_in_words(ba
         ],
     )
     .await;
-    let r = post(
-        &a,
-        &app,
-        &format!("/projects/{project}/requests"),
-        &[
-            ("choice", &format!("{offering}:10gb")),
-            ("end_date", "2030-06-30"),
-            ("purpose", "Tables"),
-        ],
-    )
-    .await;
-    let id = id_from(&location(&r));
+    let id = request(&app, &a, project, &format!("{offering}:10gb"), "private").await;
     app.wait_for_state(id, "failed", 30).await;
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
     assert!(

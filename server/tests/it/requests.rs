@@ -57,10 +57,47 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
     assert_eq!(status, 200);
     assert_eq!(body, "<p>tree map</p>");
     let b = app.browser_for("bob").await;
-    assert_eq!(
-        page(&b, &app, &format!("/s/cp-{id}/index.html")).await.0,
-        200
+    let r = b
+        .get(app.url(&format!("/s/cp-{id}/index.html")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // The proxy sits outside the session layer, so it keeps the session alive itself: the
+    // stored expiry moves on and the cookie comes back with a fresh lifetime.
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("campus_session="), "{cookie}");
+    assert!(
+        cookie.contains("Max-Age=1800") && cookie.contains("HttpOnly"),
+        "{cookie}"
     );
+    // ... and applies the session's rules itself: a sign-in past the absolute limit is nobody.
+    let data: String = sqlx::query_scalar("SELECT data FROM sessions WHERE user_id = $1")
+        .bind(bob)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&data).unwrap();
+    v["signed_in_at"] = serde_json::json!(campus_core::clock::now() - 13 * 3600);
+    sqlx::query("UPDATE sessions SET data = $1 WHERE user_id = $2")
+        .bind(v.to_string())
+        .bind(bob)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = b
+        .get(app.url(&format!("/s/cp-{id}/index.html")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "the aged session is sent to sign in"
+    );
+    assert!(location(&r).starts_with("/sign-in?next="));
+    let b = app.browser_for("bob").await;
     // Someone outside the project is refused by the portal; a visitor is sent to sign in.
     let c = app.browser_for("carol").await;
     let (status, body) = page(&c, &app, &format!("/s/cp-{id}/index.html")).await;
@@ -83,7 +120,7 @@ async fn a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended
             "SELECT COUNT(*) FROM audit_log WHERE action = 'proxy.deny'"
         )
         .await,
-        2
+        3
     );
 
     // Stop: the process ends and the proxy explains instead of failing at the gateway.

@@ -2,9 +2,10 @@
 //! project's quota, from the pages and the API, and what requests do afterwards.
 
 use crate::both_backends;
-use crate::support::{count, id_from, location, page, post, token_for, Backend, TestApp};
+use crate::support::{api, count, id_from, location, page, post, token_for, Backend, TestApp};
 use campus_core::domain::Role;
-use serde_json::{json, Value};
+use reqwest::Method;
+use serde_json::json;
 
 async fn policy_row(app: &TestApp, id: i64) -> (i64, i64, i64, i64, i64, i64) {
     sqlx::query_as(
@@ -248,129 +249,104 @@ async fn operators_set_policies_and_quotas_through_the_api(backend: Backend) {
     let id = app.offering_id("web-service").await;
     let staff = token_for(&app, "alice").await;
     let operator = token_for(&app, "omar").await;
-    let c = reqwest::Client::new();
+    let policy_path = format!("/api/v1/offerings/{id}/policy");
+    let quota_path = format!("/api/v1/projects/{project}/quota");
     let policy = json!({"needs_approval": true, "default_days": 14, "extension_days": 7,
         "max_extensions": 1, "idle_stop_minutes": 0, "retired": false});
 
-    let r = c
-        .get(app.url("/api/v1/offerings"))
-        .bearer_auth(&staff)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = c
-        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
-        .bearer_auth(&staff)
-        .json(&policy)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-
-    let r = c
-        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
-        .bearer_auth(&operator)
-        .json(
-            &json!({"needs_approval": true, "default_days": 0, "extension_days": 7,
-            "max_extensions": 1, "idle_stop_minutes": 0, "retired": false}),
+    // Staff may neither list the policies nor change one.
+    assert_eq!(
+        api(&app, Method::GET, "/api/v1/offerings", &staff, None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::PUT,
+            &policy_path,
+            &staff,
+            Some(policy.clone())
         )
-        .send()
         .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 422);
-    let e: Value = r.json().await.unwrap();
+        .0,
+        403
+    );
+
+    // A value out of range names its field; a negative one is refused as JSON.
+    let mut zero = policy.clone();
+    zero["default_days"] = json!(0);
+    let (status, e) = api(&app, Method::PUT, &policy_path, &operator, Some(zero)).await;
+    assert_eq!(status, 422);
     assert_eq!(
         e["error"]["fields"]["default_days"],
         "Enter the usual lifetime in days as a whole number from 1 to 730"
     );
-    let r = c
-        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
-        .bearer_auth(&operator)
-        .json(&json!({"needs_approval": true, "default_days": -3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 422);
-    assert_eq!(policy_row(&app, id).await.1, 90);
+    let mut negative = policy.clone();
+    negative["default_days"] = json!(-3);
+    assert_eq!(
+        api(&app, Method::PUT, &policy_path, &operator, Some(negative))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(policy_row(&app, id).await.1, 90, "nothing changed");
 
-    let r = c
-        .put(app.url(&format!("/api/v1/offerings/{id}/policy")))
-        .bearer_auth(&operator)
-        .json(&policy)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let o: Value = r.json().await.unwrap();
+    let (status, o) = api(
+        &app,
+        Method::PUT,
+        &policy_path,
+        &operator,
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
     assert_eq!(
         (o["default_days"].as_i64(), o["needs_approval"].as_bool()),
         (Some(14), Some(true))
     );
-    let list: Value = c
-        .get(app.url("/api/v1/offerings"))
-        .bearer_auth(&operator)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = api(&app, Method::GET, "/api/v1/offerings", &operator, None).await;
     assert!(list
         .as_array()
         .unwrap()
         .iter()
         .any(|o| o["id"] == id && o["max_extensions"] == 1));
-    let r = c
-        .put(app.url("/api/v1/offerings/999999/policy"))
-        .bearer_auth(&operator)
-        .json(&policy)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    let missing = "/api/v1/offerings/999999/policy";
+    assert_eq!(
+        api(&app, Method::PUT, missing, &operator, Some(policy))
+            .await
+            .0,
+        404
+    );
 
     let quota = json!({"cpu_cores": 8, "ram_gb": 32, "gpus": 1, "storage_gb": 100,
         "workspaces": 1, "datasets": 1, "web_services": 0});
-    let r = c
-        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
-        .bearer_auth(&staff)
-        .json(&quota)
-        .send()
+    assert_eq!(
+        api(&app, Method::PUT, &quota_path, &staff, Some(quota.clone()))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::PUT,
+            &quota_path,
+            &operator,
+            Some(quota.clone())
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = c
-        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
-        .bearer_auth(&operator)
-        .json(&quota)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let q: Value = c
-        .get(app.url(&format!("/api/v1/projects/{project}/quota")))
-        .bearer_auth(&staff)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .0,
+        200
+    );
+    let (_, q) = api(&app, Method::GET, &quota_path, &staff, None).await;
     assert_eq!(q["limit"]["gpus"], 1);
     assert_eq!(q["used"]["workspaces"], 0);
-    let r = c
-        .put(app.url(&format!("/api/v1/projects/{project}/quota")))
-        .bearer_auth(&operator)
-        .json(
-            &json!({"cpu_cores": 8, "ram_gb": 32, "gpus": 1, "storage_gb": 100,
-            "workspaces": 1, "datasets": 1, "web_services": 1001}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 422);
-    let e: Value = r.json().await.unwrap();
+    let mut too_many = quota;
+    too_many["web_services"] = json!(1001);
+    let (status, e) = api(&app, Method::PUT, &quota_path, &operator, Some(too_many)).await;
+    assert_eq!(status, 422);
     assert!(e["error"]["fields"]["web_services"]
         .as_str()
         .unwrap()
@@ -384,14 +360,7 @@ async fn operators_set_policies_and_quotas_through_the_api(backend: Backend) {
         2
     );
 
-    let doc: Value = c
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = api(&app, Method::GET, "/api/v1/openapi.json", &staff, None).await;
     assert!(doc["paths"]["/api/v1/projects/{id}/quota"]["put"].is_object());
     assert!(doc["paths"]["/api/v1/offerings/{id}/policy"]["put"].is_object());
 }

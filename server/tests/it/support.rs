@@ -634,3 +634,47 @@ pub async fn token_for(app: &TestApp, username: &str) -> String {
         .await
         .unwrap()
 }
+
+/// A JSON API call with a bearer token: (status, the body as JSON, or null when it is not).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Asks for a resource through the request form as `c`'s person, ending 2030-06-30; returns the
+/// new request's id.
+pub async fn request(
+    app: &TestApp,
+    c: &reqwest::Client,
+    project: i64,
+    choice: &str,
+    visibility: &str,
+) -> i64 {
+    let r = post(
+        c,
+        app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", choice),
+            ("end_date", "2030-06-30"),
+            ("purpose", "A purpose for the tests"),
+            ("visibility", visibility),
+        ],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+    id_from(&location(&r))
+}

@@ -1,0 +1,264 @@
+//! An application's path through review, and who may decide. Phases run data control → ethics
+//! (or the national committee) → final decision; changes requested at any phase return it to the
+//! applicant. Final approval needs two distinct reviewers, neither an applicant nor a
+//! collaborator, each signed in within the last 15 minutes.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    Draft,
+    DataControl,
+    Ethics,
+    /// With the national ethics committee, awaiting its meeting.
+    Referred,
+    FinalDecision,
+    ChangesRequested,
+    Approved,
+    Rejected,
+    Withdrawn,
+    /// Classified sensitive: not for the Campus network.
+    Refused,
+}
+
+impl State {
+    pub const ALL: [State; 10] = [
+        State::Draft,
+        State::DataControl,
+        State::Ethics,
+        State::Referred,
+        State::FinalDecision,
+        State::ChangesRequested,
+        State::Approved,
+        State::Rejected,
+        State::Withdrawn,
+        State::Refused,
+    ];
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Approved | State::Rejected | State::Withdrawn | State::Refused
+        )
+    }
+
+    /// Under review by someone other than the applicant.
+    pub fn in_review(self) -> bool {
+        matches!(
+            self,
+            State::DataControl | State::Ethics | State::Referred | State::FinalDecision
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The applicant submits a complete application, or resubmits after changes.
+    Submit,
+    /// Data control recorded the legal gateway and the classifications agree, non-sensitive.
+    DataControlPassed,
+    /// The classification gate refused it.
+    ClassifiedSensitive,
+    /// The assessment has a high-risk item: to the national committee.
+    Refer,
+    /// The data ethics team, or the committee, found it acceptable.
+    EthicsCleared,
+    RequestChanges,
+    /// The second distinct approval at the final decision.
+    Approve,
+    Reject,
+    Withdraw,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an application that is {from:?} cannot be {event:?}")]
+pub struct Refusal {
+    pub from: State,
+    pub event: Event,
+}
+
+pub fn transition(from: State, event: Event) -> Result<State, Refusal> {
+    use Event as E;
+    use State as S;
+    let to = match (from, event) {
+        (S::Draft | S::ChangesRequested, E::Submit) => S::DataControl,
+        (S::DataControl, E::DataControlPassed) => S::Ethics,
+        (S::DataControl, E::ClassifiedSensitive) => S::Refused,
+        (S::Ethics, E::Refer) => S::Referred,
+        (S::Ethics | S::Referred, E::EthicsCleared) => S::FinalDecision,
+        (s, E::RequestChanges) if s.in_review() => S::ChangesRequested,
+        (S::FinalDecision, E::Approve) => S::Approved,
+        (s, E::Reject) if s.in_review() => S::Rejected,
+        (s, E::Withdraw) if !s.is_final() => S::Withdrawn,
+        _ => return Err(Refusal { from, event }),
+    };
+    Ok(to)
+}
+
+/// How recently a reviewer must have signed in to decide.
+pub const REAUTH_SECS: i64 = 15 * 60;
+/// Distinct reviewers whose approval a final approval needs.
+pub const APPROVALS_NEEDED: usize = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionRefused {
+    #[error(
+        "you are an applicant or collaborator on this application: another reviewer must decide"
+    )]
+    OwnApplication,
+    #[error("you have already approved this application: a second, different reviewer must")]
+    AlreadyApproved,
+    #[error("sign in again to decide: deciding needs a sign-in within the last 15 minutes")]
+    SignInTooOld,
+    #[error("give the reason for the rejection")]
+    ReasonRequired,
+}
+
+/// What a reviewer is deciding at the final decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Approve { conditions: Vec<String> },
+    Reject { reason: String },
+}
+
+/// Whether `reviewer` may give `verdict` now.
+pub fn may_decide(
+    reviewer: i64,
+    signed_in_at: i64,
+    now: i64,
+    applicants: &[i64],
+    approved_by: &[i64],
+    verdict: &Verdict,
+) -> Result<(), DecisionRefused> {
+    if applicants.contains(&reviewer) {
+        return Err(DecisionRefused::OwnApplication);
+    }
+    if now - signed_in_at > REAUTH_SECS {
+        return Err(DecisionRefused::SignInTooOld);
+    }
+    match verdict {
+        Verdict::Approve { .. } if approved_by.contains(&reviewer) => {
+            Err(DecisionRefused::AlreadyApproved)
+        }
+        Verdict::Reject { reason } if reason.trim().is_empty() => {
+            Err(DecisionRefused::ReasonRequired)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// After one more approval by `reviewer`: whether the application is now approved.
+pub fn approved_after(approved_by: &[i64], reviewer: i64) -> bool {
+    let mut distinct: Vec<i64> = approved_by.to_vec();
+    distinct.push(reviewer);
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() >= APPROVALS_NEEDED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: [Event; 9] = [
+        Event::Submit,
+        Event::DataControlPassed,
+        Event::ClassifiedSensitive,
+        Event::Refer,
+        Event::EthicsCleared,
+        Event::RequestChanges,
+        Event::Approve,
+        Event::Reject,
+        Event::Withdraw,
+    ];
+
+    #[test]
+    fn every_state_and_event_pair_is_decided_as_the_table_says() {
+        use Event as E;
+        use State as S;
+        let allowed = [
+            (S::Draft, E::Submit, S::DataControl),
+            (S::ChangesRequested, E::Submit, S::DataControl),
+            (S::DataControl, E::DataControlPassed, S::Ethics),
+            (S::DataControl, E::ClassifiedSensitive, S::Refused),
+            (S::Ethics, E::Refer, S::Referred),
+            (S::Ethics, E::EthicsCleared, S::FinalDecision),
+            (S::Referred, E::EthicsCleared, S::FinalDecision),
+            (S::FinalDecision, E::Approve, S::Approved),
+        ];
+        for from in State::ALL {
+            for event in EVENTS {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to)
+                    .or(match event {
+                        E::RequestChanges if from.in_review() => Some(S::ChangesRequested),
+                        E::Reject if from.in_review() => Some(S::Rejected),
+                        E::Withdraw if !from.is_final() => Some(S::Withdrawn),
+                        _ => None,
+                    });
+                assert_eq!(transition(from, event).ok(), expected, "{from:?} {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        for from in State::ALL.into_iter().filter(|s| s.is_final()) {
+            assert!(
+                EVENTS.iter().all(|e| transition(from, *e).is_err()),
+                "{from:?}"
+            );
+        }
+    }
+
+    const NOW: i64 = 1_000_000;
+    fn approve() -> Verdict {
+        Verdict::Approve {
+            conditions: vec!["Aggregate to local authority level".into()],
+        }
+    }
+
+    #[test]
+    fn applicants_and_collaborators_never_decide() {
+        assert_eq!(
+            may_decide(7, NOW, NOW, &[3, 7], &[], &approve()),
+            Err(DecisionRefused::OwnApplication)
+        );
+    }
+
+    #[test]
+    fn a_decision_needs_a_sign_in_within_15_minutes() {
+        assert!(may_decide(9, NOW - REAUTH_SECS, NOW, &[3], &[], &approve()).is_ok());
+        assert_eq!(
+            may_decide(9, NOW - REAUTH_SECS - 1, NOW, &[3], &[], &approve()),
+            Err(DecisionRefused::SignInTooOld)
+        );
+    }
+
+    #[test]
+    fn the_same_reviewer_cannot_approve_twice_and_two_distinct_approve() {
+        assert_eq!(
+            may_decide(9, NOW, NOW, &[3], &[9], &approve()),
+            Err(DecisionRefused::AlreadyApproved)
+        );
+        assert!(!approved_after(&[], 9));
+        assert!(!approved_after(&[9], 9));
+        assert!(approved_after(&[9], 10));
+        // A reviewer who approved may still reject (a change of mind needs a reason).
+        let reject = Verdict::Reject {
+            reason: "Not needed".into(),
+        };
+        assert!(may_decide(9, NOW, NOW, &[3], &[9], &reject).is_ok());
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason() {
+        let reject = Verdict::Reject { reason: " ".into() };
+        assert_eq!(
+            may_decide(9, NOW, NOW, &[3], &[], &reject),
+            Err(DecisionRefused::ReasonRequired)
+        );
+    }
+}
