@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operations") view=OperationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue") view=OfferingSettingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/catalogue/new") view=NewOfferingPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue/:id") view=OfferingPolicyPage ssr=SsrMode::Async/>
                         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>

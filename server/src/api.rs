@@ -333,6 +333,8 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_resources::decide, crate::api_resources::act,
         crate::api_resources::audit, crate::api_resources::redrive,
         crate::api_settings::offerings, crate::api_settings::put_policy,
+        crate::api_settings::create_offering, crate::api_settings::add_size,
+        crate::api_settings::remove_size,
         crate::api_settings::get_quota, crate::api_settings::put_quota,
         crate::api_resources::resubmit, crate::api_resources::approvals,
         crate::api_operations::overview, crate::api_operations::notifications,
@@ -365,6 +367,9 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_operations::router())
         .route(
             "/api/v1/{*rest}",
-            get(not_found).post(not_found).put(not_found),
+            get(not_found)
+                .post(not_found)
+                .put(not_found)
+                .delete(not_found),
         )
 }

@@ -5,10 +5,13 @@ use crate::api::{ApiError, ApiJson, TokenActor};
 use crate::api_resources::SizeOut;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use campus_core::requests::quota::{Amounts, Resource as QuotaResource};
-use campus_core::services::settings::{self, PolicyInput, ProjectQuota, QuotaInput};
+use campus_core::services::settings::{
+    self, OfferingInput, PolicyInput, ProjectQuota, QuotaInput, SizeInput,
+};
 use campus_core::store::catalogue::Offering;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -164,6 +167,96 @@ pub async fn put_policy(
     Ok(Json(policy_out(o)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SizeIn {
+    /// Lower-case letters, digits and hyphens; unique within the offering
+    code: String,
+    label: String,
+    /// At least 1 for workspaces and web services; 0 for storage
+    cpu_cores: u32,
+    ram_gb: u32,
+    gpus: u32,
+    /// At least 1 for storage
+    storage_gb: u32,
+}
+
+impl From<SizeIn> for SizeInput {
+    fn from(s: SizeIn) -> Self {
+        SizeInput {
+            code: s.code,
+            label: s.label,
+            cpu_cores: s.cpu_cores.to_string(),
+            ram_gb: s.ram_gb.to_string(),
+            gpus: s.gpus.to_string(),
+            storage_gb: s.storage_gb.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOfferingIn {
+    /// workspace, web_service, storage (a directory) or database (PostgreSQL)
+    kind: String,
+    name: String,
+    description: String,
+    /// For workspaces and web services: must contain {port}
+    #[serde(default)]
+    command: String,
+    #[serde(default)]
+    needs_approval: bool,
+    default_days: u32,
+    size: SizeIn,
+}
+
+/// Adds an offering, offered at once, with its first size (operators).
+#[utoipa::path(post, path = "/api/v1/offerings", request_body = NewOfferingIn,
+    responses((status = 201, body = OfferingPolicyOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn create_offering(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiJson(o): ApiJson<NewOfferingIn>,
+) -> Result<(StatusCode, Json<OfferingPolicyOut>), ApiError> {
+    let input = OfferingInput {
+        kind: o.kind,
+        name: o.name,
+        description: o.description,
+        command: o.command,
+        needs_approval: o.needs_approval,
+        default_days: o.default_days.to_string(),
+        size: o.size.into(),
+    };
+    let id = settings::create_offering(&state.db, Some(&actor), &input).await?;
+    let o = settings::offering(&state.db, Some(&actor), id).await?;
+    Ok((StatusCode::CREATED, Json(policy_out(o))))
+}
+
+/// Adds a size to an offering (operators).
+#[utoipa::path(post, path = "/api/v1/offerings/{id}/sizes", params(("id" = i64, Path)), request_body = SizeIn,
+    responses((status = 201, body = OfferingPolicyOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn add_size(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(s): ApiJson<SizeIn>,
+) -> Result<(StatusCode, Json<OfferingPolicyOut>), ApiError> {
+    let o = settings::add_size(&state.db, Some(&actor), id, &s.into()).await?;
+    Ok((StatusCode::CREATED, Json(policy_out(o))))
+}
+
+/// Removes a size; resources of that size keep theirs (operators).
+#[utoipa::path(delete, path = "/api/v1/offerings/{id}/sizes/{code}", params(("id" = i64, Path), ("code" = String, Path)),
+    responses((status = 200, body = OfferingPolicyOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn remove_size(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path((id, code)): Path<(i64, String)>,
+) -> Result<Json<OfferingPolicyOut>, ApiError> {
+    let o = settings::remove_size(&state.db, Some(&actor), id, &code).await?;
+    Ok(Json(policy_out(o)))
+}
+
 /// A project's quota and what it holds (members and operators).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/quota", params(("id" = i64, Path)),
     responses((status = 200, body = QuotaOut), (status = 403), (status = 404)), security(("token" = [])))]
@@ -205,7 +298,9 @@ pub async fn put_quota(
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/offerings", get(offerings))
+        .route("/api/v1/offerings", get(offerings).post(create_offering))
         .route("/api/v1/offerings/{id}/policy", put(put_policy))
+        .route("/api/v1/offerings/{id}/sizes", post(add_size))
+        .route("/api/v1/offerings/{id}/sizes/{code}", delete(remove_size))
         .route("/api/v1/projects/{id}/quota", get(get_quota).put(put_quota))
 }

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
-use campus_core::services::settings::{self, PolicyInput};
+use campus_core::services::settings::{self, OfferingInput, PolicyInput, SizeInput};
 use campus_core::CoreError;
 use std::collections::BTreeMap;
 use tower_sessions::Session;
@@ -50,6 +50,100 @@ pub async fn update_policy(
                 &format!("/operations/catalogue/{id}"),
             )
             .await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+fn size_input(f: &BTreeMap<String, String>) -> SizeInput {
+    SizeInput {
+        code: field(f, "code"),
+        label: field(f, "label"),
+        cpu_cores: field(f, "cpu_cores"),
+        ram_gb: field(f, "ram_gb"),
+        gpus: field(f, "gpus"),
+        storage_gb: field(f, "storage_gb"),
+    }
+}
+
+/// POST /operations/catalogue: adds an offering (operators only).
+pub async fn create_offering(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let input = OfferingInput {
+        kind: field(&f, "kind"),
+        name: field(&f, "name"),
+        description: field(&f, "description"),
+        command: field(&f, "command"),
+        needs_approval: ticked(&f, "needs_approval"),
+        default_days: field(&f, "default_days"),
+        size: size_input(&f),
+    };
+    match settings::create_offering(&state.db, actor.as_ref(), &input).await {
+        Ok(id) => {
+            notice(
+                &session,
+                format!(
+                    "{} added to the catalogue. Set how it is extended below.",
+                    input.name.trim()
+                ),
+            )
+            .await;
+            see_other(&format!("/operations/catalogue/{id}"))
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(
+                &session,
+                "new-offering",
+                f,
+                errors,
+                "/operations/catalogue/new",
+            )
+            .await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /operations/catalogue/{id}/sizes: adds a size (operators only).
+pub async fn add_size(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/operations/catalogue/{id}");
+    match settings::add_size(&state.db, actor.as_ref(), id, &size_input(&f)).await {
+        Ok(o) => {
+            notice(&session, format!("Size added to {}.", o.name)).await;
+            see_other(&back)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(&session, "offering-size", f, errors, &back).await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /operations/catalogue/{id}/sizes/{code}/remove: removes a size (operators only).
+pub async fn remove_size(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, code)): Path<(i64, String)>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/operations/catalogue/{id}");
+    match settings::remove_size(&state.db, actor.as_ref(), id, &code).await {
+        Ok(o) => {
+            notice(&session, format!("Size {code} removed from {}.", o.name)).await;
+            see_other(&back)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(&session, "offering-size", BTreeMap::new(), errors, &back).await
         }
         Err(e) => refused(e),
     }

@@ -247,7 +247,13 @@ pub fn router(
         .route("/requests/{id}/connection", get(exports::database_connection))
         .route("/operations/jobs/{id}/redrive", post(resource_forms::redrive))
         .route("/operations/audit.csv", get(exports::audit_csv))
+        .route("/operations/catalogue", post(settings_forms::create_offering))
         .route("/operations/catalogue/{id}", post(settings_forms::update_policy))
+        .route("/operations/catalogue/{id}/sizes", post(settings_forms::add_size))
+        .route(
+            "/operations/catalogue/{id}/sizes/{code}/remove",
+            post(settings_forms::remove_size),
+        )
         .route("/projects/{id}/quota", post(settings_forms::set_quota))
         .route("/notifications/read", post(resource_forms::mark_read))
         .merge(api::router())

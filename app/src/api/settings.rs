@@ -19,6 +19,16 @@ pub struct OfferingSettingsRow {
     pub retired: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SizeRow {
+    pub code: String,
+    pub label: String,
+    pub cpu_cores: u32,
+    pub ram_gb: u32,
+    pub gpus: u32,
+    pub storage_gb: u32,
+}
+
 /// The policy form's starting values: the offering's policy as it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferingPolicyForm {
@@ -27,6 +37,7 @@ pub struct OfferingPolicyForm {
     pub kind: String,
     pub runs: bool,
     pub sizes: Vec<String>,
+    pub size_rows: Vec<SizeRow>,
     pub needs_approval: bool,
     pub retired: bool,
     pub default_days: u32,
@@ -97,6 +108,15 @@ pub async fn list_offering_settings() -> Result<Vec<OfferingSettingsRow>, AppErr
         .collect())
 }
 
+/// Checks the actor may change the catalogue before its forms are shown.
+#[server(prefix = "/_sf", endpoint = "may_manage_catalogue")]
+pub async fn may_manage_catalogue() -> Result<(), AppError> {
+    use campus_core::authz::{check, Action, Object};
+    let actor = crate::ssr::actor().await?;
+    check(actor.as_ref(), Action::Operate, Object::Portal)
+        .map_err(|d| AppError::from(campus_core::CoreError::from(d)))
+}
+
 #[server(prefix = "/_sf", endpoint = "get_offering_policy")]
 pub async fn get_offering_policy(id: i64) -> Result<OfferingPolicyForm, AppError> {
     let actor = crate::ssr::actor().await?;
@@ -107,6 +127,18 @@ pub async fn get_offering_policy(id: i64) -> Result<OfferingPolicyForm, AppError
         kind: o.kind.label().to_owned(),
         runs: o.kind.runs(),
         sizes: o.sizes.iter().map(size_line).collect(),
+        size_rows: o
+            .sizes
+            .iter()
+            .map(|s| SizeRow {
+                code: s.code.clone(),
+                label: s.label.clone(),
+                cpu_cores: s.cpu_cores,
+                ram_gb: s.ram_gb,
+                gpus: s.gpus,
+                storage_gb: s.storage_gb,
+            })
+            .collect(),
         needs_approval: o.needs_approval,
         retired: o.retired,
         default_days: o.default_days,

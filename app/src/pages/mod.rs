@@ -19,5 +19,5 @@ pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
 pub(crate) use resources::resources_table;
 pub use resources::{CataloguePage, NewRequestPage, RequestPage, RequestsPage};
 pub(crate) use settings::ProjectHoldings;
-pub use settings::{OfferingPolicyPage, OfferingSettingsPage, ProjectQuotaPage};
+pub use settings::{NewOfferingPage, OfferingPolicyPage, OfferingSettingsPage, ProjectQuotaPage};
 pub use sign_in::SignInPage;

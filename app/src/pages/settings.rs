@@ -1,8 +1,8 @@
 //! Operators' settings: the catalogue's policies and a project's quota.
 
 use crate::api::{
-    get_offering_policy, get_project_quota, list_offering_settings, take_form, ProjectQuotaView,
-    ResourceRow,
+    get_offering_policy, get_project_quota, list_offering_settings, may_manage_catalogue,
+    take_form, ProjectQuotaView, ResourceRow, SizeRow,
 };
 use crate::components::gauges::GaugeTable;
 use crate::components::layout::{or_error_page, Notice};
@@ -37,6 +37,7 @@ pub fn OfferingSettingsPage() -> impl IntoView {
                     </nav>
                     <h1 class="ons-u-fs-2xl">"Catalogue settings"</h1>
                     <p>"What each offering allows. A change applies to new requests and to extensions from now on; resources already approved keep their end dates."</p>
+                    <p><LinkButton text="Add an offering" href="/operations/catalogue/new".to_owned() secondary=true/></p>
                     <table class="ons-table">
                         <caption class="ons-table__caption ons-u-vh">"Offerings and their policies"</caption>
                         <thead class="ons-table__head"><tr class="ons-table__row">
@@ -86,11 +87,13 @@ pub fn OfferingPolicyPage() -> impl IntoView {
         }
     });
     let form = Resource::new(|| (), |_| take_form("offering-policy".into()));
+    let size_form = Resource::new(|| (), |_| take_form("offering-size".into()));
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let posted = form.await.unwrap_or_default();
+                let size_form = size_form.await.unwrap_or_default();
                 or_error_page(data.await, move |o| {
                     // After a refused post the form shows what was typed; otherwise the policy.
                     let again = !posted.errors.is_empty();
@@ -115,6 +118,7 @@ pub fn OfferingPolicyPage() -> impl IntoView {
                     view! {
                         <Title text=format!("Policy for {}", o.name)/>
                         <ErrorSummary errors=form.errors.clone()/>
+                        <ErrorSummary errors=size_form.errors.clone()/>
                         <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
                             <ol class="ons-breadcrumbs__items ons-u-fs-s">
                                 <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/operations">"Operations"</a></li>
@@ -153,6 +157,127 @@ pub fn OfferingPolicyPage() -> impl IntoView {
                                 view! { <input type="hidden" name="idle_stop_minutes" value="0"/> }.into_any()
                             }}
                             <div class="ons-u-mt-l"><Button text="Save policy"/></div>
+                        </form>
+                        {sizes_section(o.id, o.size_rows.clone(), size_form.clone())}
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// An offering's sizes, each removable, and the form to add one.
+fn sizes_section(id: i64, sizes: Vec<SizeRow>, form: FormState) -> impl IntoView {
+    let last = sizes.len() == 1;
+    view! {
+        <h2 class="ons-u-mt-xl" id="sizes">"Sizes"</h2>
+        <p>"Removing a size takes nothing from resources of that size; it only stops new requests for it."</p>
+        <table class="ons-table">
+            <caption class="ons-table__caption ons-u-vh">"Sizes of this offering"</caption>
+            <thead class="ons-table__head"><tr class="ons-table__row">
+                <th scope="col" class="ons-table__header">"Size"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"Cores"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"Memory (GB)"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"GPUs"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"Storage (GB)"</th>
+                <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Actions"</span></th>
+            </tr></thead>
+            <tbody class="ons-table__body">
+                {sizes.into_iter().map(|z| view! {
+                    <tr class="ons-table__row">
+                        <td class="ons-table__cell"><code>{z.code.clone()}</code>" "{z.label.clone()}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{z.cpu_cores}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{z.ram_gb}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{z.gpus}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{z.storage_gb}</td>
+                        <td class="ons-table__cell">
+                            {(!last).then(|| view! {
+                                <form method="post" action=format!("/operations/catalogue/{id}/sizes/{}/remove", z.code)>
+                                    <Button text="Remove" secondary=true small=true aria_label=format!("Remove size {}", z.code)/>
+                                </form>
+                            })}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <h3 class="ons-u-mt-l">"Add a size"</h3>
+        <form method="post" action=format!("/operations/catalogue/{id}/sizes") novalidate>
+            {size_fields(form)}
+            <div class="ons-u-mt-m"><Button text="Add size"/></div>
+        </form>
+    }
+}
+
+/// The fields of one size, shared by the add-a-size and add-an-offering forms.
+fn size_fields(form: FormState) -> impl IntoView {
+    view! {
+        <Input id="code" label="Size code" hint="Lower-case letters, digits and hyphens, such as large" form=form.clone() width=10/>
+        <Input id="label" label="Size as people see it" hint="For example: Large: 8 cores, 64 GB memory" form=form.clone() width=30/>
+        <Input id="cpu_cores" label="CPU cores" hint="0 for storage" form=form.clone() width=4/>
+        <Input id="ram_gb" label="Memory in GB" hint="0 for storage" form=form.clone() width=4/>
+        <Input id="gpus" label="GPUs" form=form.clone() width=4/>
+        <Input id="storage_gb" label="Storage in GB" form=form.clone() width=6/>
+    }
+}
+
+/// The form to add an offering, for operators.
+#[component]
+pub fn NewOfferingPage() -> impl IntoView {
+    let allowed = Resource::new(|| (), |_| may_manage_catalogue());
+    let form = Resource::new(|| (), |_| take_form("new-offering".into()));
+    view! {
+        <Title text="Add an offering"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let allowed = allowed.await;
+                let form = form.await.unwrap_or_default();
+                or_error_page(allowed, move |_| {
+                    let kind = form.value("kind");
+                    let approval = form.values.contains_key("needs_approval");
+                    view! {
+                        <ErrorSummary errors=form.errors.clone()/>
+                        <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
+                            <ol class="ons-breadcrumbs__items ons-u-fs-s">
+                                <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/operations">"Operations"</a></li>
+                                <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/operations/catalogue">"Catalogue settings"</a></li>
+                            </ol>
+                        </nav>
+                        <h1 class="ons-u-fs-2xl">"Add an offering"</h1>
+                        <p>"It is offered as soon as it is added. Set how it is extended and when idle ones stop on its policy page afterwards."</p>
+                        <form method="post" action="/operations/catalogue" novalidate>
+                            <fieldset class="ons-fieldset" id="kind">
+                                <legend class="ons-fieldset__legend">"What is it?"</legend>
+                                {form.error("kind").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
+                                <div class="ons-radios__items">
+                                    {[("workspace", "A workspace that runs a command"), ("web_service", "A published web service that runs a command"), ("storage", "Dataset storage: a directory"), ("database", "Dataset storage: a PostgreSQL database")].into_iter().map(|(v, label)| {
+                                        let rid = format!("kind-{v}");
+                                        view! {
+                                            <span class="ons-radios__item">
+                                                <span class="ons-radio">
+                                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="kind" value=v checked=kind == v/>
+                                                    <label class="ons-radio__label" for=rid>{label}</label>
+                                                </span>
+                                            </span>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            </fieldset>
+                            <div class="ons-u-mt-l">
+                                <Input id="name" label="Name" hint="As people see it in the catalogue, for example Shiny app" form=form.clone() width=30/>
+                            </div>
+                            <Input id="description" label="Description" hint="What it is for, in a sentence or two" form=form.clone() textarea=true/>
+                            <Input id="command" label="Command (workspaces and web services)" hint="It must listen on {port}; {host}, {base_url} and {workdir} are filled in too. For example: python3 -m http.server {port} --bind {host} --directory {workdir}" form=form.clone()/>
+                            <Input id="default_days" label="Usual lifetime in days" hint="1 to 730" form=form.clone() width=4/>
+                            <fieldset class="ons-fieldset ons-u-mt-m">
+                                <legend class="ons-fieldset__legend">"Approval"</legend>
+                                <div class="ons-checkboxes__items">
+                                    <Checkbox name="needs_approval" value="yes".to_owned() label="Every request needs an operator's approval".to_owned() checked=approval/>
+                                </div>
+                            </fieldset>
+                            <h2 class="ons-u-mt-l">"Its first size"</h2>
+                            {size_fields(form.clone())}
+                            <div class="ons-u-mt-l"><Button text="Add offering"/></div>
                         </form>
                     }
                 })

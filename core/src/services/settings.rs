@@ -7,9 +7,11 @@ use super::resources::{project_object, quota_use, QuotaUse};
 use crate::authz::{self, Action, Actor, Object};
 use crate::db::Db;
 use crate::domain::numbers::whole_number;
+use crate::error::is_unique_violation;
 use crate::error::{CoreError, FieldErrors};
+use crate::requests::kind::{Kind, DATABASE_TOOL};
 use crate::requests::quota::{Amounts, Resource as QuotaResource};
-use crate::store::catalogue::{self, Offering, Policy};
+use crate::store::catalogue::{self, NewOffering, Offering, Policy, Size};
 use crate::store::{audit, quotas, resources};
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +141,315 @@ pub async fn update_policy(
         .ok_or(CoreError::NotFound("offering"))
 }
 
+/// What an operator typed for one size of an offering.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SizeInput {
+    pub code: String,
+    pub label: String,
+    pub cpu_cores: String,
+    pub ram_gb: String,
+    pub gpus: String,
+    pub storage_gb: String,
+}
+
+/// A size for an offering of `kind`: things that run need cores and memory; storage is space
+/// alone.
+pub fn parse_size(kind: Kind, input: &SizeInput) -> Result<Size, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let code = input.code.trim().to_lowercase();
+    if code.is_empty() {
+        errors.add("code", "Enter a code for the size, such as large");
+    } else if code.len() > 20
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        errors.add(
+            "code",
+            "The size code can be at most 20 lower-case letters, digits and hyphens",
+        );
+    }
+    let label = input.label.trim().to_owned();
+    if label.is_empty() {
+        errors.add(
+            "label",
+            "Enter the size as people will see it, such as 8 cores, 32 GB memory",
+        );
+    } else if label.chars().count() > 80 {
+        errors.add(
+            "label",
+            "The size's description can be at most 80 characters",
+        );
+    }
+    let runs = kind.runs();
+    let cpu = errors.check(
+        "cpu_cores",
+        whole_number(&input.cpu_cores, "the CPU cores", u32::from(runs), 512),
+    );
+    let ram = errors.check(
+        "ram_gb",
+        whole_number(&input.ram_gb, "the memory in GB", u32::from(runs), 8192),
+    );
+    let gpus = errors.check("gpus", whole_number(&input.gpus, "the GPUs", 0, 16));
+    let storage = errors.check(
+        "storage_gb",
+        whole_number(
+            &input.storage_gb,
+            "the storage in GB",
+            u32::from(!runs),
+            1_000_000,
+        ),
+    );
+    if !runs {
+        for (field, value, what) in [
+            ("cpu_cores", cpu, "CPU cores"),
+            ("ram_gb", ram, "memory"),
+            ("gpus", gpus, "GPUs"),
+        ] {
+            if value.is_some_and(|v| v > 0) {
+                errors.add(field, format!("Storage has no {what}: enter 0"));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Size {
+        code,
+        label,
+        cpu_cores: cpu.unwrap_or_default(),
+        ram_gb: ram.unwrap_or_default(),
+        gpus: gpus.unwrap_or_default(),
+        storage_gb: storage.unwrap_or_default(),
+    })
+}
+
+fn size_audit(s: &Size) -> String {
+    format!(
+        "{} ({}): {} cores, {} GB memory, {} GPUs, {} GB storage",
+        s.code, s.label, s.cpu_cores, s.ram_gb, s.gpus, s.storage_gb
+    )
+}
+
+async fn record(
+    conn: &mut sqlx::AnyConnection,
+    actor: Option<&Actor>,
+    action: &str,
+    id: i64,
+    before: &str,
+    after: &str,
+) -> Result<(), CoreError> {
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            actor_id: actor.map(|a| a.user_id),
+            action,
+            object_type: "offering",
+            object_id: &id.to_string(),
+            before,
+            after,
+            request_id: &audit_context::request_id(),
+        },
+        crate::clock::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds a size to an offering.
+pub async fn add_size(
+    db: &Db,
+    actor: Option<&Actor>,
+    id: i64,
+    input: &SizeInput,
+) -> Result<Offering, CoreError> {
+    let o = offering(db, actor, id).await?;
+    let size = parse_size(o.kind, input).map_err(CoreError::Invalid)?;
+    let mut tx = db.pool.begin().await?;
+    catalogue::add_size(&mut tx, id, &size).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            CoreError::field("code", "This offering already has a size with that code")
+        } else {
+            e.into()
+        }
+    })?;
+    record(
+        &mut tx,
+        actor,
+        "offering.size_add",
+        id,
+        "",
+        &size_audit(&size),
+    )
+    .await?;
+    tx.commit().await?;
+    offering(db, actor, id).await
+}
+
+/// Removes a size from an offering; resources of that size keep running as they are.
+pub async fn remove_size(
+    db: &Db,
+    actor: Option<&Actor>,
+    id: i64,
+    code: &str,
+) -> Result<Offering, CoreError> {
+    let o = offering(db, actor, id).await?;
+    let Some(size) = o.size(code) else {
+        return Err(CoreError::NotFound("size"));
+    };
+    if o.sizes.len() == 1 {
+        return Err(CoreError::field(
+            "sizes",
+            "An offering needs at least one size: add another before removing this one, or retire the offering",
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    catalogue::remove_size(&mut tx, id, code).await?;
+    record(
+        &mut tx,
+        actor,
+        "offering.size_remove",
+        id,
+        &size_audit(size),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    offering(db, actor, id).await
+}
+
+/// What an operator typed to add an offering: what it is, its first size, and its lifetime.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OfferingInput {
+    /// workspace, web_service, storage (a directory) or database (PostgreSQL)
+    pub kind: String,
+    pub name: String,
+    pub description: String,
+    /// The program to run, with {port} (and {host}, {base_url}, {workdir} as needed).
+    pub command: String,
+    pub needs_approval: bool,
+    pub default_days: String,
+    pub size: SizeInput,
+}
+
+/// The slug a name gives: lower-case words joined by hyphens.
+pub fn slug_of(name: &str) -> String {
+    name.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Adds an offering, offered at once, with one size; extensions and idle stop start off and
+/// are set on its policy page.
+pub async fn create_offering(
+    db: &Db,
+    actor: Option<&Actor>,
+    input: &OfferingInput,
+) -> Result<i64, CoreError> {
+    authz::check(actor, Action::Operate, Object::Portal)?;
+    let mut errors = FieldErrors::new();
+    let (kind, tool) = match input.kind.trim() {
+        "workspace" => (Some(Kind::Workspace), "command"),
+        "web_service" => (Some(Kind::WebService), "command"),
+        "storage" => (Some(Kind::Storage), "directory"),
+        "database" => (Some(Kind::Storage), DATABASE_TOOL),
+        _ => {
+            errors.add("kind", "Choose what the offering is");
+            (None, "")
+        }
+    };
+    let name = input.name.trim();
+    let slug = slug_of(name);
+    if name.chars().count() < 3 || name.chars().count() > 80 || slug.is_empty() {
+        errors.add(
+            "name",
+            "Enter a name of 3 to 80 characters, with letters or digits",
+        );
+    }
+    let description = input.description.trim();
+    if description.is_empty() {
+        errors.add(
+            "description",
+            "Say what the offering is for, as people will read it",
+        );
+    } else if description.chars().count() > 500 {
+        errors.add(
+            "description",
+            "The description can be at most 500 characters",
+        );
+    }
+    let command = input.command.trim();
+    if kind.is_some_and(Kind::runs) {
+        if command.is_empty() {
+            errors.add("command", "Enter the command that starts it");
+        } else if !command.contains("{port}") {
+            errors.add(
+                "command",
+                "The command must listen on {port}: the portal picks the port and its proxy forwards there",
+            );
+        } else if command.chars().count() > 500 {
+            errors.add("command", "The command can be at most 500 characters");
+        }
+    }
+    let default_days = errors.check(
+        "default_days",
+        whole_number(
+            &input.default_days,
+            "the usual lifetime in days",
+            1,
+            MAX_DEFAULT_DAYS,
+        ),
+    );
+    let size = kind.map(|k| parse_size(k, &input.size));
+    if let Some(Err(e)) = &size {
+        for (f, m) in &e.0 {
+            errors.add(f, m.clone());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(CoreError::Invalid(errors));
+    }
+    let (Some(kind), Some(Ok(size)), Some(default_days)) = (kind, size, default_days) else {
+        return Err(CoreError::Internal(
+            "offering input checked but incomplete".into(),
+        ));
+    };
+    let sizes = [size];
+    let mut tx = db.pool.begin().await?;
+    let id = catalogue::insert_in(
+        &mut tx,
+        NewOffering {
+            slug: &slug,
+            kind,
+            tool,
+            name,
+            description,
+            command: if kind.runs() { command } else { "" },
+            needs_approval: input.needs_approval,
+            default_days,
+            extension_days: 0,
+            max_extensions: 0,
+            idle_stop_minutes: 0,
+            retired: false,
+            sizes: &sizes,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            CoreError::field("name", "An offering with this name already exists")
+        } else {
+            e.into()
+        }
+    })?;
+    let after = format!("{name} ({slug}, {}, {tool})", kind.as_str());
+    record(&mut tx, actor, "offering.create", id, "", &after).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// A project's quota as its members and operators see it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectQuota {
@@ -235,6 +546,44 @@ mod tests {
             idle_stop_minutes: i.into(),
             retired: false,
         }
+    }
+
+    fn size(code: &str, cpu: &str, ram: &str, gpus: &str, storage: &str) -> SizeInput {
+        SizeInput {
+            code: code.into(),
+            label: "A size".into(),
+            cpu_cores: cpu.into(),
+            ram_gb: ram.into(),
+            gpus: gpus.into(),
+            storage_gb: storage.into(),
+        }
+    }
+
+    #[test]
+    fn sizes_that_run_need_cores_and_memory_and_storage_is_space_alone() {
+        let s = parse_size(Kind::Workspace, &size(" XL ", "16", "128", "2", "100")).unwrap();
+        assert_eq!((s.code.as_str(), s.cpu_cores, s.gpus), ("xl", 16, 2));
+        let e = parse_size(Kind::WebService, &size("tiny", "0", "0", "0", "0")).unwrap_err();
+        assert_eq!(
+            e.get("cpu_cores"),
+            Some("Enter the CPU cores as a whole number from 1 to 512")
+        );
+        assert!(e.get("ram_gb").is_some() && e.get("storage_gb").is_none());
+        let e = parse_size(Kind::Storage, &size("1tb", "2", "0", "0", "1000")).unwrap_err();
+        assert_eq!(
+            e.get("cpu_cores"),
+            Some("Storage has no CPU cores: enter 0")
+        );
+        assert!(parse_size(Kind::Storage, &size("1tb", "0", "0", "0", "1000")).is_ok());
+        let e = parse_size(Kind::Storage, &size("big one", "0", "0", "0", "0")).unwrap_err();
+        assert!(e.get("code").unwrap().contains("lower-case letters"));
+        assert!(e.get("storage_gb").is_some());
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_hyphens() {
+        assert_eq!(slug_of("  Shiny  app (R) 2 "), "shiny-app-r-2");
+        assert_eq!(slug_of("!!!"), "");
     }
 
     #[test]

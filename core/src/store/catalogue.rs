@@ -72,6 +72,13 @@ pub struct NewOffering<'a> {
 
 pub async fn insert(db: &Db, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
+    let id = insert_in(&mut tx, o).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts an offering and its sizes inside the caller's transaction.
+pub async fn insert_in(conn: &mut AnyConnection, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO offerings (slug, kind, tool, name, description, command, needs_approval, \
          default_days, extension_days, max_extensions, idle_stop_minutes, retired) \
@@ -89,24 +96,11 @@ pub async fn insert(db: &Db, o: NewOffering<'_>) -> Result<i64, sqlx::Error> {
     .bind(i64::from(o.max_extensions))
     .bind(i64::from(o.idle_stop_minutes))
     .bind(i64::from(o.retired))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     for s in o.sizes {
-        sqlx::query(
-            "INSERT INTO offering_sizes (offering_id, code, label, cpu_cores, ram_gb, gpus, storage_gb) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(&s.code)
-        .bind(&s.label)
-        .bind(i64::from(s.cpu_cores))
-        .bind(i64::from(s.ram_gb))
-        .bind(i64::from(s.gpus))
-        .bind(i64::from(s.storage_gb))
-        .execute(&mut *tx)
-        .await?;
+        add_size(conn, id, s).await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -173,6 +167,42 @@ pub async fn update_policy(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds a size; a code the offering already has is a unique violation.
+pub async fn add_size(
+    conn: &mut AnyConnection,
+    offering_id: i64,
+    s: &Size,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO offering_sizes (offering_id, code, label, cpu_cores, ram_gb, gpus, storage_gb) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(offering_id)
+    .bind(&s.code)
+    .bind(&s.label)
+    .bind(i64::from(s.cpu_cores))
+    .bind(i64::from(s.ram_gb))
+    .bind(i64::from(s.gpus))
+    .bind(i64::from(s.storage_gb))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Removes a size. Resources of that size keep theirs: a resource records its own amounts.
+pub async fn remove_size(
+    conn: &mut AnyConnection,
+    offering_id: i64,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM offering_sizes WHERE offering_id = $1 AND code = $2")
+        .bind(offering_id)
+        .bind(code)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -365,7 +365,227 @@ async fn operators_set_policies_and_quotas_through_the_api(backend: Backend) {
     assert!(doc["paths"]["/api/v1/offerings/{id}/policy"]["put"].is_object());
 }
 
+async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let project = app.project("Dashboards", alice, &[]).await;
+    let a = app.browser_for("alice").await;
+    let o = app.browser_for("omar").await;
+    let offerings = "SELECT COUNT(*) FROM offerings";
+    let before = count(&app, offerings).await;
+    let shiny = [
+        ("kind", "web_service"),
+        ("name", "Shiny app"),
+        ("description", "An R Shiny dashboard."),
+        (
+            "command",
+            "python3 -m http.server {port} --bind {host} --directory {workdir}",
+        ),
+        ("default_days", "30"),
+        ("code", "small"),
+        ("label", "Small: 1 core, 2 GB memory"),
+        ("cpu_cores", "1"),
+        ("ram_gb", "2"),
+        ("gpus", "0"),
+        ("storage_gb", "1"),
+    ];
+
+    // Staff can neither see the form nor add one by posting.
+    assert_eq!(page(&a, &app, "/operations/catalogue/new").await.0, 403);
+    assert_eq!(
+        post(&a, &app, "/operations/catalogue", &shiny)
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+
+    // Every problem is named at once; nothing is added.
+    let r = post(
+        &o,
+        &app,
+        "/operations/catalogue",
+        &[
+            ("name", "ab"),
+            ("command", "shiny-server"),
+            ("default_days", "0"),
+            ("code", "Big One"),
+            ("cpu_cores", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), "/operations/catalogue/new");
+    let (_, body) = page(&o, &app, "/operations/catalogue/new").await;
+    for message in [
+        "Choose what the offering is",
+        "Enter a name of 3 to 80 characters",
+        "Say what the offering is for",
+        "Enter the usual lifetime in days as a whole number from 1 to 730",
+    ] {
+        assert!(body.contains(message), "{message}: {body}");
+    }
+    let r = post(
+        &o,
+        &app,
+        "/operations/catalogue",
+        &[
+            ("kind", "web_service"),
+            ("name", "Shiny app"),
+            ("description", "x"),
+            ("command", "shiny-server"),
+            ("default_days", "30"),
+            ("code", "Big One"),
+            ("label", "x"),
+            ("cpu_cores", "0"),
+            ("ram_gb", "1"),
+            ("gpus", "0"),
+            ("storage_gb", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), "/operations/catalogue/new");
+    let (_, body) = page(&o, &app, "/operations/catalogue/new").await;
+    assert!(body.contains("The command must listen on {port}"), "{body}");
+    assert!(
+        body.contains("The size code can be at most 20 lower-case letters"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Enter the CPU cores as a whole number from 1 to 512"),
+        "{body}"
+    );
+    assert_eq!(count(&app, offerings).await, before);
+
+    // A good one is offered at once, and audited.
+    let r = post(&o, &app, "/operations/catalogue", &shiny).await;
+    let id = id_from(&location(&r));
+    assert_eq!(count(&app, offerings).await, before + 1);
+    assert_eq!(app.offering_id("shiny-app").await, id);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'offering.create'"
+        )
+        .await,
+        1
+    );
+    let r = post(&o, &app, "/operations/catalogue", &shiny).await;
+    assert_eq!(location(&r), "/operations/catalogue/new");
+    let (_, body) = page(&o, &app, "/operations/catalogue/new").await;
+    assert!(
+        body.contains("An offering with this name already exists"),
+        "{body}"
+    );
+
+    // A second size; the same code again is refused.
+    let path = format!("/operations/catalogue/{id}/sizes");
+    let large = [
+        ("code", "large"),
+        ("label", "Large: 4 cores, 8 GB memory"),
+        ("cpu_cores", "4"),
+        ("ram_gb", "8"),
+        ("gpus", "0"),
+        ("storage_gb", "5"),
+    ];
+    post(&o, &app, &path, &large).await;
+    post(&o, &app, &path, &large).await;
+    let (_, body) = page(&o, &app, &format!("/operations/catalogue/{id}")).await;
+    assert!(body.contains("Large: 4 cores, 8 GB memory"), "{body}");
+    assert!(
+        body.contains("This offering already has a size with that code"),
+        "{body}"
+    );
+
+    // Staff find it in the catalogue and get one of the new size, running.
+    let (_, catalogue) = page(&a, &app, "/catalogue").await;
+    assert!(catalogue.contains("Shiny app"), "{catalogue}");
+    let rid = crate::support::request(&app, &a, project, &format!("{id}:large"), "private").await;
+    app.wait_for_state(rid, "active", 20).await;
+
+    // Removing its size leaves it running as it is; the last size cannot be removed.
+    post(&o, &app, &format!("{path}/large/remove"), &[]).await;
+    let cores: i64 = sqlx::query_scalar("SELECT cpu_cores FROM resources WHERE id = $1")
+        .bind(rid)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(cores, 4);
+    let r = post(&o, &app, &format!("{path}/small/remove"), &[]).await;
+    assert_eq!(location(&r), format!("/operations/catalogue/{id}"));
+    let (_, body) = page(&o, &app, &format!("/operations/catalogue/{id}")).await;
+    assert!(
+        body.contains("An offering needs at least one size"),
+        "{body}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM offering_sizes WHERE offering_id = {id}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        post(&a, &app, &format!("{path}/small/remove"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+
+    // Through the API: storage has space alone, and sizes come and go.
+    let token = token_for(&app, "omar").await;
+    let (status, e) = api(&app, Method::POST, "/api/v1/offerings", &token, Some(json!({
+        "kind": "storage", "name": "Scratch space", "description": "Short-lived files.",
+        "default_days": 30,
+        "size": {"code": "50gb", "label": "50 GB", "cpu_cores": 2, "ram_gb": 0, "gpus": 0, "storage_gb": 50}
+    }))).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        e["error"]["fields"]["cpu_cores"],
+        "Storage has no CPU cores: enter 0"
+    );
+    let (status, made) = api(&app, Method::POST, "/api/v1/offerings", &token, Some(json!({
+        "kind": "storage", "name": "Scratch space", "description": "Short-lived files.",
+        "default_days": 30,
+        "size": {"code": "50gb", "label": "50 GB", "cpu_cores": 0, "ram_gb": 0, "gpus": 0, "storage_gb": 50}
+    }))).await;
+    assert_eq!(status, 201, "{made}");
+    let sid = made["id"].as_i64().unwrap();
+    let (status, with) = api(&app, Method::POST, &format!("/api/v1/offerings/{sid}/sizes"), &token, Some(json!(
+        {"code": "1tb", "label": "1 TB", "cpu_cores": 0, "ram_gb": 0, "gpus": 0, "storage_gb": 1000}
+    ))).await;
+    assert_eq!(status, 201);
+    assert_eq!(with["sizes"].as_array().unwrap().len(), 2);
+    let (status, without) = api(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/offerings/{sid}/sizes/50gb"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(without["sizes"][0]["code"], "1tb");
+    let staff = token_for(&app, "alice").await;
+    assert_eq!(
+        api(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/offerings/{sid}/sizes/1tb"),
+            &staff,
+            None
+        )
+        .await
+        .0,
+        403
+    );
+}
+
 both_backends!(
+    an_operator_adds_an_offering_and_sizes_that_staff_can_then_request,
     an_operator_changes_an_offerings_policy_and_new_requests_follow_it,
     an_operator_sets_a_projects_quota_and_requests_are_decided_against_it,
     operators_set_policies_and_quotas_through_the_api,
