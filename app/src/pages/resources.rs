@@ -6,7 +6,8 @@ use crate::api::{
 use crate::components::gauges::{state_variant, GaugeTable};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
-    Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton, StatusTag,
+    options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton, RadioItems,
+    StatusTag,
 };
 use crate::forms::FormState;
 use leptos::prelude::*;
@@ -145,21 +146,8 @@ fn request_form(
                     view! {
                         <p class="ons-u-fs-r--b ons-u-mt-m ons-u-mb-xs">{o.name.clone()}{o.needs_approval.then_some(" (needs approval)")}</p>
                         <p class="ons-u-fs-s ons-u-mb-xs">{o.description.clone()}</p>
-                        <div class="ons-radios__items">
-                            {o.sizes.iter().map(|s| {
-                                let value = format!("{}:{}", o.id, s.code);
-                                let rid = format!("choice-{}-{}", o.id, s.code);
-                                let checked = value == chosen;
-                                view! {
-                                    <span class="ons-radios__item">
-                                        <span class="ons-radio">
-                                            <input type="radio" id=rid.clone() class="ons-radio__input" name="choice" value=value checked=checked/>
-                                            <label class="ons-radio__label" for=rid>{format!("{}: {}", o.name, s.label)}</label>
-                                        </span>
-                                    </span>
-                                }
-                            }).collect_view()}
-                        </div>
+                        <RadioItems name="choice" checked=chosen
+                            options=o.sizes.iter().map(|s| (format!("{}:{}", o.id, s.code), format!("{}: {}", o.name, s.label))).collect()/>
                     }
                 }).collect_view()}
             </fieldset>
@@ -169,19 +157,8 @@ fn request_form(
                 <legend class="ons-fieldset__legend">"Who may open it?"</legend>
                 <p class="ons-u-fs-s">"Workspaces and storage are for you or your project; web services may also be shown to all staff or published to everyone."</p>
                 {form.error("visibility").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
-                <div class="ons-radios__items">
-                    {[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)"), ("public", "Anyone, without signing in (web services only)")].into_iter().map(|(v, label)| {
-                        let rid = format!("visibility-{v}");
-                        view! {
-                            <span class="ons-radios__item">
-                                <span class="ons-radio">
-                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="visibility" value=v checked=visibility == v/>
-                                    <label class="ons-radio__label" for=rid>{label}</label>
-                                </span>
-                            </span>
-                        }
-                    }).collect_view()}
-                </div>
+                <RadioItems name="visibility" checked=visibility.clone()
+                    options=options(&[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)"), ("public", "Anyone, without signing in (web services only)")])/>
             </fieldset>
             <div class="ons-u-mt-l"><Button text="Send request"/></div>
         </form>
@@ -363,19 +340,8 @@ fn decision_form(id: i64, form: FormState) -> impl IntoView {
         <form method="post" action=format!("/requests/{id}/decision") novalidate>
             <fieldset class="ons-fieldset" id="decision">
                 <legend class="ons-fieldset__legend">"Your decision"</legend>
-                <div class="ons-radios__items">
-                    {[("approve", "Approve"), ("changes", "Ask for changes"), ("reject", "Reject")].into_iter().map(|(v, label)| {
-                        let rid = format!("decision-{v}");
-                        view! {
-                            <span class="ons-radios__item">
-                                <span class="ons-radio">
-                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="decision" value=v checked=form.value("decision") == v/>
-                                    <label class="ons-radio__label" for=rid>{label}</label>
-                                </span>
-                            </span>
-                        }
-                    }).collect_view()}
-                </div>
+                <RadioItems name="decision" checked=form.value("decision")
+                    options=options(&[("approve", "Approve"), ("changes", "Ask for changes"), ("reject", "Reject")])/>
             </fieldset>
             <Input id="reason" label="Reason or the changes needed" hint="Required to reject or ask for changes; the person who asked reads it." form=form.clone() textarea=true/>
             <div class="ons-u-mt-m"><Button text="Record decision"/></div>
@@ -401,19 +367,8 @@ fn resubmit_form(id: i64, d: &crate::api::RequestDetail, form: FormState) -> imp
         <form method="post" action=format!("/requests/{id}/resubmit") novalidate>
             <fieldset class="ons-fieldset" id="size">
                 <legend class="ons-fieldset__legend">"Size"</legend>
-                <div class="ons-radios__items">
-                    {d.sizes.iter().map(|s| {
-                        let rid = format!("size-{}", s.code);
-                        view! {
-                            <span class="ons-radios__item">
-                                <span class="ons-radio">
-                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="size" value=s.code.clone() checked=s.code == current/>
-                                    <label class="ons-radio__label" for=rid>{s.label.clone()}</label>
-                                </span>
-                            </span>
-                        }
-                    }).collect_view()}
-                </div>
+                <RadioItems name="size" checked=current.clone()
+                    options=d.sizes.iter().map(|s| (s.code.clone(), s.label.clone())).collect()/>
             </fieldset>
             <Input id="end_date" label="End date" form=form.clone() width=10/>
             <Input id="purpose" label="What will you use it for?" form=form.clone() textarea=true/>

@@ -6,7 +6,9 @@ use crate::api::{
 };
 use crate::components::gauges::GaugeTable;
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{Button, Checkbox, ErrorSummary, Input, LinkButton, StatusTag};
+use crate::components::ons::{
+    options, Button, Checkbox, ErrorSummary, Input, LinkButton, RadioItems, StatusTag,
+};
 use crate::error::AppError;
 use crate::forms::FormState;
 use crate::pages::resources_table;
@@ -249,19 +251,8 @@ pub fn NewOfferingPage() -> impl IntoView {
                             <fieldset class="ons-fieldset" id="kind">
                                 <legend class="ons-fieldset__legend">"What is it?"</legend>
                                 {form.error("kind").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
-                                <div class="ons-radios__items">
-                                    {[("workspace", "A workspace that runs a command"), ("web_service", "A published web service that runs a command"), ("storage", "Dataset storage: a directory"), ("database", "Dataset storage: a PostgreSQL database")].into_iter().map(|(v, label)| {
-                                        let rid = format!("kind-{v}");
-                                        view! {
-                                            <span class="ons-radios__item">
-                                                <span class="ons-radio">
-                                                    <input type="radio" id=rid.clone() class="ons-radio__input" name="kind" value=v checked=kind == v/>
-                                                    <label class="ons-radio__label" for=rid>{label}</label>
-                                                </span>
-                                            </span>
-                                        }
-                                    }).collect_view()}
-                                </div>
+                                <RadioItems name="kind" checked=kind.clone()
+                                    options=options(&[("workspace", "A workspace that runs a command"), ("web_service", "A published web service that runs a command"), ("storage", "Dataset storage: a directory"), ("database", "Dataset storage: a PostgreSQL database")])/>
                             </fieldset>
                             <div class="ons-u-mt-l">
                                 <Input id="name" label="Name" hint="As people see it in the catalogue, for example Shiny app" form=form.clone() width=30/>

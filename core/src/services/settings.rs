@@ -33,18 +33,14 @@ pub struct PolicyInput {
     pub retired: bool,
 }
 
+fn default_days(raw: &str) -> Result<u32, String> {
+    whole_number(raw, "the usual lifetime in days", 1, MAX_DEFAULT_DAYS)
+}
+
 /// Checks every field and the one rule across them: extensions need a length.
 pub fn parse_policy(input: &PolicyInput) -> Result<Policy, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let default_days = errors.check(
-        "default_days",
-        whole_number(
-            &input.default_days,
-            "the usual lifetime in days",
-            1,
-            MAX_DEFAULT_DAYS,
-        ),
-    );
+    let default_days = errors.check("default_days", default_days(&input.default_days));
     let extension_days = errors.check(
         "extension_days",
         whole_number(
@@ -393,15 +389,7 @@ pub async fn create_offering(
             errors.add("command", "The command can be at most 500 characters");
         }
     }
-    let default_days = errors.check(
-        "default_days",
-        whole_number(
-            &input.default_days,
-            "the usual lifetime in days",
-            1,
-            MAX_DEFAULT_DAYS,
-        ),
-    );
+    let default_days = errors.check("default_days", default_days(&input.default_days));
     let size = kind.map(|k| parse_size(k, &input.size));
     if let Some(Err(e)) = &size {
         for (f, m) in &e.0 {

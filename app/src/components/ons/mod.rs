@@ -216,6 +216,40 @@ pub fn Checkbox(
     }
 }
 
+/// Fixed (value, label) pairs as the owned options [`RadioItems`] takes.
+pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+        .collect()
+}
+
+/// The items of an `onsRadios` group: one radio per (value, label), the one equal to `checked`
+/// selected. Ids are `<name>-<value>` (a colon in the value becomes a hyphen).
+#[component]
+pub fn RadioItems(
+    name: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(into)] checked: String,
+) -> impl IntoView {
+    view! {
+        <div class="ons-radios__items">
+            {options.into_iter().map(|(value, label)| {
+                let rid = format!("{name}-{}", value.replace(':', "-"));
+                let on = value == checked;
+                view! {
+                    <span class="ons-radios__item">
+                        <span class="ons-radio">
+                            <input type="radio" id=rid.clone() class="ons-radio__input" name=name value=value checked=on/>
+                            <label class="ons-radio__label" for=rid>{label}</label>
+                        </span>
+                    </span>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
 /// `onsStatus` tag.
 #[component]
 pub fn StatusTag(text: String, #[prop(optional)] variant: &'static str) -> impl IntoView {
