@@ -61,7 +61,9 @@ fn inspect(pid: i32, marker: &str) -> Proc {
 /// resource's directory, unique even among portals sharing one machine.
 async fn live_pid(pid: i32, dir: &Path) -> bool {
     let marker = format!("CAMPUS_RESOURCE_DIR={}", dir.display());
-    for _ in 0..20 {
+    // Up to 4 s: on a loaded machine (a CI run of parallel tests on two cores) an exec has been
+    // seen to stay unreadable for longer than the half second this once allowed.
+    for _ in 0..160 {
         match inspect(pid, &marker) {
             Proc::Ours => return true,
             Proc::Gone => return false,

@@ -177,11 +177,12 @@ async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backe
         .await
         .unwrap();
     let node = o.hosts.iter().find(|h| h.site_code == "SLURM").unwrap();
-    // Other tests may run jobs on the node too: at least ours and the outsider's are counted.
-    assert!(node.alloc_cores >= 22, "{node:?}");
+    // The portal itself holds 2 cores here, so without Slurm's figure 62 would be free. Other
+    // tests' jobs share the node, so only a bound can be asserted.
+    assert!(node.alloc_cores >= 20, "{node:?}");
     assert!(
-        o.free.cores <= 64 - 22,
-        "the portal holds 2 cores itself, Slurm has 22 or more allocated: {} free",
+        o.free.cores <= 64 - 20,
+        "Slurm has the outsider's 20 cores allocated: {} free",
         o.free.cores
     );
     std::process::Command::new("scancel")
