@@ -44,6 +44,16 @@ pub enum Action {
     DecideRequest,
     /// Change the catalogue, quotas and hardware; see capacity, the queue and the audit trail.
     Operate,
+    /// Start an application to bring data into the Campus network.
+    StartAcquisition,
+    /// See an application, its review and its decision path.
+    ViewAcquisition,
+    /// Fill in, submit or withdraw an application (while it is the applicant's to change).
+    EditAcquisition,
+    /// Review an application: data control, ethics, the final decision.
+    ReviewAcquisition,
+    /// See the queue of applications under review.
+    ListReviews,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -61,6 +71,11 @@ pub enum Object {
         project_lead_id: i64,
         actor_is_member: bool,
         visibility: Visibility,
+    },
+    /// One data acquisition, seen from the actor's position on it.
+    Acquisition {
+        applicant_id: i64,
+        actor_is_collaborator: bool,
     },
 }
 
@@ -236,6 +251,65 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 forbid("only operators can do this")
             }
         }
+        (Action::StartAcquisition, Object::Portal) => {
+            if roles.has(Role::Staff) || admin {
+                Ok(())
+            } else {
+                forbid("only staff members can apply to bring data in")
+            }
+        }
+        (Action::ListReviews, Object::Portal) => {
+            if roles.has(Role::Reviewer) {
+                Ok(())
+            } else {
+                forbid("only reviewers can see the review queue")
+            }
+        }
+        (
+            Action::ViewAcquisition,
+            Object::Acquisition {
+                applicant_id,
+                actor_is_collaborator,
+            },
+        ) => {
+            if applicant_id == actor.user_id
+                || actor_is_collaborator
+                || roles.has(Role::Reviewer)
+                || admin
+            {
+                Ok(())
+            } else {
+                forbid("only its applicant, collaborators and reviewers can see an application")
+            }
+        }
+        (
+            Action::EditAcquisition,
+            Object::Acquisition {
+                applicant_id,
+                actor_is_collaborator,
+            },
+        ) => {
+            if applicant_id == actor.user_id || actor_is_collaborator {
+                Ok(())
+            } else {
+                forbid("only its applicant and collaborators can change an application")
+            }
+        }
+        (
+            Action::ReviewAcquisition,
+            Object::Acquisition {
+                applicant_id,
+                actor_is_collaborator,
+            },
+        ) => {
+            if applicant_id == actor.user_id || actor_is_collaborator {
+                forbid("you are an applicant or collaborator on this application: another reviewer must review it")
+            } else if roles.has(Role::Reviewer) {
+                Ok(())
+            } else {
+                forbid("only reviewers can review applications")
+            }
+        }
         // An action paired with an object it does not apply to is a programming error; refuse it.
         _ => forbid("that action does not apply here"),
     }
@@ -305,8 +379,47 @@ mod tests {
 
     /// The policy written out case by case: who, what, on which object, allowed?
     /// Denials come first because they are what this table exists to protect.
+    const MY_APPLICATION: Object = Object::Acquisition {
+        applicant_id: ME,
+        actor_is_collaborator: false,
+    };
+    const COLLABORATING: Object = Object::Acquisition {
+        applicant_id: OTHER,
+        actor_is_collaborator: true,
+    };
+    const THEIR_APPLICATION: Object = Object::Acquisition {
+        applicant_id: OTHER,
+        actor_is_collaborator: false,
+    };
+
     #[rustfmt::skip]
     const TABLE: &[(Who, Action, Object, bool)] = &[
+        // Data acquisitions: applicants and collaborators edit; reviewers other than them review.
+        (Anon, ViewAcquisition, THEIR_APPLICATION, false),
+        (Anon, StartAcquisition, Object::Portal, false),
+        (Only(Partner), StartAcquisition, Object::Portal, false),
+        (Only(Partner), ViewAcquisition, THEIR_APPLICATION, false),
+        (Only(Staff), ViewAcquisition, THEIR_APPLICATION, false),
+        (Only(Operator), ViewAcquisition, THEIR_APPLICATION, false),
+        (Only(Staff), EditAcquisition, THEIR_APPLICATION, false),
+        (Only(Reviewer), EditAcquisition, THEIR_APPLICATION, false),
+        (Only(Admin), EditAcquisition, THEIR_APPLICATION, false),
+        (Only(Staff), ReviewAcquisition, THEIR_APPLICATION, false),
+        (Only(Admin), ReviewAcquisition, THEIR_APPLICATION, false),
+        (Only(Reviewer), ReviewAcquisition, MY_APPLICATION, false),
+        (Only(Reviewer), ReviewAcquisition, COLLABORATING, false),
+        (Only(Staff), ListReviews, Object::Portal, false),
+        (Only(Operator), ListReviews, Object::Portal, false),
+        (Only(Staff), StartAcquisition, Object::Portal, true),
+        (Only(Admin), StartAcquisition, Object::Portal, true),
+        (Only(Staff), ViewAcquisition, MY_APPLICATION, true),
+        (Only(Partner), ViewAcquisition, COLLABORATING, true),
+        (Only(Reviewer), ViewAcquisition, THEIR_APPLICATION, true),
+        (Only(Admin), ViewAcquisition, THEIR_APPLICATION, true),
+        (Only(Staff), EditAcquisition, MY_APPLICATION, true),
+        (Only(Partner), EditAcquisition, COLLABORATING, true),
+        (Only(Reviewer), ReviewAcquisition, THEIR_APPLICATION, true),
+        (Only(Reviewer), ListReviews, Object::Portal, true),
         // Anonymous visitors may do nothing here.
         (Anon, ListProjects, Object::Portal, false),
         (Anon, ViewProject, OUTSIDER, false),

@@ -35,6 +35,51 @@ impl State {
         State::Refused,
     ];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::DataControl => "data_control",
+            State::Ethics => "ethics",
+            State::Referred => "referred",
+            State::FinalDecision => "final_decision",
+            State::ChangesRequested => "changes_requested",
+            State::Approved => "approved",
+            State::Rejected => "rejected",
+            State::Withdrawn => "withdrawn",
+            State::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// As the applicant and reviewers read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Draft => "Draft",
+            State::DataControl => "With data control",
+            State::Ethics => "With the data ethics team",
+            State::Referred => "Referred to the national ethics committee",
+            State::FinalDecision => "Awaiting the final decision",
+            State::ChangesRequested => "Changes requested",
+            State::Approved => "Approved",
+            State::Rejected => "Rejected",
+            State::Withdrawn => "Withdrawn",
+            State::Refused => "Refused: sensitive data",
+        }
+    }
+
+    /// The review phase a state is in, for assignments and deadlines.
+    pub fn phase(self) -> Option<Phase> {
+        match self {
+            State::DataControl => Some(Phase::DataControl),
+            State::Ethics | State::Referred => Some(Phase::Ethics),
+            State::FinalDecision => Some(Phase::FinalDecision),
+            _ => None,
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -48,6 +93,62 @@ impl State {
             self,
             State::DataControl | State::Ethics | State::Referred | State::FinalDecision
         )
+    }
+}
+
+/// A review phase, each with its own reviewers and deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    DataControl,
+    Ethics,
+    FinalDecision,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 3] = [Phase::DataControl, Phase::Ethics, Phase::FinalDecision];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::DataControl => "data_control",
+            Phase::Ethics => "ethics",
+            Phase::FinalDecision => "final_decision",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::DataControl => "Data control",
+            Phase::Ethics => "Ethics review",
+            Phase::FinalDecision => "Final decision",
+        }
+    }
+
+    /// Working time each phase has, in days, from when the application reaches it.
+    pub fn days_allowed(self) -> i64 {
+        match self {
+            Phase::DataControl => 10,
+            Phase::Ethics => 15,
+            Phase::FinalDecision => 5,
+        }
+    }
+}
+
+/// Days before a deadline that its reviewers are reminded.
+pub const REMIND_DAYS_BEFORE: i64 = 2;
+
+/// Which reminder is due for a phase with `due`, given which have gone (`''`, `before`,
+/// `after`): the one to send now, if any. Each is sent once per phase.
+pub fn reminder_due(due: i64, now: i64, sent: &str) -> Option<&'static str> {
+    if now > due && sent != "after" {
+        Some("after")
+    } else if now >= due - REMIND_DAYS_BEFORE * 86_400 && now <= due && sent.is_empty() {
+        Some("before")
+    } else {
+        None
     }
 }
 
@@ -260,5 +361,30 @@ mod tests {
             may_decide(9, NOW, NOW, &[3], &[], &reject),
             Err(DecisionRefused::ReasonRequired)
         );
+    }
+
+    #[test]
+    fn states_round_trip_and_phases_cover_the_review_states() {
+        for st in State::ALL {
+            assert_eq!(State::parse(st.as_str()), Some(st));
+            assert_eq!(st.phase().is_some(), st.in_review(), "{st:?}");
+        }
+        for p in Phase::ALL {
+            assert_eq!(Phase::parse(p.as_str()), Some(p));
+        }
+    }
+
+    #[test]
+    fn reminders_go_once_before_and_once_after_a_deadline() {
+        let due = NOW;
+        let day = 86_400;
+        assert_eq!(reminder_due(due, due - 3 * day, ""), None);
+        assert_eq!(reminder_due(due, due - 2 * day, ""), Some("before"));
+        assert_eq!(reminder_due(due, due - day, "before"), None);
+        assert_eq!(reminder_due(due, due, ""), Some("before"));
+        assert_eq!(reminder_due(due, due + 1, "before"), Some("after"));
+        // A phase first seen after its deadline gets only the overdue reminder.
+        assert_eq!(reminder_due(due, due + day, ""), Some("after"));
+        assert_eq!(reminder_due(due, due + 5 * day, "after"), None);
     }
 }

@@ -134,7 +134,8 @@ pub struct Gap {
     pub message: String,
 }
 
-fn field(p: Principle, item: &str, part: &str) -> String {
+/// The form field of one item's rating (`risk`) or `justification`.
+pub fn item_field(p: Principle, item: &str, part: &str) -> String {
     format!("{p:?}-{item}-{part}").to_lowercase()
 }
 
@@ -146,13 +147,13 @@ pub fn gaps(ratings: &[Rating]) -> Vec<Gap> {
             let r = ratings.iter().find(|r| r.principle == p && r.item == *item);
             if r.and_then(|r| r.risk).is_none() {
                 out.push(Gap {
-                    field: field(p, item, "risk"),
+                    field: item_field(p, item, "risk"),
                     message: format!("{}: rate the risk of \u{201c}{question}\u{201d}", p.label()),
                 });
             }
             if r.is_none_or(|r| r.justification.trim().is_empty()) {
                 out.push(Gap {
-                    field: field(p, item, "justification"),
+                    field: item_field(p, item, "justification"),
                     message: format!(
                         "{}: say why you rated \u{201c}{question}\u{201d} as you did",
                         p.label()
@@ -183,6 +184,39 @@ pub fn route(ratings: &[Rating]) -> Result<Route, Vec<Gap>> {
         Ok(Route::NationalCommittee)
     } else {
         Ok(Route::DataEthicsTeam)
+    }
+}
+
+/// Whether the ethics phase may be cleared now: the data ethics team clears what it reviews;
+/// an assessment with a high-risk item only after its referral to the committee.
+pub fn may_clear(route: Route, referred: bool) -> Result<(), &'static str> {
+    match (route, referred) {
+        (Route::DataEthicsTeam, _) | (Route::NationalCommittee, true) => Ok(()),
+        (Route::NationalCommittee, false) => Err(
+            "an item is rated high risk: refer the application to the national ethics committee, with its meeting date, first",
+        ),
+    }
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::DataEthicsTeam => "team",
+            Route::NationalCommittee => "committee",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Route> {
+        [Route::DataEthicsTeam, Route::NationalCommittee]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::DataEthicsTeam => "Data ethics team",
+            Route::NationalCommittee => "National ethics committee (an item is rated high risk)",
+        }
     }
 }
 
@@ -243,5 +277,16 @@ mod tests {
         );
         assert!(missing[0].message.starts_with("Public good: rate the risk"));
         assert_eq!(gaps(&[]).len(), 2 * all(Risk::Low).len());
+    }
+
+    #[test]
+    fn the_committee_route_is_cleared_only_after_referral() {
+        assert!(may_clear(Route::DataEthicsTeam, false).is_ok());
+        assert!(may_clear(Route::DataEthicsTeam, true).is_ok());
+        assert!(may_clear(Route::NationalCommittee, false).is_err());
+        assert!(may_clear(Route::NationalCommittee, true).is_ok());
+        for r in [Route::DataEthicsTeam, Route::NationalCommittee] {
+            assert_eq!(Route::parse(r.as_str()), Some(r));
+        }
     }
 }

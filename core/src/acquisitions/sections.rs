@@ -2,6 +2,7 @@
 //! what has been saved in it, and submitting needs every section completed, with each gap named
 //! by its field so the error summary can link to it.
 
+use super::classification::{self, Classification};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,8 +18,21 @@ pub enum Section {
     Collaborators,
 }
 
-/// A field of a section: (key, label, required).
-type Field = (&'static str, &'static str, bool);
+/// How a field is answered, so every form shows it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A line of text.
+    Short,
+    /// Paragraphs.
+    Long,
+    /// A date as YYYY-MM-DD.
+    Date,
+    /// One of the classifications (`classification::Classification`).
+    Classification,
+}
+
+/// A field of a section: (key, label, required, how it is answered).
+pub type Field = (&'static str, &'static str, bool, Answer);
 
 impl Section {
     pub const ALL: [Section; 8] = [
@@ -49,6 +63,13 @@ impl Section {
         Section::ALL.into_iter().find(|s| s.slug() == slug)
     }
 
+    /// The section a field belongs to.
+    pub fn of_field(key: &str) -> Option<Section> {
+        Section::ALL
+            .into_iter()
+            .find(|s| s.fields().iter().any(|f| f.0 == key))
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Section::Purpose => "Project and purpose",
@@ -63,51 +84,65 @@ impl Section {
     }
 
     pub fn fields(self) -> &'static [Field] {
+        use Answer::*;
         match self {
             Section::Purpose => &[
-                ("title", "Title of the work", true),
-                ("lay_summary", "Lay summary", true),
-                ("public_benefit", "Public benefit", true),
+                ("title", "Title of the work", true, Short),
+                ("organisation", "Organisation doing the work", true, Short),
+                ("lay_summary", "Lay summary", true, Long),
+                ("public_benefit", "Public benefit", true, Long),
             ],
             Section::SafePeople => &[(
                 "researchers",
                 "Who will work with the data, and their training",
                 true,
+                Long,
             )],
             Section::SafeProjects => &[(
                 "project_justification",
                 "Why the work needs this data",
                 true,
+                Long,
             )],
             Section::SafeData => &[(
                 "disclosure_control",
                 "How people and organisations are kept from being identified",
                 true,
+                Long,
             )],
             Section::SafeSettings => &[(
                 "settings",
                 "Where the data is held and who can reach it",
                 true,
+                Long,
             )],
             Section::SafeOutputs => &[(
                 "output_checks",
                 "How outputs are checked before they leave",
                 true,
+                Long,
             )],
             Section::TheData => &[
-                ("supplier", "Supplier", true),
-                ("licence", "Licence", true),
-                ("format", "Format", true),
-                ("volume", "Volume", true),
-                ("refresh", "How often it is refreshed", true),
-                ("retention_date", "Keep until (YYYY-MM-DD)", true),
-                ("deletion_date", "Delete by (YYYY-MM-DD)", true),
+                ("supplier", "Supplier", true, Short),
+                ("licence", "Licence", true, Short),
+                ("format", "Format", true, Short),
+                ("volume", "Volume", true, Short),
+                ("refresh", "How often it is refreshed", true, Short),
+                (
+                    "classification",
+                    "Your classification of the data",
+                    true,
+                    Classification,
+                ),
+                ("retention_date", "Keep until", true, Date),
+                ("deletion_date", "Delete by", true, Date),
             ],
             // Optional: an application may have no collaborators.
             Section::Collaborators => &[(
                 "collaborators",
                 "User names of collaborators who may edit",
                 false,
+                Short,
             )],
         }
     }
@@ -173,7 +208,7 @@ pub struct Gap {
 pub fn gaps(answers: &Answers, visited: &[Section]) -> Vec<Gap> {
     let mut out = Vec::new();
     for s in Section::ALL {
-        for (key, label, required) in s.fields() {
+        for (key, label, required, _) in s.fields() {
             if *required && !filled(answers, key) {
                 out.push(Gap {
                     section: s,
@@ -200,8 +235,23 @@ pub fn gaps(answers: &Answers, visited: &[Section]) -> Vec<Gap> {
             out.push(Gap {
                 section: Section::TheData,
                 field: key,
-                message: "The data: dates must be real dates, like 2027-03-31".into(),
+                message: "The data: enter dates as real dates, like 2027-03-31".into(),
             });
+        }
+    }
+    if filled(answers, "classification") {
+        match Classification::parse(&answers["classification"]) {
+            None => out.push(Gap {
+                section: Section::TheData,
+                field: "classification",
+                message: "The data: choose one of the classifications listed".into(),
+            }),
+            Some(c) if c.is_sensitive() => out.push(Gap {
+                section: Section::TheData,
+                field: "classification",
+                message: format!("The data: {}", classification::refusal_reason(c, c)),
+            }),
+            Some(_) => {}
         }
     }
     if let (Some(keep), Some(delete)) = (date("retention_date"), date("deletion_date")) {
@@ -217,6 +267,16 @@ pub fn gaps(answers: &Answers, visited: &[Section]) -> Vec<Gap> {
     out
 }
 
+/// The fields whose answers differ between two submissions, in task-list order.
+pub fn changed(before: &Answers, after: &Answers) -> Vec<(Section, &'static str, &'static str)> {
+    let get = |a: &Answers, k: &str| a.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    Section::ALL
+        .iter()
+        .flat_map(|s| s.fields().iter().map(move |f| (*s, f.0, f.1)))
+        .filter(|(_, key, _)| get(before, key) != get(after, key))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,8 +286,9 @@ mod tests {
             .iter()
             .flat_map(|s| s.fields())
             .filter(|f| f.2)
-            .map(|(k, _, _)| ((*k).to_owned(), "Something".to_owned()))
+            .map(|(k, _, _, _)| ((*k).to_owned(), "Something".to_owned()))
             .chain([
+                ("classification".to_owned(), "tier-1".to_owned()),
                 ("retention_date".to_owned(), "2028-03-31".to_owned()),
                 ("deletion_date".to_owned(), "2028-04-30".to_owned()),
             ])
@@ -256,6 +317,7 @@ mod tests {
         a.insert("title".into(), "Housing".into());
         assert_eq!(progress(Section::Purpose, &a, false), Progress::InProgress);
         a.insert("lay_summary".into(), "x".into());
+        a.insert("organisation".into(), "ONS".into());
         a.insert("public_benefit".into(), "  ".into());
         assert_eq!(progress(Section::Purpose, &a, false), Progress::InProgress);
         a.insert("public_benefit".into(), "Better housing policy".into());
@@ -302,5 +364,51 @@ mod tests {
         let g = gaps(&a, &[Section::Collaborators]);
         assert_eq!(g.len(), 1);
         assert!(g[0].message.contains("on or after"));
+    }
+
+    #[test]
+    fn the_applicants_classification_must_be_known_and_non_sensitive() {
+        for c in Classification::ALL {
+            let mut a = complete();
+            a.insert("classification".into(), c.as_str().into());
+            let g = gaps(&a, &[Section::Collaborators]);
+            if c.is_sensitive() {
+                assert_eq!(g.len(), 1, "{c:?}");
+                assert_eq!(g[0].field, "classification");
+                assert!(g[0].message.contains("secure corporate data service"));
+            } else {
+                assert!(g.is_empty(), "{c:?}: {g:?}");
+            }
+        }
+        let mut a = complete();
+        a.insert("classification".into(), "secret".into());
+        assert_eq!(
+            gaps(&a, &[Section::Collaborators])[0].message,
+            "The data: choose one of the classifications listed"
+        );
+    }
+
+    #[test]
+    fn every_field_belongs_to_exactly_its_section() {
+        for s in Section::ALL {
+            for f in s.fields() {
+                assert_eq!(Section::of_field(f.0), Some(s));
+            }
+        }
+        assert_eq!(Section::of_field("nonsense"), None);
+    }
+
+    #[test]
+    fn changes_are_listed_by_field_in_order_ignoring_spacing() {
+        let before = complete();
+        let mut after = complete();
+        assert!(changed(&before, &after).is_empty());
+        after.insert("lay_summary".into(), " Something ".into());
+        assert!(changed(&before, &after).is_empty());
+        after.insert("volume".into(), "2 GB".into());
+        after.insert("title".into(), "New title".into());
+        after.insert("collaborators".into(), "bea".into());
+        let keys: Vec<_> = changed(&before, &after).iter().map(|c| c.1).collect();
+        assert_eq!(keys, ["title", "volume", "collaborators"]);
     }
 }

@@ -2,6 +2,7 @@
 //! [`crate::authz::check`] first, then parses input, then changes state.
 
 pub mod accounts;
+pub mod acquisitions;
 pub mod audit_context;
 pub mod lifecycle;
 pub mod operations;

@@ -1,6 +1,7 @@
 //! SQL, one module per aggregate. Every query in the portal lives here, written once for both
 //! backends. Functions take `&Db` (or an open transaction's connection) and return plain structs.
 
+pub mod acquisitions;
 pub mod audit;
 pub mod catalogue;
 pub mod inventory;

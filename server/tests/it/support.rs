@@ -22,11 +22,31 @@ macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name($crate::support::Backend::Sqlite).await }
+            async fn sqlite() {
+                $crate::support::within_limit(super::$name($crate::support::Backend::Sqlite)).await
+            }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name($crate::support::Backend::Postgres).await }
+            async fn postgres() {
+                $crate::support::within_limit(super::$name($crate::support::Backend::Postgres)).await
+            }
         }
     )*};
+}
+
+/// The longest any scenario may take. A scenario that hangs (a CI run once waited on one until
+/// the job's own limit) then fails with its name instead of stalling the whole suite.
+pub const SCENARIO_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+pub async fn within_limit(scenario: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(SCENARIO_LIMIT, scenario)
+        .await
+        .is_err()
+    {
+        panic!(
+            "the scenario did not finish within {} s",
+            SCENARIO_LIMIT.as_secs()
+        );
+    }
 }
 
 pub const PASSWORD: &str = "a long enough test password";
@@ -494,6 +514,8 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        // A page that never answers fails its test rather than hanging it.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
