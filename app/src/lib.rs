@@ -74,6 +74,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operations/catalogue/new") view=NewOfferingPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue/:id") view=OfferingPolicyPage ssr=SsrMode::Async/>
                         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/acquisitions") view=AcquisitionsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/acquisitions/:id") view=AcquisitionPage ssr=SsrMode::Async/>
+                        <Route path=path!("/acquisitions/:id/sections/:slug") view=AcquisitionSectionPage ssr=SsrMode::Async/>
+                        <Route path=path!("/acquisitions/:id/ethics") view=AcquisitionEthicsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users/:id") view=UserRolesPage ssr=SsrMode::Async/>
                     </Routes>

@@ -326,7 +326,7 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications and the audit trail on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, and the public data-use register on the Data Science Campus network. Authenticate with a personal access token from My account."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
         crate::api_resources::catalogue, crate::api_resources::list_requests,
         crate::api_resources::submit, crate::api_resources::get_request,
@@ -338,7 +338,13 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_settings::get_quota, crate::api_settings::put_quota,
         crate::api_resources::resubmit, crate::api_resources::approvals,
         crate::api_operations::overview, crate::api_operations::notifications,
-        crate::api_operations::mark_read, crate::api_operations::connection),
+        crate::api_operations::mark_read, crate::api_operations::connection,
+        crate::api_acquisitions::list, crate::api_acquisitions::start,
+        crate::api_acquisitions::get_one, crate::api_acquisitions::save_section,
+        crate::api_acquisitions::save_ethics, crate::api_acquisitions::submit,
+        crate::api_acquisitions::withdraw, crate::api_acquisitions::data_control,
+        crate::api_acquisitions::ethics_review, crate::api_acquisitions::changes,
+        crate::api_acquisitions::decide, crate::api_acquisitions::register),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -365,6 +371,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_resources::router())
         .merge(crate::api_settings::router())
         .merge(crate::api_operations::router())
+        .merge(crate::api_acquisitions::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

@@ -1,7 +1,9 @@
 //! Campus Portal server: configuration, the router and its layers, sign-in, sessions, form
 //! handlers, the JSON API and the admin CLI. Domain rules live in `campus-core`.
 
+pub mod acquisition_forms;
 pub mod api;
+pub mod api_acquisitions;
 pub mod api_operations;
 pub mod api_resources;
 pub mod api_settings;

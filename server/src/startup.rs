@@ -4,7 +4,10 @@
 use crate::config::Config;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
-use crate::{api, auth, exports, forms, layers, live, proxy, resource_forms, settings_forms};
+use crate::{
+    acquisition_forms, api, auth, exports, forms, layers, live, proxy, resource_forms,
+    settings_forms,
+};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -256,6 +259,19 @@ pub fn router(
         )
         .route("/projects/{id}/quota", post(settings_forms::set_quota))
         .route("/notifications/read", post(resource_forms::mark_read))
+        .route("/acquisitions", post(acquisition_forms::start))
+        .route(
+            "/acquisitions/{id}/sections/{slug}",
+            post(acquisition_forms::save_section),
+        )
+        .route("/acquisitions/{id}/ethics", post(acquisition_forms::save_ethics))
+        .route("/acquisitions/{id}/submit", post(acquisition_forms::submit))
+        .route("/acquisitions/{id}/withdraw", post(acquisition_forms::withdraw))
+        .route("/acquisitions/{id}/assign", post(acquisition_forms::assign))
+        .route("/acquisitions/{id}/data-control", post(acquisition_forms::data_control))
+        .route("/acquisitions/{id}/ethics-review", post(acquisition_forms::ethics_review))
+        .route("/acquisitions/{id}/changes", post(acquisition_forms::request_changes))
+        .route("/acquisitions/{id}/decision", post(acquisition_forms::decide))
         .merge(api::router())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))

@@ -2,6 +2,7 @@
 //! They only read; every change of state goes through a plain form post handled by the server.
 
 pub mod account;
+pub mod acquisitions;
 pub mod admin;
 pub mod operations;
 pub mod projects;
@@ -10,6 +11,7 @@ pub mod settings;
 pub mod shell;
 
 pub use account::*;
+pub use acquisitions::*;
 pub use admin::*;
 pub use operations::*;
 pub use projects::*;

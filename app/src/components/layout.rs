@@ -71,6 +71,7 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
         items.push(("/projects", "Projects".into()));
         items.push(("/catalogue", "Catalogue".into()));
         items.push(("/requests", "My resources".into()));
+        items.push(("/acquisitions", "Data applications".into()));
         if u.is_operator {
             items.push(("/approvals", "Approvals".into()));
             items.push(("/operations", "Operations".into()));
@@ -88,6 +89,7 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
         }
         items.push(("/account", "My account".into()));
     }
+    items.push(("/register", "Data-use register".into()));
     view! {
         <div class="ons-navigation-wrapper">
             <div class="ons-container">

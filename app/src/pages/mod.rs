@@ -2,6 +2,7 @@
 //! posts its forms to plain handlers in the server crate.
 
 mod account;
+mod acquisitions;
 mod admin;
 mod home;
 mod operations;
@@ -12,6 +13,9 @@ mod sign_in;
 
 pub use crate::components::layout::ErrorPage;
 pub use account::AccountPage;
+pub use acquisitions::{
+    AcquisitionEthicsPage, AcquisitionPage, AcquisitionSectionPage, AcquisitionsPage, RegisterPage,
+};
 pub use admin::{UserRolesPage, UsersPage};
 pub use home::HomePage;
 pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};

@@ -181,6 +181,7 @@ pub struct Task {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub can_edit: bool,
+    pub can_withdraw: bool,
     pub can_review: bool,
     pub assigned: bool,
 }
@@ -281,6 +282,8 @@ pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Detail, C
         events: store::events(db, id).await?,
         position: Position {
             can_edit,
+            can_withdraw: !a.state.is_final()
+                && authz::check(actor, Action::EditAcquisition, object).is_ok(),
             can_review,
             assigned,
         },
@@ -332,12 +335,16 @@ pub async fn save_section(
     }
     let mut collaborators = Vec::new();
     if section == Section::Collaborators {
-        for name in answers
+        let names: Vec<String> = answers
             .get("collaborators")
-            .map(|v| v.split([',', ' ', '\n']).filter(|n| !n.is_empty()))
-            .into_iter()
-            .flatten()
-        {
+            .map(|v| {
+                v.split([',', ' ', '\n', '\r'])
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in names {
             match users::find_by_username(db, &name.to_lowercase()).await? {
                 Some(u) if u.id == a.applicant_id => errors.add(
                     "collaborators",

@@ -71,7 +71,8 @@ impl Worker {
         }
     }
 
-    /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) every minute, and
+    /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) and the review deadline
+    /// reminders every minute, and
     /// refreshes the inventory from the engine when the engine keeps one.
     async fn sweep_loop(&self) {
         let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -88,6 +89,11 @@ impl Worker {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "lifecycle sweep"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "lifecycle sweep failed"),
+            }
+            match campus_core::services::acquisitions::remind_deadlines(&self.db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),
+                Err(e) => tracing::warn!(error = %e, "review deadline reminders failed"),
             }
         }
     }

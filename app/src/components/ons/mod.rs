@@ -50,7 +50,8 @@ pub fn LinkButton(
     }
 }
 
-/// `onsErrorSummary`: lists every problem, each linking to its field. Shown above the form.
+/// `onsErrorSummary`: lists every problem, each linking to its field. Shown above the form. A
+/// field that starts with `/` is a link to another page (a gap in another section).
 #[component]
 pub fn ErrorSummary(errors: Vec<(String, String)>) -> impl IntoView {
     if errors.is_empty() {
@@ -72,7 +73,7 @@ pub fn ErrorSummary(errors: Vec<(String, String)>) -> impl IntoView {
                         .into_iter()
                         .map(|(field, message)| view! {
                             <li class="ons-list__item">
-                                <a href=format!("#{field}") class="ons-list__link">{message}</a>
+                                <a href=if field.starts_with('/') { field } else { format!("#{field}") } class="ons-list__link">{message}</a>
                             </li>
                         })
                         .collect_view()}
@@ -228,7 +229,7 @@ pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 /// selected. Ids are `<name>-<value>` (a colon in the value becomes a hyphen).
 #[component]
 pub fn RadioItems(
-    name: &'static str,
+    #[prop(into)] name: String,
     options: Vec<(String, String)>,
     #[prop(into)] checked: String,
 ) -> impl IntoView {
@@ -240,7 +241,7 @@ pub fn RadioItems(
                 view! {
                     <span class="ons-radios__item">
                         <span class="ons-radio">
-                            <input type="radio" id=rid.clone() class="ons-radio__input" name=name value=value checked=on/>
+                            <input type="radio" id=rid.clone() class="ons-radio__input" name=name.clone() value=value checked=on/>
                             <label class="ons-radio__label" for=rid>{label}</label>
                         </span>
                     </span>

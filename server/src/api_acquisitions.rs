@@ -1,0 +1,478 @@
+//! The JSON API for data acquisitions and the public data-use register. Same services as the
+//! pages. Final decisions need a sign-in within 15 minutes, which a token is not: the API
+//! answers them with the same refusal, and reviewers decide in the portal.
+
+use crate::api::{ApiError, ApiJson, TokenActor};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use campus_core::acquisitions::decision::Verdict;
+use campus_core::acquisitions::sections::Section;
+use campus_core::services::acquisitions::{
+    self as svc, DataControlInput, DataControlOutcome, Decided, Detail, EthicsStep,
+};
+use campus_core::store::acquisitions::Acquisition;
+use campus_core::CoreError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct AcquisitionSummaryOut {
+    id: i64,
+    title: String,
+    applicant: String,
+    /// draft, data_control, ethics, referred, final_decision, changes_requested, approved,
+    /// rejected, withdrawn or refused
+    state: String,
+    /// When the current review phase is due (Unix seconds).
+    phase_due: Option<i64>,
+}
+
+fn summary(a: &Acquisition) -> AcquisitionSummaryOut {
+    AcquisitionSummaryOut {
+        id: a.id,
+        title: a.title.clone(),
+        applicant: a.applicant_name.clone(),
+        state: a.state.as_str().to_owned(),
+        phase_due: a.phase_due,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcquisitionListsOut {
+    mine: Vec<AcquisitionSummaryOut>,
+    /// Applications under review; only for reviewers.
+    reviews: Option<Vec<AcquisitionSummaryOut>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RatingOut {
+    /// `<principle>-<item>`, the same key the ethics endpoint takes.
+    item: String,
+    /// low, average or high; empty when not rated yet
+    risk: String,
+    justification: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PathStepOut {
+    at: i64,
+    actor: Option<String>,
+    from: String,
+    to: String,
+    note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcquisitionOut {
+    #[serde(flatten)]
+    summary: AcquisitionSummaryOut,
+    /// The answers saved so far, by field.
+    answers: BTreeMap<String, String>,
+    /// Each section's progress: not_started, in_progress or completed.
+    sections: BTreeMap<String, String>,
+    ethics: Vec<RatingOut>,
+    collaborators: Vec<String>,
+    /// Data control's record (empty until made).
+    lawful_basis: String,
+    legislation: String,
+    agreement_ref: String,
+    /// Data control's classification, e.g. tier-1 or official.
+    reviewer_classification: String,
+    /// team or committee, once known.
+    route: String,
+    committee_date: String,
+    /// Reviewers who approved this submission so far.
+    approved_by: Vec<String>,
+    conditions: Vec<String>,
+    outcome_reason: String,
+    decision_path: Vec<PathStepOut>,
+}
+
+fn detail_out(d: Detail) -> AcquisitionOut {
+    use campus_core::acquisitions::ethics::{item_field, Risk};
+    use campus_core::acquisitions::sections::Progress;
+    let a = &d.acquisition;
+    AcquisitionOut {
+        summary: summary(a),
+        answers: a.answers.clone(),
+        sections: d
+            .tasks
+            .iter()
+            .map(|t| {
+                let p = match t.progress {
+                    Progress::NotStarted => "not_started",
+                    Progress::InProgress => "in_progress",
+                    Progress::Completed => "completed",
+                };
+                (t.slug.clone(), p.to_owned())
+            })
+            .collect(),
+        ethics: a
+            .ethics
+            .iter()
+            .map(|r| RatingOut {
+                item: item_field(r.principle, &r.item, "")
+                    .trim_end_matches('-')
+                    .to_owned(),
+                risk: match r.risk {
+                    Some(Risk::Low) => "low",
+                    Some(Risk::Average) => "average",
+                    Some(Risk::High) => "high",
+                    None => "",
+                }
+                .to_owned(),
+                justification: r.justification.clone(),
+            })
+            .collect(),
+        collaborators: d.collaborators.clone(),
+        lawful_basis: a.lawful_basis.clone(),
+        legislation: a.legislation.clone(),
+        agreement_ref: a.agreement_ref.clone(),
+        reviewer_classification: a.reviewer_class.clone(),
+        route: a.route.clone(),
+        committee_date: a.committee_date.clone(),
+        approved_by: d.approvals.iter().map(|x| x.1.clone()).collect(),
+        conditions: a.conditions.clone(),
+        outcome_reason: a.outcome_reason.clone(),
+        decision_path: d
+            .events
+            .iter()
+            .map(|e| PathStepOut {
+                at: e.at,
+                actor: e.actor_name.clone(),
+                from: e.from.clone(),
+                to: e.to.clone(),
+                note: e.note.clone(),
+            })
+            .collect(),
+    }
+}
+
+async fn current(
+    state: &AppState,
+    actor: &campus_core::authz::Actor,
+    id: i64,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    Ok(Json(detail_out(
+        svc::detail(&state.db, Some(actor), id).await?,
+    )))
+}
+
+/// Your applications, and for reviewers those waiting for review.
+#[utoipa::path(get, path = "/api/v1/acquisitions", responses((status = 200, body = AcquisitionListsOut), (status = 401)), security(("token" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+) -> Result<Json<AcquisitionListsOut>, ApiError> {
+    use campus_core::authz::{check, Action, Object};
+    let mine = svc::mine(&state.db, Some(&actor)).await?;
+    let reviews = if check(Some(&actor), Action::ListReviews, Object::Portal).is_ok() {
+        Some(
+            svc::review_queue(&state.db, Some(&actor))
+                .await?
+                .iter()
+                .map(summary)
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Json(AcquisitionListsOut {
+        mine: mine.iter().map(summary).collect(),
+        reviews,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAcquisitionIn {
+    title: String,
+}
+
+/// Starts a draft application (staff).
+#[utoipa::path(post, path = "/api/v1/acquisitions", request_body = NewAcquisitionIn,
+    responses((status = 201, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn start(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiJson(body): ApiJson<NewAcquisitionIn>,
+) -> Result<(StatusCode, Json<AcquisitionOut>), ApiError> {
+    let id = svc::start(&state.db, Some(&actor), &body.title).await?;
+    Ok((StatusCode::CREATED, current(&state, &actor, id).await?))
+}
+
+/// One application with its review and decision path.
+#[utoipa::path(get, path = "/api/v1/acquisitions/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = AcquisitionOut), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    current(&state, &actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersIn {
+    /// The section's answers by field; fields left out are saved empty.
+    answers: BTreeMap<String, String>,
+}
+
+/// Saves one section (purpose, safe-people, safe-projects, safe-data, safe-settings,
+/// safe-outputs, the-data, collaborators) while the application is the applicant's to change.
+#[utoipa::path(put, path = "/api/v1/acquisitions/{id}/sections/{section}", params(("id" = i64, Path), ("section" = String, Path)),
+    request_body = AnswersIn, responses((status = 200, body = AcquisitionOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn save_section(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path((id, section)): Path<(i64, String)>,
+    ApiJson(body): ApiJson<AnswersIn>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    let section = Section::parse(&section).ok_or(CoreError::NotFound("section"))?;
+    svc::save_section(&state.db, Some(&actor), id, section, &body.answers).await?;
+    current(&state, &actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EthicsIn {
+    /// `<principle>-<item>-risk` → low, average or high; `<principle>-<item>-justification` → text.
+    ratings: BTreeMap<String, String>,
+}
+
+/// Saves the ethics self-assessment.
+#[utoipa::path(put, path = "/api/v1/acquisitions/{id}/ethics", params(("id" = i64, Path)),
+    request_body = EthicsIn, responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn save_ethics(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<EthicsIn>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    svc::save_ethics(&state.db, Some(&actor), id, &body.ratings).await?;
+    current(&state, &actor, id).await
+}
+
+/// Submits a complete application to data control; 422 lists every gap by `section/field`.
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/submit", params(("id" = i64, Path)),
+    responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    svc::submit(&state.db, Some(&actor), id).await?;
+    current(&state, &actor, id).await
+}
+
+/// Withdraws an application before its outcome.
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/withdraw", params(("id" = i64, Path)),
+    responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    svc::withdraw(&state.db, Some(&actor), id).await?;
+    current(&state, &actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataControlIn {
+    lawful_basis: String,
+    legislation: String,
+    agreement_ref: String,
+    /// tier-0 … tier-4, official or official-sensitive
+    classification: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DataControlOut {
+    /// passed, disagree or refused
+    outcome: String,
+    /// Why, for disagree and refused.
+    message: String,
+    acquisition: AcquisitionOut,
+}
+
+/// Data control records the legal gateway and its classification (reviewers).
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/data-control", params(("id" = i64, Path)),
+    request_body = DataControlIn, responses((status = 200, body = DataControlOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn data_control(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<DataControlIn>,
+) -> Result<Json<DataControlOut>, ApiError> {
+    let input = DataControlInput {
+        lawful_basis: b.lawful_basis,
+        legislation: b.legislation,
+        agreement_ref: b.agreement_ref,
+        classification: b.classification,
+    };
+    let (outcome, message) =
+        match svc::record_data_control(&state.db, Some(&actor), id, &input).await? {
+            DataControlOutcome::Passed => ("passed", String::new()),
+            DataControlOutcome::Disagree {
+                applicant,
+                reviewer,
+            } => (
+                "disagree",
+                format!("the applicant classified it {applicant}; data control {reviewer}"),
+            ),
+            DataControlOutcome::Refused { reason } => ("refused", reason),
+        };
+    Ok(Json(DataControlOut {
+        outcome: outcome.to_owned(),
+        message,
+        acquisition: current(&state, &actor, id).await?.0,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EthicsReviewIn {
+    /// clear or refer
+    step: String,
+    #[serde(default)]
+    note: String,
+    /// For refer: the committee's meeting, YYYY-MM-DD.
+    #[serde(default)]
+    meeting_date: String,
+}
+
+/// Clears ethics review, or refers the application to the national ethics committee (reviewers).
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/ethics-review", params(("id" = i64, Path)),
+    request_body = EthicsReviewIn, responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn ethics_review(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<EthicsReviewIn>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    let step = match b.step.as_str() {
+        "clear" => EthicsStep::Clear { note: b.note },
+        "refer" => EthicsStep::Refer {
+            meeting_date: b.meeting_date,
+        },
+        _ => return Err(CoreError::field("step", "step must be clear or refer").into()),
+    };
+    svc::ethics_review(&state.db, Some(&actor), id, &step).await?;
+    current(&state, &actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesIn {
+    /// Section → what to change there.
+    comments: BTreeMap<String, String>,
+}
+
+/// Sends the application back to the applicant with comments per section (reviewers).
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/changes", params(("id" = i64, Path)),
+    request_body = ChangesIn, responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn changes(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ChangesIn>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    svc::request_changes(&state.db, Some(&actor), id, &b.comments).await?;
+    current(&state, &actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcquisitionDecisionIn {
+    /// approve or reject
+    decision: String,
+    #[serde(default)]
+    conditions: Vec<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A final decision. It needs a sign-in within the last 15 minutes, which an API token never
+/// is: the answer is always 422 asking to sign in again, and reviewers decide in the portal.
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/decision", params(("id" = i64, Path)),
+    request_body = AcquisitionDecisionIn, responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn decide(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AcquisitionDecisionIn>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    let verdict = match b.decision.as_str() {
+        "approve" => Verdict::Approve {
+            conditions: b.conditions,
+        },
+        "reject" => Verdict::Reject { reason: b.reason },
+        _ => return Err(CoreError::field("decision", "decision must be approve or reject").into()),
+    };
+    let _: Decided = svc::decide(&state.db, Some(&actor), id, None, &verdict).await?;
+    current(&state, &actor, id).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegisterEntryOut {
+    id: i64,
+    title: String,
+    organisation: String,
+    lay_summary: String,
+    public_benefit: String,
+    datasets: Vec<String>,
+    legal_basis: String,
+    start_date: String,
+    end_date: String,
+}
+
+/// The public data-use register: every approved acquisition. No token needed.
+#[utoipa::path(get, path = "/api/v1/register", responses((status = 200, body = [RegisterEntryOut])))]
+pub async fn register(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<RegisterEntryOut>>, ApiError> {
+    Ok(Json(
+        svc::register(&state.db)
+            .await?
+            .into_iter()
+            .map(|e| RegisterEntryOut {
+                id: e.id,
+                title: e.title,
+                organisation: e.organisation,
+                lay_summary: e.lay_summary,
+                public_benefit: e.public_benefit,
+                datasets: e.datasets,
+                legal_basis: e.legal_basis,
+                start_date: e.start_date,
+                end_date: e.end_date,
+            })
+            .collect(),
+    ))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/acquisitions", get(list).post(start))
+        .route("/api/v1/acquisitions/{id}", get(get_one))
+        .route(
+            "/api/v1/acquisitions/{id}/sections/{section}",
+            put(save_section),
+        )
+        .route("/api/v1/acquisitions/{id}/ethics", put(save_ethics))
+        .route("/api/v1/acquisitions/{id}/submit", post(submit))
+        .route("/api/v1/acquisitions/{id}/withdraw", post(withdraw))
+        .route("/api/v1/acquisitions/{id}/data-control", post(data_control))
+        .route(
+            "/api/v1/acquisitions/{id}/ethics-review",
+            post(ethics_review),
+        )
+        .route("/api/v1/acquisitions/{id}/changes", post(changes))
+        .route("/api/v1/acquisitions/{id}/decision", post(decide))
+        .route("/api/v1/register", get(register))
+}

@@ -1,0 +1,649 @@
+//! Data acquisitions end to end through the form posts and pages: the task list with its gaps,
+//! data control and the classification gate, ethics routing, changes with what changed, the
+//! two-reviewer decision with re-authentication, and the public register.
+
+use crate::both_backends;
+use crate::support::*;
+use campus_core::domain::Role;
+
+const SECTIONS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "purpose",
+        &[
+            ("title", "Local housing supply"),
+            ("organisation", "Data Science Campus"),
+            (
+                "lay_summary",
+                "How many homes are built in each area each year.",
+            ),
+            ("public_benefit", "Better planning of new homes."),
+        ],
+    ),
+    (
+        "safe-people",
+        &[("researchers", "Two analysts, both accredited researchers.")],
+    ),
+    (
+        "safe-projects",
+        &[("project_justification", "Official statistics need it.")],
+    ),
+    (
+        "safe-data",
+        &[("disclosure_control", "Counts under ten are suppressed.")],
+    ),
+    ("safe-settings", &[("settings", "The Campus network only.")]),
+    (
+        "safe-outputs",
+        &[("output_checks", "Two-person output checks.")],
+    ),
+    (
+        "the-data",
+        &[
+            ("supplier", "Land Registry"),
+            ("licence", "Open Government Licence"),
+            ("format", "CSV"),
+            ("volume", "2 GB"),
+            ("refresh", "Monthly"),
+            ("classification", "tier-1"),
+            ("retention_date", "2029-03-31"),
+            ("deletion_date", "2029-04-30"),
+        ],
+    ),
+];
+
+/// Every ethics item rated `risk`, with a justification.
+fn ethics(risk: &str) -> Vec<(String, String)> {
+    use campus_core::acquisitions::ethics::{item_field, Principle};
+    Principle::ALL
+        .iter()
+        .flat_map(|p| {
+            p.items().iter().flat_map(move |(item, _)| {
+                [
+                    (item_field(*p, item, "risk"), risk.to_owned()),
+                    (
+                        item_field(*p, item, "justification"),
+                        "Considered with the team.".to_owned(),
+                    ),
+                ]
+            })
+        })
+        .collect()
+}
+
+async fn state_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT state FROM acquisitions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Moves a person's sign-in `secs` into the past, as if they signed in that long ago.
+async fn age_sign_in(app: &TestApp, user_id: i64, secs: i64) {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, data FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    for (id, data) in rows {
+        let mut v: serde_json::Value = serde_json::from_str(&data).unwrap();
+        v["signed_in_at"] = serde_json::json!(campus_core::clock::now() - secs);
+        sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
+            .bind(v.to_string())
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+}
+
+/// An application filled in and submitted by `who`, with every ethics item rated `risk`.
+async fn submitted(app: &TestApp, who: &reqwest::Client, risk: &str) -> i64 {
+    let r = post(
+        who,
+        app,
+        "/acquisitions",
+        &[("title", "Local housing supply")],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    for (slug, fields) in SECTIONS {
+        let r = post(
+            who,
+            app,
+            &format!("/acquisitions/{id}/sections/{slug}"),
+            fields,
+        )
+        .await;
+        assert_eq!(location(&r), format!("/acquisitions/{id}"), "{slug}");
+    }
+    post(
+        who,
+        app,
+        &format!("/acquisitions/{id}/sections/collaborators"),
+        &[("collaborators", "")],
+    )
+    .await;
+    let rated = ethics(risk);
+    let fields: Vec<(&str, &str)> = rated
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post(who, app, &format!("/acquisitions/{id}/ethics"), &fields).await;
+    post(who, app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    assert_eq!(state_of(app, id).await, "data_control");
+    id
+}
+
+async fn an_application_goes_from_task_list_through_review_to_the_public_register(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    let bea = app.create_user("bea", &[Role::Staff, Role::Reviewer]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    let sam = app.create_user("sam", &[Role::Reviewer]).await;
+    let a = app.browser_for("alice").await;
+
+    // Started with a title only: submitting lists every gap, each linking to its field.
+    let r = post(
+        &a,
+        &app,
+        "/acquisitions",
+        &[("title", "Local housing supply")],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let r = post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    assert_eq!(location(&r), format!("/acquisitions/{id}"));
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("There are"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "href=\"/acquisitions/{id}/sections/purpose#lay_summary\""
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("href=\"/acquisitions/{id}/ethics#")),
+        "{body}"
+    );
+    assert_eq!(state_of(&app, id).await, "draft");
+    assert!(body.contains("Not started"));
+
+    // Saved as you go; bad answers are refused field by field and nothing is saved.
+    let r = post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/the-data"),
+        &[
+            ("supplier", "Land Registry"),
+            ("classification", "secret"),
+            ("retention_date", "2029-02-30"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        location(&r),
+        format!("/acquisitions/{id}/sections/the-data")
+    );
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}/sections/the-data")).await;
+    assert!(
+        body.contains("Choose one of the classifications listed"),
+        "{body}"
+    );
+    assert!(body.contains("Keep until: enter a real date"), "{body}");
+    let saved: String = sqlx::query_scalar("SELECT answers FROM acquisitions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(!saved.contains("Land Registry"), "{saved}");
+    let r = post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/collaborators"),
+        &[("collaborators", "bea, nobody")],
+    )
+    .await;
+    assert_eq!(
+        location(&r),
+        format!("/acquisitions/{id}/sections/collaborators")
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM acquisition_collaborators").await,
+        0
+    );
+
+    // A sensitive classification by the applicant is refused at submission with where to go.
+    for (slug, fields) in SECTIONS {
+        post(
+            &a,
+            &app,
+            &format!("/acquisitions/{id}/sections/{slug}"),
+            fields,
+        )
+        .await;
+    }
+    post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/collaborators"),
+        &[("collaborators", "bea")],
+    )
+    .await;
+    let rated = ethics("low");
+    let fields: Vec<(&str, &str)> = rated
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post(&a, &app, &format!("/acquisitions/{id}/ethics"), &fields).await;
+    let mut sensitive: Vec<(&str, &str)> = SECTIONS[6].1.to_vec();
+    sensitive.retain(|f| f.0 != "classification");
+    sensitive.push(("classification", "tier-3"));
+    post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/the-data"),
+        &sensitive,
+    )
+    .await;
+    post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("secure corporate data service"), "{body}");
+    assert_eq!(state_of(&app, id).await, "draft");
+    post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/the-data"),
+        SECTIONS[6].1,
+    )
+    .await;
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert_eq!(
+        body.matches(">Completed<").count(),
+        9,
+        "every task is completed"
+    );
+    post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "data_control");
+    // Once submitted, the applicant can no longer change it.
+    let r = post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/purpose"),
+        SECTIONS[0].1,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/acquisitions/{id}/sections/purpose"));
+
+    // Data control: the applicant cannot review; the reviewer's gaps are named; then it passes.
+    let r = post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &[("classification", "tier-1")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let rita = app.browser_for("rita").await;
+    let (_, body) = page(&rita, &app, "/acquisitions").await;
+    assert!(body.contains("Waiting for review") && body.contains("Local housing supply"));
+    post(&rita, &app, &format!("/acquisitions/{id}/assign"), &[]).await;
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &[("lawful_basis", "")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("Enter the lawful basis"), "{body}");
+    assert!(
+        body.contains("Choose your classification of the work"),
+        "{body}"
+    );
+    assert_eq!(state_of(&app, id).await, "data_control");
+    let gateway = [
+        ("lawful_basis", "Public task"),
+        (
+            "legislation",
+            "Statistics and Registration Service Act 2007",
+        ),
+        ("agreement_ref", "DSA-2026-114"),
+    ];
+    let mut differ = gateway.to_vec();
+    differ.push(("classification", "tier-2"));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &differ,
+    )
+    .await;
+    assert_eq!(
+        state_of(&app, id).await,
+        "data_control",
+        "classifications must agree"
+    );
+    let mut agree = gateway.to_vec();
+    agree.push(("classification", "tier-1"));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &agree,
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "ethics");
+
+    // Ethics: everything low goes to the team, which asks for a change to one section.
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/changes"),
+        &[("comment-safe-outputs", "")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("Write a comment on at least one section"),
+        "{body}"
+    );
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/changes"),
+        &[("comment-safe-outputs", "Say who checks outputs.")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "changes_requested");
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("Say who checks outputs."), "{body}");
+    post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/safe-outputs"),
+        &[(
+            "output_checks",
+            "Two-person checks by the Campus output team.",
+        )],
+    )
+    .await;
+    post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "data_control");
+    // The resubmission shows what changed to the reviewer.
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("Changed since the previous submission"),
+        "{body}"
+    );
+    assert!(body.contains("Two-person checks by the Campus output team."));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &agree,
+    )
+    .await;
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "clear"), ("note", "Proportionate.")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "final_decision");
+
+    // Final decision: a collaborator may not decide, a stale sign-in may not, a rejection needs
+    // a reason, the same reviewer cannot approve twice, and two distinct approvals approve.
+    let b = app.browser_for("bea").await;
+    let r = post(
+        &b,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "reject"), ("reason", " ")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("Give the reason for the rejection"), "{body}");
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[
+            ("decision", "approve"),
+            ("conditions", "Publish only counts of ten or more\n"),
+        ],
+    )
+    .await;
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("You have already approved this application"),
+        "{body}"
+    );
+    assert_eq!(state_of(&app, id).await, "final_decision");
+    let s = app.browser_for("sam").await;
+    age_sign_in(&app, sam, 16 * 60).await;
+    post(
+        &s,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    let (_, body) = page(&s, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("Sign in again to decide"), "{body}");
+    assert_eq!(state_of(&app, id).await, "final_decision");
+    age_sign_in(&app, sam, 60).await;
+    post(
+        &s,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[
+            ("decision", "approve"),
+            ("conditions", "Delete the raw files after linking"),
+        ],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "approved");
+
+    // The applicant sees the conditions; the collaborator and applicant were told.
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("Publish only counts of ten or more"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Delete the raw files after linking"),
+        "{body}"
+    );
+    let (_, body) = page(&b, &app, "/notifications").await;
+    assert!(body.contains("Your application was approved"), "{body}");
+    let _ = bea;
+
+    // The register shows it to anyone, without an account.
+    let (status, body) = page(&client(), &app, "/register").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Local housing supply"), "{body}");
+    assert!(body.contains("Better planning of new homes."));
+    assert!(body.contains("Public task under Statistics and Registration Service Act 2007"));
+    assert!(body.contains("2029-04-30"));
+    // Every step is in the audit trail.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('acquisition.submit', 'acquisition.data_control', 'acquisition.changes', 'acquisition.ethics_clear', 'acquisition.approve')").await,
+        2 + 3 + 1 + 1 + 2
+    );
+}
+
+async fn high_risk_goes_to_the_committee_and_sensitive_data_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    let a = app.browser_for("alice").await;
+    let rita = app.browser_for("rita").await;
+    let gateway = [
+        ("lawful_basis", "Public task"),
+        (
+            "legislation",
+            "Statistics and Registration Service Act 2007",
+        ),
+        ("agreement_ref", "DSA-1"),
+    ];
+
+    // One high-risk item: the team cannot clear it; it is referred with the meeting date.
+    let id = submitted(&app, &a, "high").await;
+    let mut agree = gateway.to_vec();
+    agree.push(("classification", "tier-1"));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/data-control"),
+        &agree,
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "ethics");
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "clear")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("refer the application to the national ethics committee"),
+        "{body}"
+    );
+    assert_eq!(state_of(&app, id).await, "ethics");
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "refer"), ("meeting_date", "2020-01-01")],
+    )
+    .await;
+    assert_eq!(
+        state_of(&app, id).await,
+        "ethics",
+        "a past meeting is refused"
+    );
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "refer"), ("meeting_date", "2099-01-14")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "referred");
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("Referred to the national ethics committee"),
+        "{body}"
+    );
+    assert!(body.contains("2099-01-14"));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "clear"), ("note", "Committee content")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "final_decision");
+
+    // Data control classifies a second application as sensitive: refused, with where to go.
+    let id2 = submitted(&app, &a, "low").await;
+    let mut sensitive = gateway.to_vec();
+    sensitive.push(("classification", "official-sensitive"));
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id2}/data-control"),
+        &sensitive,
+    )
+    .await;
+    assert_eq!(state_of(&app, id2).await, "refused");
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id2}")).await;
+    assert!(body.contains("secure corporate data service"), "{body}");
+    // Nothing refused, withdrawn or still in review is on the register.
+    post(&a, &app, &format!("/acquisitions/{id}/withdraw"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "withdrawn");
+    let (_, body) = page(&client(), &app, "/register").await;
+    assert!(body.contains("No uses have been approved yet."), "{body}");
+    // The decision path records each step.
+    let path: i64 = count(&app, &format!("SELECT COUNT(*) FROM acquisition_events WHERE acquisition_id = {id2} AND to_state = 'refused'")).await;
+    assert_eq!(path, 1);
+}
+
+async fn outsiders_see_nothing_and_reviewers_are_reminded_of_deadlines(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("pat", &[Role::Partner]).await;
+    let rita = app.create_user("rita", &[Role::Reviewer]).await;
+    let a = app.browser_for("alice").await;
+    let id = submitted(&app, &a, "low").await;
+    let p = app.browser_for("pat").await;
+    assert_eq!(page(&p, &app, &format!("/acquisitions/{id}")).await.0, 403);
+    let r = post(&p, &app, "/acquisitions", &[("title", "Mine")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM acquisitions").await, 1);
+    assert_eq!(
+        page(&client(), &app, &format!("/acquisitions/{id}"))
+            .await
+            .0,
+        401
+    );
+
+    // Two days before the deadline, then after it: one reminder each, to the reviewers.
+    let due: i64 = sqlx::query_scalar("SELECT phase_due FROM acquisitions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let remind = |now| campus_core::services::acquisitions::remind_deadlines(&app.db, now);
+    assert_eq!(remind(due - 3 * 86_400).await.unwrap(), 0);
+    assert_eq!(remind(due - 86_400).await.unwrap(), 1);
+    assert_eq!(remind(due - 3_600).await.unwrap(), 0);
+    assert_eq!(remind(due + 60).await.unwrap(), 1);
+    assert_eq!(remind(due + 86_400).await.unwrap(), 0);
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM notifications WHERE user_id = $1 ORDER BY id")
+            .bind(rita)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("Data control is due by")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("Data control is overdue since")),
+        "{subjects:?}"
+    );
+}
+
+both_backends!(
+    an_application_goes_from_task_list_through_review_to_the_public_register,
+    high_risk_goes_to_the_committee_and_sensitive_data_is_refused,
+    outsiders_see_nothing_and_reviewers_are_reminded_of_deadlines,
+);
