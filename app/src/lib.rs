@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/acquisitions/:id/sections/:slug") view=AcquisitionSectionPage ssr=SsrMode::Async/>
                         <Route path=path!("/acquisitions/:id/ethics") view=AcquisitionEthicsPage ssr=SsrMode::Async/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                        <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/datasets/:id") view=DatasetPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users/:id") view=UserRolesPage ssr=SsrMode::Async/>
                     </Routes>

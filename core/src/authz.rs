@@ -54,6 +54,10 @@ pub enum Action {
     ReviewAcquisition,
     /// See the queue of applications under review.
     ListReviews,
+    /// Browse the dataset catalogue.
+    ListDatasets,
+    /// Grant projects access to a dataset, and revoke it.
+    ManageGrants,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -258,6 +262,20 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 forbid("only staff members can apply to bring data in")
             }
         }
+        (Action::ListDatasets, Object::Portal) => {
+            if roles.is_internal() {
+                Ok(())
+            } else {
+                forbid("only Campus staff can browse the dataset catalogue")
+            }
+        }
+        (Action::ManageGrants, Object::Portal) => {
+            if roles.has(Role::Reviewer) || admin {
+                Ok(())
+            } else {
+                forbid("only data control reviewers and administrators can grant or revoke access to data")
+            }
+        }
         (Action::ListReviews, Object::Portal) => {
             if roles.has(Role::Reviewer) {
                 Ok(())
@@ -420,6 +438,15 @@ mod tests {
         (Only(Partner), EditAcquisition, COLLABORATING, true),
         (Only(Reviewer), ReviewAcquisition, THEIR_APPLICATION, true),
         (Only(Reviewer), ListReviews, Object::Portal, true),
+        (Anon, ListDatasets, Object::Portal, false),
+        (Only(Partner), ListDatasets, Object::Portal, false),
+        (Only(Staff), ListDatasets, Object::Portal, true),
+        (Only(Operator), ListDatasets, Object::Portal, true),
+        (Only(Staff), ManageGrants, Object::Portal, false),
+        (Only(Operator), ManageGrants, Object::Portal, false),
+        (Only(Partner), ManageGrants, Object::Portal, false),
+        (Only(Reviewer), ManageGrants, Object::Portal, true),
+        (Only(Admin), ManageGrants, Object::Portal, true),
         // Anonymous visitors may do nothing here.
         (Anon, ListProjects, Object::Portal, false),
         (Anon, ViewProject, OUTSIDER, false),

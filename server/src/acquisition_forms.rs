@@ -318,3 +318,55 @@ pub async fn decide(
         });
     finish(&session, result, "acquisition", f, &page(id), &page(id)).await
 }
+
+/// POST /datasets/{id}/grants: grants a project access (`project`, `reason`).
+pub async fn grant(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/datasets/{id}");
+    let result = campus_core::services::datasets::grant(
+        &state.db,
+        actor.as_ref(),
+        id,
+        &field(&f, "project"),
+        &field(&f, "reason"),
+    )
+    .await
+    .map(|_| "Access granted. The project's members have been told.".to_owned());
+    finish(&session, result, "dataset-grant", f, &back, &back).await
+}
+
+/// POST /datasets/{id}/grants/{grant}/revoke: revokes a grant (`revoke_reason-<grant>`).
+pub async fn revoke(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, grant)): Path<(i64, i64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/datasets/{id}");
+    let result = campus_core::services::datasets::revoke(
+        &state.db,
+        actor.as_ref(),
+        grant,
+        &field(&f, &format!("revoke_reason-{grant}")),
+    )
+    .await
+    .map(|g| format!("Access for {} revoked.", g.project_name))
+    .map_err(|e| match e {
+        // The page has one reason field per grant.
+        CoreError::Invalid(errors) => CoreError::Invalid(FieldErrors(
+            errors
+                .0
+                .into_iter()
+                .map(|(_, m)| (format!("revoke_reason-{grant}"), m))
+                .collect(),
+        )),
+        other => other,
+    });
+    finish(&session, result, "dataset-grant", f, &back, &back).await
+}

@@ -21,6 +21,19 @@ pub struct Config {
     pub provisioning: ProvisioningConfig,
     /// Email for notifications; off unless SMTP_URL is set.
     pub mail: Option<crate::mail::MailConfig>,
+    pub ingest: IngestConfig,
+}
+
+/// Where uploaded data goes and what scans it.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Datasets' files, quarantined uploads and uploads in progress live under here.
+    pub dataset_dir: String,
+    /// clamd's TCP address (host:port). Without it every upload is refused: an unscanned file is
+    /// never called clean.
+    pub clamd_addr: Option<String>,
+    /// Largest file accepted, in bytes.
+    pub max_file_bytes: u64,
 }
 
 /// How approved requests become real resources.
@@ -307,6 +320,11 @@ impl Config {
             login_max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
             login_window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
             provisioning: provisioning_from_env()?,
+            ingest: IngestConfig {
+                dataset_dir: var("DATASET_DIR").unwrap_or_else(|| "data/datasets".into()),
+                clamd_addr: var("CLAMD_ADDR"),
+                max_file_bytes: parsed("UPLOAD_MAX_BYTES", 1u64 << 30)?,
+            },
             mail: var("SMTP_URL").map(|url| crate::mail::MailConfig {
                 url,
                 from: var("MAIL_FROM")

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
 use crate::{
-    acquisition_forms, api, auth, exports, forms, layers, live, proxy, resource_forms,
+    acquisition_forms, api, auth, exports, forms, ingest, layers, live, proxy, resource_forms,
     settings_forms,
 };
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -197,6 +197,9 @@ pub fn router(
                 config.session_idle_minutes,
             )));
     let body_limit = config.body_limit_bytes;
+    // Room for a few files at the per-file limit; each is checked as it streams in.
+    let upload_limit =
+        usize::try_from(config.ingest.max_file_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
     let state = AppState {
         db,
         config: Arc::new(config),
@@ -272,6 +275,15 @@ pub fn router(
         .route("/acquisitions/{id}/ethics-review", post(acquisition_forms::ethics_review))
         .route("/acquisitions/{id}/changes", post(acquisition_forms::request_changes))
         .route("/acquisitions/{id}/decision", post(acquisition_forms::decide))
+        .route("/datasets/{id}/grants", post(acquisition_forms::grant))
+        .route(
+            "/datasets/{id}/grants/{grant}/revoke",
+            post(acquisition_forms::revoke),
+        )
+        .route(
+            "/acquisitions/{id}/uploads",
+            post(ingest::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .merge(api::router())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))

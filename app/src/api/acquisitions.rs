@@ -82,6 +82,8 @@ pub struct AcquisitionView {
     pub can_edit: bool,
     pub can_withdraw: bool,
     pub can_review: bool,
+    pub can_upload: bool,
+    pub dataset_id: Option<i64>,
     pub assigned: bool,
     pub reviewers: Vec<(String, String)>,
     pub answers: Vec<AnswerGroup>,
@@ -334,6 +336,8 @@ mod convert {
             can_edit: d.position.can_edit,
             can_withdraw: d.position.can_withdraw,
             can_review: d.position.can_review,
+            can_upload: d.position.can_upload,
+            dataset_id: d.dataset_id,
             assigned: d.position.assigned,
             reviewers: d
                 .reviewers
@@ -540,4 +544,151 @@ pub async fn get_register() -> Result<Vec<RegisterEntryView>, AppError> {
             end_date: e.end_date,
         })
         .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetRow {
+    pub id: i64,
+    pub title: String,
+    pub source: String,
+    pub licence: String,
+    pub classification: String,
+    pub owner: String,
+    pub retention_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub number: i64,
+    pub created: String,
+    /// (name, size, sha256)
+    pub files: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadView {
+    pub name: String,
+    pub size: String,
+    pub sha256: String,
+    pub outcome: String,
+    pub uploader: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantView {
+    pub id: i64,
+    pub project: String,
+    pub granted: String,
+    pub reason: String,
+    /// Who revoked it, when and why; empty while live.
+    pub revoked: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetView {
+    pub row: DatasetRow,
+    pub description: String,
+    pub acquisition_id: i64,
+    pub conditions: Vec<String>,
+    pub versions: Vec<VersionView>,
+    pub uploads: Vec<UploadView>,
+    pub grants: Vec<GrantView>,
+    pub can_manage: bool,
+    pub projects: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+fn dataset_row(d: &campus_core::store::datasets::Dataset) -> DatasetRow {
+    use campus_core::acquisitions::classification::Classification;
+    DatasetRow {
+        id: d.id,
+        title: d.title.clone(),
+        source: d.source.clone(),
+        licence: d.licence.clone(),
+        classification: Classification::parse(&d.classification)
+            .map(|c| c.label().to_owned())
+            .unwrap_or_default(),
+        owner: d.owner_name.clone(),
+        retention_date: d.retention_date.clone(),
+    }
+}
+
+#[server(prefix = "/_sf", endpoint = "list_datasets")]
+pub async fn list_datasets(q: String) -> Result<Vec<DatasetRow>, AppError> {
+    let actor = crate::ssr::actor().await?;
+    let db = crate::ssr::db()?;
+    Ok(
+        campus_core::services::datasets::list(&db, actor.as_ref(), &q)
+            .await?
+            .iter()
+            .map(dataset_row)
+            .collect(),
+    )
+}
+
+#[server(prefix = "/_sf", endpoint = "get_dataset")]
+pub async fn get_dataset(id: i64) -> Result<DatasetView, AppError> {
+    use campus_core::clock::format_utc;
+    use campus_core::units::bytes;
+    let actor = crate::ssr::actor().await?;
+    let db = crate::ssr::db()?;
+    let d = campus_core::services::datasets::detail(&db, actor.as_ref(), id).await?;
+    Ok(DatasetView {
+        row: dataset_row(&d.dataset),
+        description: d.dataset.description.clone(),
+        acquisition_id: d.dataset.acquisition_id,
+        conditions: d.dataset.conditions.clone(),
+        versions: d
+            .versions
+            .iter()
+            .map(|v| VersionView {
+                number: v.number,
+                created: format!("{} by {}", format_utc(v.created_at), v.created_by),
+                files: v
+                    .files
+                    .iter()
+                    .map(|f| (f.name.clone(), bytes(f.bytes as u64), f.sha256.clone()))
+                    .collect(),
+            })
+            .collect(),
+        uploads: d
+            .uploads
+            .iter()
+            .map(|u| UploadView {
+                name: u.name.clone(),
+                size: bytes(u.bytes as u64),
+                sha256: u.sha256.clone(),
+                outcome: if u.outcome == "infected" {
+                    format!("Quarantined: {}", u.signature)
+                } else {
+                    "Clean".into()
+                },
+                uploader: u.uploader.clone(),
+                at: format_utc(u.at),
+            })
+            .collect(),
+        grants: d
+            .grants
+            .iter()
+            .map(|g| GrantView {
+                id: g.id,
+                project: g.project_name.clone(),
+                granted: format!("{} by {}", format_utc(g.granted_at), g.granted_by),
+                reason: g.reason.clone(),
+                revoked: match (&g.revoked_by, g.revoked_at) {
+                    (Some(by), Some(at)) => {
+                        format!("Revoked {} by {}: {}", format_utc(at), by, g.revoke_reason)
+                    }
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+        can_manage: d.can_manage,
+        projects: d
+            .projects
+            .iter()
+            .map(|(id, n)| (id.to_string(), n.clone()))
+            .collect(),
+    })
 }

@@ -72,6 +72,9 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
         items.push(("/catalogue", "Catalogue".into()));
         items.push(("/requests", "My resources".into()));
         items.push(("/acquisitions", "Data applications".into()));
+        if u.is_internal {
+            items.push(("/datasets", "Datasets".into()));
+        }
         if u.is_operator {
             items.push(("/approvals", "Approvals".into()));
             items.push(("/operations", "Operations".into()));

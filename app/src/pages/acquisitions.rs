@@ -2,8 +2,8 @@
 //! reviewers' queue and review forms, and the public data-use register.
 
 use crate::api::{
-    get_acquisition, get_acquisition_ethics, get_acquisition_section, get_register,
-    list_acquisitions, take_form, AcquisitionRow, AcquisitionView, AnswerGroup,
+    get_acquisition, get_acquisition_ethics, get_acquisition_section, get_dataset, get_register,
+    list_acquisitions, list_datasets, take_form, AcquisitionRow, AcquisitionView, AnswerGroup,
 };
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, ErrorSummary, Input, RadioItems, StatusTag};
@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::forms::FormState;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 fn id_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let params = use_params_map();
@@ -271,11 +271,13 @@ pub fn AcquisitionPage() -> impl IntoView {
         }
     });
     let form = Resource::new(|| (), |_| take_form("acquisition".into()));
+    let upload = Resource::new(|| (), |_| take_form("acquisition-upload".into()));
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();
+                let upload = upload.await.unwrap_or_default();
                 or_error_page(data.await, move |a| {
                     let tone: &'static str = match a.tone.as_str() {
                         "success" => "success",
@@ -319,6 +321,22 @@ pub fn AcquisitionPage() -> impl IntoView {
                         })}
                         {(a.state == "referred").then(|| view! {
                             <p>"Referred to the national ethics committee, which meets on "{a.committee_date.clone()}"."</p>
+                        })}
+                        {a.dataset_id.map(|d| view! {
+                            <p><a href=format!("/datasets/{d}")>"See the dataset, its versions and who may use it"</a></p>
+                        })}
+                        {a.can_upload.then(|| view! {
+                            <h2>"Upload the data"</h2>
+                            <ErrorSummary errors=upload.errors.clone()/>
+                            <p>"Each file is checked for malware before it is kept; files with malware are quarantined and data control is told. Clean files together become the dataset's next version."</p>
+                            <form method="post" action=format!("/acquisitions/{}/uploads", a.id) enctype="multipart/form-data">
+                                <div class="ons-field" id="files">
+                                    <label class="ons-label" for="files-input">"Files"</label>
+                                    {upload.error("files").map(|e| view! { <p class="ons-panel__error"><strong>{e}</strong></p> })}
+                                    <input type="file" id="files-input" name="files" multiple class="ons-input ons-input--upload"/>
+                                </div>
+                                <div class="ons-u-mt-m"><Button text="Upload and check"/></div>
+                            </form>
                         })}
                         {a.can_edit.then(|| view! {
                             <h2>"Complete each section"</h2>
@@ -561,6 +579,198 @@ pub fn RegisterPage() -> impl IntoView {
                             </section>
                         }).collect_view().into_any()
                     }}
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// The dataset catalogue, searchable by title, description or source.
+#[component]
+pub fn DatasetsPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let data = Resource::new(q, list_datasets);
+    view! {
+        <Title text="Datasets"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let current = q();
+                or_error_page(data.await, move |rows| view! {
+                    <h1 class="ons-u-fs-2xl">"Datasets"</h1>
+                    <p>"Data brought into the Campus network by approved acquisitions, with their conditions, versions and the projects allowed to use them."</p>
+                    <form method="get" action="/datasets" role="search" class="ons-u-mb-l">
+                        <div class="ons-field">
+                            <label class="ons-label" for="q">"Search by title, description or source"</label>
+                            <input type="search" id="q" name="q" class="ons-input ons-input--text ons-input-type__input ons-input--w-20" value=current.clone()/>
+                        </div>
+                        <div class="ons-u-mt-s"><Button text="Search" secondary=true/></div>
+                    </form>
+                    {if rows.is_empty() {
+                        view! { <p>"No datasets match."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="ons-table">
+                                <caption class="ons-table__caption ons-u-vh">"Datasets"</caption>
+                                <thead class="ons-table__head"><tr class="ons-table__row">
+                                    <th scope="col" class="ons-table__header">"Dataset"</th>
+                                    <th scope="col" class="ons-table__header">"Source"</th>
+                                    <th scope="col" class="ons-table__header">"Licence"</th>
+                                    <th scope="col" class="ons-table__header">"Classification"</th>
+                                    <th scope="col" class="ons-table__header">"Owner"</th>
+                                    <th scope="col" class="ons-table__header">"Kept until"</th>
+                                </tr></thead>
+                                <tbody class="ons-table__body">
+                                    {rows.into_iter().map(|d| view! {
+                                        <tr class="ons-table__row">
+                                            <td class="ons-table__cell"><a href=format!("/datasets/{}", d.id)>{d.title}</a></td>
+                                            <td class="ons-table__cell">{d.source}</td>
+                                            <td class="ons-table__cell">{d.licence}</td>
+                                            <td class="ons-table__cell">{d.classification}</td>
+                                            <td class="ons-table__cell">{d.owner}</td>
+                                            <td class="ons-table__cell">{d.retention_date}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// One dataset: its metadata and conditions, versions with checksums, every upload (quarantined
+/// ones included), and access grants with their revocations.
+#[component]
+pub fn DatasetPage() -> impl IntoView {
+    let id = id_param();
+    let data = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_dataset(id).await,
+            None => Err(AppError::NotFound("dataset".into())),
+        }
+    });
+    let form = Resource::new(|| (), |_| take_form("dataset-grant".into()));
+    view! {
+        <Notice/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let form = form.await.unwrap_or_default();
+                or_error_page(data.await, move |d| {
+                    let id = d.row.id;
+                    view! {
+                        <Title text=d.row.title.clone()/>
+                        <ErrorSummary errors=form.errors.clone()/>
+                        <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
+                            <ol class="ons-breadcrumbs__items ons-u-fs-s">
+                                <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/datasets">"Datasets"</a></li>
+                            </ol>
+                        </nav>
+                        <h1 class="ons-u-fs-2xl">{d.row.title.clone()}</h1>
+                        <p class="app-prewrap">{d.description.clone()}</p>
+                        <dl class="ons-description-list ons-description-list__items ons-grid ons-grid--gutterless ons-u-mb-l">
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Source"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.source.clone()}</dd></div>
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Licence"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.licence.clone()}</dd></div>
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Classification"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.classification.clone()}</dd></div>
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Owner"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.owner.clone()}</dd></div>
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Kept until"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.retention_date.clone()}</dd></div>
+                            <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Application"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m"><a href=format!("/acquisitions/{}", d.acquisition_id)>"The approved application"</a></dd></div>
+                        </dl>
+                        <h2>"Conditions"</h2>
+                        {if d.conditions.is_empty() {
+                            view! { <p>"No conditions."</p> }.into_any()
+                        } else {
+                            view! { <ul class="ons-list">{d.conditions.iter().map(|c| view! { <li class="ons-list__item">{c.clone()}</li> }).collect_view()}</ul> }.into_any()
+                        }}
+                        <h2>"Versions"</h2>
+                        {if d.versions.is_empty() {
+                            view! { <p>"No data has been uploaded yet."</p> }.into_any()
+                        } else {
+                            d.versions.iter().map(|v| view! {
+                                <table class="ons-table ons-u-mb-m">
+                                    <caption class="ons-table__caption">{format!("Version {}, {}", v.number, v.created)}</caption>
+                                    <thead class="ons-table__head"><tr class="ons-table__row">
+                                        <th scope="col" class="ons-table__header">"File"</th>
+                                        <th scope="col" class="ons-table__header ons-table__header--numeric">"Size"</th>
+                                        <th scope="col" class="ons-table__header">"SHA-256"</th>
+                                    </tr></thead>
+                                    <tbody class="ons-table__body">
+                                        {v.files.iter().map(|(n, s, h)| view! {
+                                            <tr class="ons-table__row">
+                                                <td class="ons-table__cell">{n.clone()}</td>
+                                                <td class="ons-table__cell ons-table__cell--numeric">{s.clone()}</td>
+                                                <td class="ons-table__cell app-token"><code>{h.clone()}</code></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }).collect_view().into_any()
+                        }}
+                        {(!d.uploads.is_empty()).then(|| view! {
+                            <h2>"Uploads"</h2>
+                            <table class="ons-table">
+                                <caption class="ons-table__caption ons-u-vh">"Every file uploaded, with its malware check"</caption>
+                                <thead class="ons-table__head"><tr class="ons-table__row">
+                                    <th scope="col" class="ons-table__header">"File"</th>
+                                    <th scope="col" class="ons-table__header">"Check"</th>
+                                    <th scope="col" class="ons-table__header">"By"</th>
+                                    <th scope="col" class="ons-table__header">"When"</th>
+                                </tr></thead>
+                                <tbody class="ons-table__body">
+                                    {d.uploads.iter().map(|u| view! {
+                                        <tr class="ons-table__row">
+                                            <td class="ons-table__cell">{format!("{} ({})", u.name, u.size)}</td>
+                                            <td class="ons-table__cell">{u.outcome.clone()}</td>
+                                            <td class="ons-table__cell">{u.uploader.clone()}</td>
+                                            <td class="ons-table__cell">{u.at.clone()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        })}
+                        <h2 class="ons-u-mt-l">"Projects that may use it"</h2>
+                        {if d.grants.is_empty() {
+                            view! { <p>"No project has been granted access."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="ons-list">
+                                    {d.grants.iter().map(|g| {
+                                        let live = g.revoked.is_empty();
+                                        let field = format!("revoke_reason-{}", g.id);
+                                        view! {
+                                            <li class="ons-list__item">
+                                                <strong>{g.project.clone()}</strong>{format!(": granted {}. Why: {}", g.granted, g.reason)}
+                                                {(!live).then(|| view! { <br/>{g.revoked.clone()} })}
+                                                {(live && d.can_manage).then(|| view! {
+                                                    <form method="post" action=format!("/datasets/{id}/grants/{}/revoke", g.id) novalidate class="ons-u-mt-s">
+                                                        <Input id=field.clone() label=format!("Why access for {} is revoked", g.project) form=form.clone()/>
+                                                        <div class="ons-u-mt-s"><Button text="Revoke access" secondary=true small=true/></div>
+                                                    </form>
+                                                })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        {d.can_manage.then(|| view! {
+                            <h3>"Grant a project access"</h3>
+                            <form method="post" action=format!("/datasets/{id}/grants") novalidate>
+                                <div class="ons-field" id="project">
+                                    <label class="ons-label" for="project-select">"Project"</label>
+                                    {form.error("project").map(|e| view! { <p class="ons-panel__error"><strong>{e}</strong></p> })}
+                                    <select id="project-select" name="project" class="ons-input ons-input--select">
+                                        <option value="">"Choose a project"</option>
+                                        {d.projects.iter().map(|(v, n)| view! { <option value=v.clone()>{n.clone()}</option> }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="ons-u-mt-m"><Input id="reason" label="Why the project needs it" form=form.clone() textarea=true/></div>
+                                <div class="ons-u-mt-m"><Button text="Grant access"/></div>
+                            </form>
+                        })}
+                    }
                 })
             })}
         </Suspense>

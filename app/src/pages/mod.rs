@@ -14,7 +14,8 @@ mod sign_in;
 pub use crate::components::layout::ErrorPage;
 pub use account::AccountPage;
 pub use acquisitions::{
-    AcquisitionEthicsPage, AcquisitionPage, AcquisitionSectionPage, AcquisitionsPage, RegisterPage,
+    AcquisitionEthicsPage, AcquisitionPage, AcquisitionSectionPage, AcquisitionsPage, DatasetPage,
+    DatasetsPage, RegisterPage,
 };
 pub use admin::{UserRolesPage, UsersPage};
 pub use home::HomePage;

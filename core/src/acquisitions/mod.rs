@@ -5,4 +5,5 @@
 pub mod classification;
 pub mod decision;
 pub mod ethics;
+pub mod ingest;
 pub mod sections;

@@ -182,6 +182,8 @@ pub struct Task {
 pub struct Position {
     pub can_edit: bool,
     pub can_withdraw: bool,
+    /// Approved, and the actor is its applicant or a collaborator: data may be uploaded.
+    pub can_upload: bool,
     pub can_review: bool,
     pub assigned: bool,
 }
@@ -208,6 +210,8 @@ pub struct Detail {
     pub changed: Vec<Changed>,
     pub events: Vec<store::Event>,
     pub position: Position,
+    /// The dataset an approved application brings data into.
+    pub dataset_id: Option<i64>,
 }
 
 fn ethics_progress(ratings: &[Rating]) -> Progress {
@@ -280,8 +284,13 @@ pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Detail, C
         comments,
         changed,
         events: store::events(db, id).await?,
+        dataset_id: crate::store::datasets::for_acquisition(db, id)
+            .await?
+            .map(|d| d.id),
         position: Position {
             can_edit,
+            can_upload: a.state == State::Approved
+                && authz::check(actor, Action::EditAcquisition, object).is_ok(),
             can_withdraw: !a.state.is_final()
                 && authz::check(actor, Action::EditAcquisition, object).is_ok(),
             can_review,
@@ -1097,6 +1106,24 @@ pub async fn decide(
                     id,
                     "final_decision",
                     &note,
+                )
+                .await?;
+                // The dataset the approved data will come into, carrying the conditions.
+                let get = |k: &str| a.submitted.get(k).cloned().unwrap_or_default();
+                crate::store::datasets::insert(
+                    &mut tx,
+                    &crate::store::datasets::NewDataset {
+                        acquisition_id: id,
+                        title: &a.title,
+                        description: &get("lay_summary"),
+                        source: &get("supplier"),
+                        licence: &get("licence"),
+                        classification: &a.reviewer_class,
+                        conditions: &all,
+                        owner_id: a.applicant_id,
+                        retention_date: &get("retention_date"),
+                    },
+                    now,
                 )
                 .await?;
                 let body = if all.is_empty() {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod acquisitions;
 pub mod audit_context;
+pub mod datasets;
 pub mod lifecycle;
 pub mod operations;
 pub mod projects;

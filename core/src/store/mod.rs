@@ -4,6 +4,7 @@
 pub mod acquisitions;
 pub mod audit;
 pub mod catalogue;
+pub mod datasets;
 pub mod inventory;
 pub mod jobs;
 pub mod login_failures;

@@ -642,7 +642,278 @@ async fn outsiders_see_nothing_and_reviewers_are_reminded_of_deadlines(backend: 
     );
 }
 
+const EICAR: &str = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+/// Approves a submitted application: data control, ethics, then two reviewers.
+async fn approve(app: &TestApp, id: i64, conditions: &str) {
+    let rita = app.browser_for("rita").await;
+    let sam = app.browser_for("sam").await;
+    let dc = [
+        ("lawful_basis", "Public task"),
+        (
+            "legislation",
+            "Statistics and Registration Service Act 2007",
+        ),
+        ("agreement_ref", "DSA-7"),
+        ("classification", "tier-1"),
+    ];
+    post(&rita, app, &format!("/acquisitions/{id}/data-control"), &dc).await;
+    post(
+        &rita,
+        app,
+        &format!("/acquisitions/{id}/ethics-review"),
+        &[("step", "clear")],
+    )
+    .await;
+    post(
+        &rita,
+        app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "approve"), ("conditions", conditions)],
+    )
+    .await;
+    post(
+        &sam,
+        app,
+        &format!("/acquisitions/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(state_of(app, id).await, "approved");
+}
+
+async fn upload(
+    c: &reqwest::Client,
+    app: &TestApp,
+    id: i64,
+    files: &[(&str, Vec<u8>)],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, body) in files {
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(body.clone()).file_name(name.to_string()),
+        );
+    }
+    c.post(app.url(&format!("/acquisitions/{id}/uploads")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn sha256(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Backend) {
+    let mut app = TestApp::spawn_with(
+        backend,
+        Options {
+            clamd: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let rita = app.create_user("rita", &[Role::Reviewer]).await;
+    app.create_user("sam", &[Role::Reviewer]).await;
+    app.create_user("pat", &[Role::Partner]).await;
+    let project = app.project("Housing", alice, &[]).await;
+    let a = app.browser_for("alice").await;
+    let id = submitted(&app, &a, "low").await;
+    let datasets_dir = std::path::PathBuf::from(&app.config.ingest.dataset_dir);
+    const UPLOADS: &str = "SELECT COUNT(*) FROM dataset_uploads";
+
+    // Nothing can be uploaded before approval.
+    let r = upload(&a, &app, id, &[("prices.csv", b"a,b\n1,2\n".to_vec())]).await;
+    assert_eq!(location(&r), format!("/acquisitions/{id}"));
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("only once the application is approved"),
+        "{body}"
+    );
+
+    approve(&app, id, "Publish only counts of ten or more").await;
+    let dataset: i64 = sqlx::query_scalar("SELECT id FROM datasets WHERE acquisition_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+
+    // Two files, one carrying EICAR: the clean one becomes version 1, the other is quarantined.
+    let clean = b"area,homes\nE06000001,120\n".to_vec();
+    let r = upload(
+        &a,
+        &app,
+        id,
+        &[
+            ("prices.csv", clean.clone()),
+            ("notes.txt", EICAR.as_bytes().to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), format!("/datasets/{dataset}"));
+    let (_, body) = page(&a, &app, &format!("/datasets/{dataset}")).await;
+    assert!(
+        body.contains("Version 1 of Local housing supply holds prices.csv."),
+        "{body}"
+    );
+    assert!(
+        body.contains("notes.txt (Campus.Test.EICAR.UNOFFICIAL)"),
+        "{body}"
+    );
+    assert!(body.contains(&sha256(&clean)), "the checksum is shown");
+    assert!(
+        body.contains("Publish only counts of ten or more"),
+        "the condition is carried"
+    );
+    assert_eq!(
+        std::fs::read(datasets_dir.join(format!("{dataset}/{}", sha256(&clean)))).unwrap(),
+        clean
+    );
+    assert!(datasets_dir
+        .join(format!("quarantine/{}", sha256(EICAR.as_bytes())))
+        .is_file());
+    assert!(!datasets_dir
+        .join(format!("{dataset}/{}", sha256(EICAR.as_bytes())))
+        .exists());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM dataset_files").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM dataset_uploads WHERE outcome = 'infected'"
+        )
+        .await,
+        1
+    );
+    let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND subject LIKE 'An upload was quarantined%'")
+        .bind(rita)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "data control is told");
+
+    // Empty and oversized files are refused and nothing is kept.
+    let before = count(&app, UPLOADS).await;
+    upload(&a, &app, id, &[("empty.csv", Vec::new())]).await;
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("empty.csv is empty"), "{body}");
+    upload(
+        &a,
+        &app,
+        id,
+        &[
+            ("ok.csv", b"x".to_vec()),
+            ("big.csv", vec![b'x'; 1024 * 1024 + 1]),
+        ],
+    )
+    .await;
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("big.csv is larger than the"), "{body}");
+    assert_eq!(count(&app, UPLOADS).await, before);
+    assert_eq!(
+        std::fs::read_dir(datasets_dir.join("incoming"))
+            .unwrap()
+            .count(),
+        0,
+        "no partial file is left"
+    );
+
+    // With the scanner gone, an upload is an error, never "clean".
+    drop(app.clamd.take());
+    upload(&a, &app, id, &[("more.csv", b"a\n1\n".to_vec())]).await;
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("could not be reached"), "{body}");
+    assert_eq!(count(&app, UPLOADS).await, before);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM dataset_versions").await,
+        1
+    );
+
+    // The catalogue finds it; partners cannot browse it.
+    let (_, body) = page(&a, &app, "/datasets?q=HOUSING").await;
+    assert!(body.contains("Local housing supply"), "{body}");
+    let (_, body) = page(&a, &app, "/datasets?q=nothing-like-it").await;
+    assert!(body.contains("No datasets match."), "{body}");
+    let p = app.browser_for("pat").await;
+    assert_eq!(page(&p, &app, "/datasets").await.0, 403);
+
+    // Only reviewers grant; a grant needs a reason; revocation records who, when and why.
+    let r = post(
+        &a,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[("project", &project.to_string()), ("reason", "Mine")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let rv = app.browser_for("rita").await;
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[("project", &project.to_string()), ("reason", "")],
+    )
+    .await;
+    let (_, body) = page(&rv, &app, &format!("/datasets/{dataset}")).await;
+    assert!(body.contains("Give the reason for the grant"), "{body}");
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[
+            ("project", &project.to_string()),
+            ("reason", "Housing analysis"),
+        ],
+    )
+    .await;
+    let live = campus_core::store::datasets::granted_to_project(&app.db, project)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+    let grant = live[0].id;
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[("project", &project.to_string()), ("reason", "Again")],
+    )
+    .await;
+    let (_, body) = page(&rv, &app, &format!("/datasets/{dataset}")).await;
+    assert!(body.contains("Housing already has access"), "{body}");
+    let (_, body) = page(&a, &app, "/notifications").await;
+    assert!(
+        body.contains("Your project was granted access to a dataset"),
+        "{body}"
+    );
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants/{grant}/revoke"),
+        &[(
+            &format!("revoke_reason-{grant}") as &str,
+            "Project finished",
+        )],
+    )
+    .await;
+    assert!(
+        campus_core::store::datasets::granted_to_project(&app.db, project)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (_, body) = page(&rv, &app, &format!("/datasets/{dataset}")).await;
+    assert!(body.contains("Project finished"), "{body}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('dataset.version', 'dataset.quarantine', 'dataset.grant', 'dataset.revoke')").await,
+        4
+    );
+}
+
 both_backends!(
+    approved_data_is_scanned_versioned_catalogued_and_granted,
     an_application_goes_from_task_list_through_review_to_the_public_register,
     high_risk_goes_to_the_committee_and_sensitive_data_is_refused,
     outsiders_see_nothing_and_reviewers_are_reminded_of_deadlines,

@@ -147,7 +147,9 @@ async fn demo_content_has_someone_in_every_role(backend: Backend) {
         2
     );
     // The public register has an entry, and reviewers have an application to review.
-    let register = campus_core::services::acquisitions::register(&db).await.unwrap();
+    let register = campus_core::services::acquisitions::register(&db)
+        .await
+        .unwrap();
     assert_eq!(register.len(), 1);
     assert_eq!(register[0].title, "Broadband speeds by postcode");
     let waiting: i64 =

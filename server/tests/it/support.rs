@@ -62,6 +62,7 @@ pub struct TestApp {
     pub resource_dir: std::path::PathBuf,
     /// The environment that makes `server worker` work for this app (database, driver).
     pub worker_env: Vec<(String, String)>,
+    pub clamd: Option<Clamd>,
     _tmp: Option<TempDir>,
     _resources: TempDir,
 }
@@ -168,6 +169,8 @@ pub struct Options {
     pub run_worker: bool,
     /// Make project databases on the test PostgreSQL server.
     pub databases: bool,
+    /// Scan uploads with a clamd of this test's own, loaded with the test signature database.
+    pub clamd: bool,
 }
 
 impl Default for Options {
@@ -180,6 +183,7 @@ impl Default for Options {
             slurm: false,
             run_worker: true,
             databases: false,
+            clamd: false,
         }
     }
 }
@@ -219,6 +223,69 @@ pub fn config(database_url: String, port: u16) -> Config {
             databases: None,
         },
         mail: None,
+        ingest: server::config::IngestConfig {
+            dataset_dir: std::env::temp_dir()
+                .join(format!("campus-resources-{port}/datasets"))
+                .display()
+                .to_string(),
+            clamd_addr: None,
+            max_file_bytes: 1024 * 1024,
+        },
+    }
+}
+
+/// A real clamd on loopback with only the project's test signatures (EICAR), stopped on drop.
+pub struct Clamd {
+    pub addr: String,
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl Clamd {
+    pub async fn start() -> Clamd {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("campus-clamd-{port}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clamav/campus-test.ndb"),
+            dir.join("campus-test.ndb"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("clamd.conf"),
+            format!(
+                "TCPAddr 127.0.0.1\nTCPSocket {port}\nForeground true\nDatabaseDirectory {}\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let bin = ["/usr/sbin/clamd", "/usr/bin/clamd"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("clamd is installed (scripts/test installs Debian's clamav-daemon)");
+        let child = std::process::Command::new(bin)
+            .arg("-c")
+            .arg(dir.join("clamd.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return Clamd { addr, child, dir };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("clamd did not start listening on {addr}");
+    }
+}
+
+impl Drop for Clamd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -262,6 +329,13 @@ impl TestApp {
                 host_for_users: None,
             });
         }
+        let clamd = if opts.clamd {
+            let c = Clamd::start().await;
+            cfg.ingest.clamd_addr = Some(c.addr.clone());
+            Some(c)
+        } else {
+            None
+        };
         cfg.provisioning.run_worker = opts.run_worker;
         let worker_env = worker_env(&cfg);
         let config = cfg.clone();
@@ -281,6 +355,7 @@ impl TestApp {
             _resources: TempDir::Folder(resource_dir.clone()),
             resource_dir,
             worker_env,
+            clamd,
             _tmp: tmp,
         }
     }

@@ -1,0 +1,254 @@
+//! Uploading data for an approved acquisition: each file is streamed to disk under a size limit
+//! while its SHA-256 is taken, scanned by clamd, then kept as part of the dataset's next version
+//! (clean) or quarantined (infected). If any file cannot be received or scanned, nothing from
+//! the upload is kept.
+
+use crate::actor_or_refuse;
+use crate::flash::{back_to_form, notice, refused, see_other};
+use crate::scanner::{Scanner, Verdict};
+use crate::state::AppState;
+use axum::extract::{Multipart, Path, State};
+use axum::response::Response;
+use campus_core::acquisitions::ingest;
+use campus_core::services::datasets::{self, Received};
+use campus_core::store::datasets::FileRow;
+use campus_core::{CoreError, FieldErrors};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use tokio::io::AsyncWriteExt;
+use tower_sessions::Session;
+
+/// A file received into the incoming folder, not yet scanned.
+struct Incoming {
+    name: String,
+    tmp: PathBuf,
+    bytes: u64,
+    sha256: String,
+}
+
+async fn discard(files: &[Incoming]) {
+    for f in files {
+        let _ = tokio::fs::remove_file(&f.tmp).await;
+    }
+}
+
+/// Receives every `files` part; on any problem, removes what was received and says why.
+async fn receive(
+    multipart: &mut Multipart,
+    incoming: &std::path::Path,
+    max: u64,
+) -> Result<Vec<Incoming>, String> {
+    let mut got: Vec<Incoming> = Vec::new();
+    let failed = |got: Vec<Incoming>, why: String| async move {
+        discard(&got).await;
+        Err(why)
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return failed(
+                    got,
+                    format!(
+                        "The upload is larger than the {} limit",
+                        campus_core::units::bytes(max)
+                    ),
+                )
+                .await
+            }
+            Err(e) => {
+                return failed(
+                    got,
+                    format!(
+                        "The upload was cut off ({}): nothing was kept, try again",
+                        e.body_text()
+                    ),
+                )
+                .await
+            }
+        };
+        let mut field = field;
+        if field.name() != Some("files") {
+            continue;
+        }
+        let raw = field.file_name().unwrap_or_default().to_owned();
+        // A file input with nothing chosen still sends an empty part with no name.
+        if raw.is_empty() {
+            continue;
+        }
+        let name = match ingest::file_name(&raw) {
+            Ok(n) => n,
+            Err(why) => return failed(got, why).await,
+        };
+        let tmp = incoming.join(format!("{:016x}", rand::random::<u64>()));
+        let mut out = match tokio::fs::File::create(&tmp).await {
+            Ok(f) => f,
+            Err(e) => return failed(got, format!("The upload could not be stored: {e}")).await,
+        };
+        let mut hasher = Sha256::new();
+        let mut bytes: u64 = 0;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    bytes += chunk.len() as u64;
+                    if bytes > max {
+                        let _ = tokio::fs::remove_file(&tmp).await;
+                        return failed(got, ingest::check_size(&name, bytes, max).unwrap_err())
+                            .await;
+                    }
+                    hasher.update(&chunk);
+                    if let Err(e) = out.write_all(&chunk).await {
+                        let _ = tokio::fs::remove_file(&tmp).await;
+                        return failed(got, format!("The upload could not be stored: {e}")).await;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return failed(
+                        got,
+                        format!(
+                            "The upload of {name} was cut off ({}): nothing was kept, try again",
+                            e.body_text()
+                        ),
+                    )
+                    .await;
+                }
+            }
+        }
+        if let Err(e) = out.flush().await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return failed(got, format!("The upload could not be stored: {e}")).await;
+        }
+        if let Err(why) = ingest::check_size(&name, bytes, max) {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return failed(got, why).await;
+        }
+        got.push(Incoming {
+            name,
+            tmp,
+            bytes,
+            sha256: hex::encode(hasher.finalize()),
+        });
+    }
+    if got.is_empty() {
+        return Err("Choose at least one file to upload".into());
+    }
+    Ok(got)
+}
+
+/// POST /acquisitions/{id}/uploads: multipart, one or more `files`.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/acquisitions/{id}");
+    let refuse = |why: String| {
+        let mut e = FieldErrors::new();
+        e.add("files", why);
+        e
+    };
+    // Who may upload is decided before a byte of the body is read.
+    let dataset = match datasets::uploadable(&state.db, actor.as_ref(), id).await {
+        Ok(d) => d,
+        Err(CoreError::Invalid(e)) => {
+            return back_to_form(&session, "acquisition-upload", Default::default(), e, &back).await
+        }
+        Err(e) => return refused(e),
+    };
+    let cfg = &state.config.ingest;
+    let root = PathBuf::from(&cfg.dataset_dir);
+    let (incoming, quarantine, kept) = (
+        root.join("incoming"),
+        root.join("quarantine"),
+        root.join(dataset.id.to_string()),
+    );
+    for dir in [&incoming, &quarantine, &kept] {
+        if let Err(e) = tokio::fs::create_dir_all(dir).await {
+            return crate::flash::internal(format!("cannot create {}: {e}", dir.display()));
+        }
+    }
+    let files = match receive(&mut multipart, &incoming, cfg.max_file_bytes).await {
+        Ok(f) => f,
+        Err(why) => {
+            return back_to_form(
+                &session,
+                "acquisition-upload",
+                Default::default(),
+                refuse(why),
+                &back,
+            )
+            .await
+        }
+    };
+    let scanner = Scanner::new(cfg.clamd_addr.clone());
+    let mut verdicts = Vec::new();
+    for f in &files {
+        match scanner.scan(&f.tmp).await {
+            Ok(v) => verdicts.push(v),
+            Err(e) => {
+                tracing::error!(error = %e, "malware scan failed");
+                discard(&files).await;
+                let why = format!("Nothing was kept: {e}. Try again later, or tell the Campus infrastructure team");
+                return back_to_form(
+                    &session,
+                    "acquisition-upload",
+                    Default::default(),
+                    refuse(why),
+                    &back,
+                )
+                .await;
+            }
+        }
+    }
+    let mut received = Vec::new();
+    for (f, v) in files.iter().zip(verdicts) {
+        let (dir, rel, infected) = match v {
+            Verdict::Clean => (&kept, format!("{}/{}", dataset.id, f.sha256), None),
+            Verdict::Infected(sig) => (&quarantine, format!("quarantine/{}", f.sha256), Some(sig)),
+        };
+        if let Err(e) = tokio::fs::rename(&f.tmp, dir.join(&f.sha256)).await {
+            discard(&files).await;
+            return crate::flash::internal(format!("cannot keep {}: {e}", f.name));
+        }
+        received.push(Received {
+            file: FileRow {
+                name: f.name.clone(),
+                bytes: f.bytes as i64,
+                sha256: f.sha256.clone(),
+                path: rel,
+            },
+            infected,
+        });
+    }
+    match datasets::record_uploads(&state.db, actor.as_ref(), &dataset, &received).await {
+        Ok(done) => {
+            let mut text = Vec::new();
+            if let Some(n) = done.version {
+                text.push(format!(
+                    "Version {n} of {} holds {}.",
+                    dataset.title,
+                    done.clean.join(", ")
+                ));
+            }
+            if !done.quarantined.is_empty() {
+                let q: Vec<String> = done
+                    .quarantined
+                    .iter()
+                    .map(|(n, s)| format!("{n} ({s})"))
+                    .collect();
+                text.push(format!(
+                    "Malware was found and these files are quarantined, not added: {}. Data control has been told.",
+                    q.join(", ")
+                ));
+            }
+            notice(&session, text.join(" ")).await;
+            see_other(&format!("/datasets/{}", dataset.id))
+        }
+        Err(e) => refused(e),
+    }
+}
