@@ -1,7 +1,9 @@
 // Starts what the browser suite and the page-weight report need: the real OIDC provider on
-// loopback and the portal binary (target/debug/server) on a fresh SQLite database with demo content.
+// loopback, a real clamd with the project's test signatures (EICAR), and the portal binary
+// (target/debug/server) on a fresh SQLite database with demo content.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,35 @@ function startOidc(redirectUri) {
   });
 }
 
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startClamd(dir) {
+  const bin = ['/usr/sbin/clamd', '/usr/bin/clamd'].find((p) => existsSync(p));
+  if (!bin) throw new Error('clamd is not installed (scripts/test installs clamav-daemon)');
+  const port = await freePort();
+  copyFileSync(path.join(root, 'server/tests/clamav/campus-test.ndb'), path.join(dir, 'campus-test.ndb'));
+  writeFileSync(path.join(dir, 'clamd.conf'), `TCPAddr 127.0.0.1\nTCPSocket ${port}\nForeground true\nDatabaseDirectory ${dir}\n`);
+  const child = spawn(bin, ['-c', path.join(dir, 'clamd.conf')], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return { child, addr: `127.0.0.1:${port}` };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGTERM');
+  throw new Error('clamd did not start');
+}
+
 async function waitReady(url, child) {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`the portal exited with ${child.exitCode}`);
@@ -37,6 +68,7 @@ export async function startPortal(port) {
   const base = `http://127.0.0.1:${port}`;
   const oidc = await startOidc(`${base}/auth/oidc/callback`);
   const dir = mkdtempSync(path.join(tmpdir(), 'campus-e2e-'));
+  const clamd = await startClamd(dir);
   const portal = spawn(path.join(root, 'target/debug/server'), ['serve'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -50,6 +82,9 @@ export async function startPortal(port) {
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: 'campus-portal',
       OIDC_CLIENT_SECRET: 'campus-portal-test-secret',
+      CLAMD_ADDR: clamd.addr,
+      DATASET_DIR: path.join(dir, 'datasets'),
+      RESOURCE_DIR: path.join(dir, 'resources'),
       RUST_LOG: process.env.RUST_LOG || 'warn',
     },
   });
@@ -59,6 +94,7 @@ export async function startPortal(port) {
     async stop() {
       portal.kill('SIGTERM');
       oidc.child.kill('SIGTERM');
+      clamd.child.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,8 @@
 import { expect, Page, test } from '@playwright/test';
 import { checkPage, signInLocal, signOut } from './helpers';
 
+const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+
 const SECTIONS: [string, [string, string][]][] = [
   ['Project and purpose', [
     ['Organisation doing the work', 'Data Science Campus'],
@@ -32,8 +34,9 @@ async function saveSection(page: Page, title: string, fields: [string, string][]
   await expect(page.getByText(`${title} saved.`)).toBeVisible();
 }
 
-// The journey of the data acquisitions issue as far as it is built: the task list, data
-// control, ethics review, two approvals with a condition, and the public register.
+// The data acquisitions journey: the task list, data control, ethics review, two approvals with
+// a condition, uploads with one quarantined, the dataset with its condition, a grant, and the
+// public register seen without an account.
 test('an application goes through data control and ethics review to the public register', async ({ page }, testInfo) => {
   const title = `Local housing supply (${testInfo.project.name})`;
   await signInLocal(page, 'sam');
@@ -104,8 +107,40 @@ test('an application goes through data control and ethics review to the public r
   await page.getByLabel('Approve', { exact: true }).check();
   await page.getByRole('button', { name: 'Record decision' }).click();
   await expect(page.getByText('Approved. The applicant has been told.')).toBeVisible();
-  await expect(page.getByText('Publish only counts of ten or more')).toBeVisible();
+  await expect(page.getByText('Publish only counts of ten or more', { exact: true }).first()).toBeVisible();
   await checkPage(page, testInfo, 'acquisition-approved');
+  await signOut(page);
+
+  // The applicant uploads two files; the one with EICAR is quarantined, the other is version 1.
+  await signInLocal(page, 'sam');
+  await page.getByRole('link', { name: 'Data applications' }).click();
+  await page.getByRole('table', { name: 'Your applications' }).getByRole('link', { name: title }).click();
+  await checkPage(page, testInfo, 'acquisition-upload');
+  await page.getByLabel('Files').setInputFiles([
+    { name: 'completions.csv', mimeType: 'text/csv', buffer: Buffer.from('area,homes\nE06000001,120\n') },
+    { name: 'readme.txt', mimeType: 'text/plain', buffer: Buffer.from(EICAR) },
+  ]);
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await expect(page.getByText(`Version 1 of ${title} holds completions.csv.`)).toBeVisible();
+  await expect(page.getByText('readme.txt (Campus.Test.EICAR.UNOFFICIAL)')).toBeVisible();
+  await expect(page.getByRole('table', { name: /^Version 1/ })).toContainText('completions.csv');
+  await expect(page.getByRole('table', { name: /^Version 1/ })).not.toContainText('readme.txt');
+  await expect(page.getByText('Publish only counts of ten or more', { exact: true }).first()).toBeVisible();
+  await checkPage(page, testInfo, 'dataset');
+  await signOut(page);
+
+  // Data control grants a project access, with the reason recorded.
+  await signInLocal(page, 'rachel');
+  await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+  await page.getByLabel('Search by title, description or source').fill(title);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Urban forest' });
+  await page.getByLabel('Why the project needs it').fill('Housing near street trees.');
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await expect(page.getByText("Access granted. The project's members have been told.")).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Urban forest' })).toContainText('Housing near street trees.');
+  await checkPage(page, testInfo, 'dataset-granted');
   await signOut(page);
 
   // Anyone, signed in or not, reads the register.
