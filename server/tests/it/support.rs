@@ -263,7 +263,7 @@ impl Clamd {
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
             .expect("clamd is installed (scripts/test installs Debian's clamav-daemon)");
-        let child = std::process::Command::new(bin)
+        let mut child = std::process::Command::new(bin)
             .arg("-c")
             .arg(dir.join("clamd.conf"))
             .stdout(Stdio::null())
@@ -277,6 +277,8 @@ impl Clamd {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("clamd did not start listening on {addr}");
     }
 }
