@@ -912,7 +912,167 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
     );
 }
 
+async fn the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in(
+    backend: Backend,
+) {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    let alice = token_for(&app, "alice").await;
+    let rita = token_for(&app, "rita").await;
+
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/acquisitions",
+        &alice,
+        Some(json!({"title": " "})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/acquisitions",
+        &alice,
+        Some(json!({"title": "Footfall"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    assert_eq!(body["state"], "draft");
+    assert_eq!(body["sections"]["purpose"], "in_progress");
+
+    // Submitting now names every gap by section and field.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/submit"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("purpose/lay_summary"), "{body}");
+
+    for (slug, fields) in SECTIONS {
+        let answers: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        let (status, body) = api(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/acquisitions/{id}/sections/{slug}"),
+            &alice,
+            Some(json!({"answers": answers})),
+        )
+        .await;
+        assert_eq!(status, 200, "{slug}: {body}");
+    }
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/acquisitions/{id}/sections/collaborators"),
+        &alice,
+        Some(json!({"answers": {"collaborators": ""}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/acquisitions/{id}/sections/nonsense"),
+        &alice,
+        Some(json!({"answers": {}})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let ratings: serde_json::Map<String, serde_json::Value> = ethics("average")
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
+    let (status, body) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/acquisitions/{id}/ethics"),
+        &alice,
+        Some(json!({"ratings": ratings})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/submit"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "data_control");
+
+    // The applicant cannot review; a reviewer records data control and clears ethics.
+    let dc = json!({"lawful_basis": "Public task", "legislation": "SRSA 2007", "agreement_ref": "DSA-9", "classification": "tier-1"});
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/data-control"),
+        &alice,
+        Some(dc.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/data-control"),
+        &rita,
+        Some(dc),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"], "passed");
+    let (_, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/ethics-review"),
+        &rita,
+        Some(json!({"step": "clear"})),
+    )
+    .await;
+    assert_eq!(body["state"], "final_decision", "{body}");
+
+    // A token is no recent sign-in: the decision is refused and nothing changes.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/acquisitions/{id}/decision"),
+        &rita,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string().contains("Sign in again to decide"),
+        "{body}"
+    );
+    assert_eq!(state_of(&app, id).await, "final_decision");
+
+    // Reviewers see the queue; the register is public JSON.
+    let (_, body) = api(&app, Method::GET, "/api/v1/acquisitions", &rita, None).await;
+    assert_eq!(body["reviews"][0]["id"], id, "{body}");
+    let (_, body) = api(&app, Method::GET, "/api/v1/acquisitions", &alice, None).await;
+    assert!(body["reviews"].is_null(), "{body}");
+    let r = reqwest::get(app.url("/api/v1/register")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!([]));
+}
+
 both_backends!(
+    the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in,
     approved_data_is_scanned_versioned_catalogued_and_granted,
     an_application_goes_from_task_list_through_review_to_the_public_register,
     high_risk_goes_to_the_committee_and_sensitive_data_is_refused,

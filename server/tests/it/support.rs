@@ -21,13 +21,13 @@ pub enum Backend {
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::support::within_limit(super::$name($crate::support::Backend::Sqlite)).await
+            #[test]
+            fn sqlite() {
+                $crate::support::run(super::$name($crate::support::Backend::Sqlite))
             }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::support::within_limit(super::$name($crate::support::Backend::Postgres)).await
+            #[test]
+            fn postgres() {
+                $crate::support::run(super::$name($crate::support::Backend::Postgres))
             }
         }
     )*};
@@ -37,11 +37,17 @@ macro_rules! both_backends {
 /// the job's own limit) then fails with its name instead of stalling the whole suite.
 pub const SCENARIO_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
-pub async fn within_limit(scenario: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(SCENARIO_LIMIT, scenario)
-        .await
-        .is_err()
-    {
+/// Runs one scenario on its own two-thread runtime, within [`SCENARIO_LIMIT`], and bounds the
+/// runtime's shutdown too: a blocking task that never returns must not hold the suite.
+pub fn run(scenario: impl std::future::Future<Output = ()>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a test runtime");
+    let finished = rt.block_on(async { tokio::time::timeout(SCENARIO_LIMIT, scenario).await });
+    rt.shutdown_timeout(std::time::Duration::from_secs(10));
+    if finished.is_err() {
         panic!(
             "the scenario did not finish within {} s",
             SCENARIO_LIMIT.as_secs()
