@@ -1,4 +1,5 @@
-//! Uploading data for an approved acquisition: each file is streamed to disk under a size limit
+//! Uploading data for an approved acquisition, and deleting it when its dataset closes.
+//! Uploads: each file is streamed to disk under a size limit
 //! while its SHA-256 is taken, scanned by clamd, then kept as part of the dataset's next version
 //! (clean) or quarantined (infected). If any file cannot be received or scanned, nothing from
 //! the upload is kept.
@@ -248,6 +249,56 @@ pub async fn upload(
             }
             notice(&session, text.join(" ")).await;
             see_other(&format!("/datasets/{}", dataset.id))
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /datasets/{id}/close: revokes every grant, deletes the dataset's files (quarantined
+/// ones included) and records a deletion certificate of what was deleted and what was not.
+pub async fn close_dataset(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/datasets/{id}");
+    let why = f.get("close_reason").cloned().unwrap_or_default();
+    let result = async {
+        let dataset = datasets::closable(&state.db, actor.as_ref(), id).await?;
+        let files = datasets::close(&state.db, actor.as_ref(), &dataset, &why).await?;
+        let root = PathBuf::from(&state.config.ingest.dataset_dir);
+        let (mut deleted, mut failures) = (Vec::new(), Vec::new());
+        for f in files {
+            match tokio::fs::remove_file(root.join(&f.path)).await {
+                Ok(()) => deleted.push(f),
+                // Already gone (a retried closure, or removed by hand): nothing left to delete.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => deleted.push(f),
+                Err(e) => failures.push(format!("{} ({}): {e}", f.name, f.path)),
+            }
+        }
+        let _ = tokio::fs::remove_dir(root.join(id.to_string())).await;
+        datasets::certify_deletion(&state.db, actor.as_ref(), id, &deleted, &failures).await?;
+        Ok::<_, CoreError>((deleted.len(), failures.len()))
+    }
+    .await;
+    match result {
+        Ok((n, 0)) => {
+            notice(&session, format!("Dataset closed: every grant revoked and {n} file(s) deleted. The deletion certificate is below.")).await;
+            see_other(&back)
+        }
+        Ok((n, failed)) => {
+            notice(&session, format!("Dataset closed and {n} file(s) deleted, but {failed} could not be: the certificate lists them. Tell the Campus infrastructure team.")).await;
+            see_other(&back)
+        }
+        Err(CoreError::Invalid(e)) => {
+            let e = FieldErrors(
+                e.0.into_iter()
+                    .map(|(_, m)| ("close_reason".to_owned(), m))
+                    .collect(),
+            );
+            back_to_form(&session, "dataset-grant", f, e, &back).await
         }
         Err(e) => refused(e),
     }

@@ -218,7 +218,7 @@ pub fn router(
             provide_context(state.settings.clone());
         }
     };
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let pages = Router::new()
         .route("/_sf/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -276,6 +276,7 @@ pub fn router(
         .route("/acquisitions/{id}/changes", post(acquisition_forms::request_changes))
         .route("/acquisitions/{id}/decision", post(acquisition_forms::decide))
         .route("/datasets/{id}/grants", post(acquisition_forms::grant))
+        .route("/datasets/{id}/close", post(ingest::close_dataset))
         .route(
             "/datasets/{id}/grants/{grant}/revoke",
             post(acquisition_forms::revoke),
@@ -350,4 +351,14 @@ async fn too_large_page(req: Request, next: axum::middleware::Next) -> Response 
             .into_response();
     }
     res
+}
+
+/// The page routes, generated once per process. Generating them runs the app with resource
+/// loading suppressed through a process-wide flag, and a resource first polled while the flag is
+/// up never resolves (leptos#4773): a page rendered by one app while another app in the same
+/// process (the integration tests run many) generated its routes hung forever.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }

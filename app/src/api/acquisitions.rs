@@ -550,6 +550,8 @@ pub async fn get_register() -> Result<Vec<RegisterEntryView>, AppError> {
 pub struct DatasetRow {
     pub id: i64,
     pub title: String,
+    /// Empty while open; otherwise when and why it closed.
+    pub closed: String,
     pub source: String,
     pub licence: String,
     pub classification: String,
@@ -596,6 +598,9 @@ pub struct DatasetView {
     pub grants: Vec<GrantView>,
     pub can_manage: bool,
     pub projects: Vec<(String, String)>,
+    /// The deletion certificate: when and by whom, each file deleted (name, size, sha256), and
+    /// any that could not be.
+    pub certificate: Option<(String, Vec<(String, String, String)>, Vec<String>)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -604,6 +609,16 @@ fn dataset_row(d: &campus_core::store::datasets::Dataset) -> DatasetRow {
     DatasetRow {
         id: d.id,
         title: d.title.clone(),
+        closed: d
+            .closed_at
+            .map(|t| {
+                format!(
+                    "Closed {}: {}",
+                    campus_core::clock::format_utc(t),
+                    d.close_reason
+                )
+            })
+            .unwrap_or_default(),
         source: d.source.clone(),
         licence: d.licence.clone(),
         classification: Classification::parse(&d.classification)
@@ -684,7 +699,17 @@ pub async fn get_dataset(id: i64) -> Result<DatasetView, AppError> {
                 },
             })
             .collect(),
-        can_manage: d.can_manage,
+        can_manage: d.can_manage && d.dataset.closed_at.is_none(),
+        certificate: d.certificate.as_ref().map(|c| {
+            (
+                format!("{} by {}", format_utc(c.at), c.by),
+                c.files
+                    .iter()
+                    .map(|f| (f.name.clone(), bytes(f.bytes as u64), f.sha256.clone()))
+                    .collect(),
+                c.failures.clone(),
+            )
+        }),
         projects: d
             .projects
             .iter()

@@ -619,6 +619,7 @@ pub fn DatasetsPage() -> impl IntoView {
                                     <th scope="col" class="ons-table__header">"Classification"</th>
                                     <th scope="col" class="ons-table__header">"Owner"</th>
                                     <th scope="col" class="ons-table__header">"Kept until"</th>
+                                    <th scope="col" class="ons-table__header">"Status"</th>
                                 </tr></thead>
                                 <tbody class="ons-table__body">
                                     {rows.into_iter().map(|d| view! {
@@ -629,6 +630,7 @@ pub fn DatasetsPage() -> impl IntoView {
                                             <td class="ons-table__cell">{d.classification}</td>
                                             <td class="ons-table__cell">{d.owner}</td>
                                             <td class="ons-table__cell">{d.retention_date}</td>
+                                            <td class="ons-table__cell">{if d.closed.is_empty() { "Open" } else { "Closed" }}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -669,6 +671,11 @@ pub fn DatasetPage() -> impl IntoView {
                             </ol>
                         </nav>
                         <h1 class="ons-u-fs-2xl">{d.row.title.clone()}</h1>
+                        {(!d.row.closed.is_empty()).then(|| view! {
+                            <div class="ons-panel ons-panel--info ons-panel--no-title ons-u-mb-m">
+                                <div class="ons-panel__body"><p>{d.row.closed.clone()}</p></div>
+                            </div>
+                        })}
                         <p class="app-prewrap">{d.description.clone()}</p>
                         <dl class="ons-description-list ons-description-list__items ons-grid ons-grid--gutterless ons-u-mb-l">
                             <div class="ons-description-list__item"><dt class="ons-description-list__term ons-grid__col ons-col-3@m">"Source"</dt><dd class="ons-description-list__value ons-grid__col ons-col-9@m">{d.row.source.clone()}</dd></div>
@@ -755,6 +762,30 @@ pub fn DatasetPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }}
+                        {d.certificate.clone().map(|(when, files, failures)| view! {
+                            <h2 class="ons-u-mt-l">"Deletion certificate"</h2>
+                            <p>{format!("Deleted {when}.")}</p>
+                            <table class="ons-table">
+                                <caption class="ons-table__caption ons-u-vh">"Files deleted"</caption>
+                                <thead class="ons-table__head"><tr class="ons-table__row">
+                                    <th scope="col" class="ons-table__header">"File deleted"</th>
+                                    <th scope="col" class="ons-table__header ons-table__header--numeric">"Size"</th>
+                                    <th scope="col" class="ons-table__header">"SHA-256"</th>
+                                </tr></thead>
+                                <tbody class="ons-table__body">
+                                    {files.into_iter().map(|(n, s, h)| view! {
+                                        <tr class="ons-table__row">
+                                            <td class="ons-table__cell">{n}</td>
+                                            <td class="ons-table__cell ons-table__cell--numeric">{s}</td>
+                                            <td class="ons-table__cell app-token"><code>{h}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {(!failures.is_empty()).then(|| view! {
+                                <p><strong>"Not deleted: "</strong>{failures.join("; ")}</p>
+                            })}
+                        })}
                         {d.can_manage.then(|| view! {
                             <h3>"Grant a project access"</h3>
                             <form method="post" action=format!("/datasets/{id}/grants") novalidate>
@@ -768,6 +799,12 @@ pub fn DatasetPage() -> impl IntoView {
                                 </div>
                                 <div class="ons-u-mt-m"><Input id="reason" label="Why the project needs it" form=form.clone() textarea=true/></div>
                                 <div class="ons-u-mt-m"><Button text="Grant access"/></div>
+                            </form>
+                            <h3 class="ons-u-mt-xl">"Close the dataset"</h3>
+                            <p>"Closing revokes every grant and deletes every file of every version, and quarantined uploads too. A deletion certificate records each file deleted."</p>
+                            <form method="post" action=format!("/datasets/{id}/close") novalidate>
+                                <Input id="close_reason" label="Why it is closed" form=form.clone() textarea=true/>
+                                <div class="ons-u-mt-m"><Button text="Close and delete the data" secondary=true/></div>
                             </form>
                         })}
                     }

@@ -19,10 +19,12 @@ pub enum State {
     Withdrawn,
     /// Classified sensitive: not for the Campus network.
     Refused,
+    /// Approved, and later closed: grants revoked and the data deleted, with a certificate.
+    Closed,
 }
 
 impl State {
-    pub const ALL: [State; 10] = [
+    pub const ALL: [State; 11] = [
         State::Draft,
         State::DataControl,
         State::Ethics,
@@ -33,6 +35,7 @@ impl State {
         State::Rejected,
         State::Withdrawn,
         State::Refused,
+        State::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl State {
             State::Rejected => "rejected",
             State::Withdrawn => "withdrawn",
             State::Refused => "refused",
+            State::Closed => "closed",
         }
     }
 
@@ -67,6 +71,7 @@ impl State {
             State::Rejected => "Rejected",
             State::Withdrawn => "Withdrawn",
             State::Refused => "Refused: sensitive data",
+            State::Closed => "Closed: data deleted",
         }
     }
 
@@ -83,7 +88,7 @@ impl State {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            State::Approved | State::Rejected | State::Withdrawn | State::Refused
+            State::Approved | State::Rejected | State::Withdrawn | State::Refused | State::Closed
         )
     }
 
@@ -169,6 +174,8 @@ pub enum Event {
     Approve,
     Reject,
     Withdraw,
+    /// Data control closes an approved acquisition at the end of its use.
+    Close,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -191,6 +198,7 @@ pub fn transition(from: State, event: Event) -> Result<State, Refusal> {
         (S::FinalDecision, E::Approve) => S::Approved,
         (s, E::Reject) if s.in_review() => S::Rejected,
         (s, E::Withdraw) if !s.is_final() => S::Withdrawn,
+        (S::Approved, E::Close) => S::Closed,
         _ => return Err(Refusal { from, event }),
     };
     Ok(to)
@@ -261,7 +269,7 @@ pub fn approved_after(approved_by: &[i64], reviewer: i64) -> bool {
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 9] = [
+    const EVENTS: [Event; 10] = [
         Event::Submit,
         Event::DataControlPassed,
         Event::ClassifiedSensitive,
@@ -271,6 +279,7 @@ mod tests {
         Event::Approve,
         Event::Reject,
         Event::Withdraw,
+        Event::Close,
     ];
 
     #[test]
@@ -286,6 +295,7 @@ mod tests {
             (S::Ethics, E::EthicsCleared, S::FinalDecision),
             (S::Referred, E::EthicsCleared, S::FinalDecision),
             (S::FinalDecision, E::Approve, S::Approved),
+            (S::Approved, E::Close, S::Closed),
         ];
         for from in State::ALL {
             for event in EVENTS {
@@ -305,13 +315,21 @@ mod tests {
     }
 
     #[test]
-    fn final_states_accept_nothing() {
-        for from in State::ALL.into_iter().filter(|s| s.is_final()) {
+    fn final_states_accept_nothing_but_the_closure_of_an_approval() {
+        for from in State::ALL
+            .into_iter()
+            .filter(|s| s.is_final() && *s != State::Approved)
+        {
             assert!(
                 EVENTS.iter().all(|e| transition(from, *e).is_err()),
                 "{from:?}"
             );
         }
+        let approved: Vec<_> = EVENTS
+            .iter()
+            .filter(|e| transition(State::Approved, **e).is_ok())
+            .collect();
+        assert_eq!(approved, [&Event::Close]);
     }
 
     const NOW: i64 = 1_000_000;

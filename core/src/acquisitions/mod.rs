@@ -6,4 +6,5 @@ pub mod classification;
 pub mod decision;
 pub mod ethics;
 pub mod ingest;
+pub mod retention;
 pub mod sections;

@@ -60,6 +60,12 @@ pub async fn uploadable(
             actor_is_collaborator: collaborators.iter().any(|c| c.0 == me(actor)),
         },
     )?;
+    if a.state == State::Closed {
+        return Err(CoreError::field(
+            "files",
+            "This dataset is closed and its data deleted: nothing more can be uploaded",
+        ));
+    }
     if a.state != State::Approved {
         return Err(CoreError::field(
             "files",
@@ -179,6 +185,7 @@ pub async fn list(db: &Db, actor: Option<&Actor>, q: &str) -> Result<Vec<Dataset
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetDetail {
     pub dataset: Dataset,
+    pub certificate: Option<store::Certificate>,
     pub versions: Vec<Version>,
     pub uploads: Vec<Upload>,
     pub grants: Vec<Grant>,
@@ -203,6 +210,7 @@ pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<DatasetDe
         Vec::new()
     };
     Ok(DatasetDetail {
+        certificate: store::certificate(db, id).await?,
         versions: store::versions(db, id).await?,
         uploads: store::uploads(db, id).await?,
         grants: store::grants(db, id).await?,
@@ -246,6 +254,12 @@ pub async fn grant(
         Err(_) => None,
     }
     .ok_or_else(|| CoreError::field("project", "Choose the project to grant access to"))?;
+    if dataset.closed_at.is_some() {
+        return Err(CoreError::field(
+            "project",
+            "This dataset is closed and its data deleted: no access can be granted",
+        ));
+    }
     let why = reason(why, "grant")?;
     let now = clock::now();
     let mut tx = db.pool.begin().await?;
@@ -324,4 +338,174 @@ pub async fn revoke(
     .await?;
     tx.commit().await?;
     Ok(g)
+}
+
+/// An open dataset the actor may close (data control reviewers and administrators).
+pub async fn closable(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Dataset, CoreError> {
+    authz::check(actor, Action::ManageGrants, Object::Portal)?;
+    let d = store::find(db, id)
+        .await?
+        .ok_or(CoreError::NotFound("dataset"))?;
+    if d.closed_at.is_some() {
+        return Err(CoreError::field("reason", "This dataset is already closed"));
+    }
+    Ok(d)
+}
+
+/// Closes a dataset: every grant revoked, its acquisition closed, owner and projects told.
+/// Returns the files to delete; [`certify_deletion`] records what deleting them came to.
+pub async fn close(
+    db: &Db,
+    actor: Option<&Actor>,
+    dataset: &Dataset,
+    why: &str,
+) -> Result<Vec<FileRow>, CoreError> {
+    let why = reason(why, "closure")?;
+    let files = store::stored_files(db, dataset.id).await?;
+    let grants = store::grants(db, dataset.id).await?;
+    let now = clock::now();
+    let mut tx = db.pool.begin().await?;
+    if !store::close(&mut tx, dataset.id, me(actor), &why, now).await? {
+        return Err(CoreError::field("reason", "This dataset is already closed"));
+    }
+    let revoked = store::revoke_all(
+        &mut tx,
+        dataset.id,
+        me(actor),
+        &format!("dataset closed: {why}"),
+        now,
+    )
+    .await?;
+    acquisitions_store::transition(
+        &mut tx,
+        dataset.acquisition_id,
+        State::Approved,
+        State::Closed,
+        Some(me(actor)),
+        &format!("closed: {why}"),
+        &acquisitions_store::Change::default(),
+        now,
+    )
+    .await?;
+    record(
+        &mut tx,
+        actor,
+        "dataset.close",
+        dataset.id,
+        "",
+        &format!(
+            "{why}; {revoked} grant(s) revoked; {} file(s) to delete",
+            files.len()
+        ),
+    )
+    .await?;
+    let mut to: Vec<i64> = vec![dataset.owner_id];
+    for g in grants.iter().filter(|g| g.revoked_at.is_none()) {
+        to.extend(
+            projects::members(db, g.project_id)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id),
+        );
+    }
+    to.sort_unstable();
+    to.dedup();
+    let body = format!("{} is closed and its data deleted: {why}", dataset.title);
+    for u in to {
+        notifications::insert(
+            &mut tx,
+            u,
+            "A dataset was closed",
+            &body,
+            &format!("/datasets/{}", dataset.id),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(files)
+}
+
+/// Records the deletion certificate: every file deleted, with its checksum, and any that could
+/// not be.
+pub async fn certify_deletion(
+    db: &Db,
+    actor: Option<&Actor>,
+    dataset_id: i64,
+    deleted: &[FileRow],
+    failures: &[String],
+) -> Result<(), CoreError> {
+    let mut tx = db.pool.begin().await?;
+    store::add_certificate(
+        &mut tx,
+        dataset_id,
+        me(actor),
+        deleted,
+        failures,
+        clock::now(),
+    )
+    .await?;
+    let listed: Vec<String> = deleted
+        .iter()
+        .map(|f| format!("{} sha256 {}", f.name, f.sha256))
+        .collect();
+    let after = if failures.is_empty() {
+        format!("deleted: {}", listed.join("; "))
+    } else {
+        format!(
+            "deleted: {}; NOT deleted: {}",
+            listed.join("; "),
+            failures.join("; ")
+        )
+    };
+    record(&mut tx, actor, "dataset.delete", dataset_id, "", &after).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reminds each open dataset's owner and data control before its retention date (30, 7 and 0
+/// days), once each. Returns how many reminders went.
+pub async fn remind_retention(db: &Db, today: time::Date) -> Result<usize, CoreError> {
+    let mut sent = 0;
+    for d in store::open(db).await? {
+        let Some(keep) = clock::parse_date(&d.retention_date) else {
+            continue;
+        };
+        let Some(days) =
+            crate::acquisitions::retention::reminder_due(keep, today, d.retention_reminded)
+        else {
+            continue;
+        };
+        if !store::mark_retention_reminded(db, d.id, days, d.retention_reminded).await? {
+            continue;
+        }
+        let mut tx = db.pool.begin().await?;
+        let mut to = users::ids_with_role(&mut tx, Role::Reviewer).await?;
+        to.push(d.owner_id);
+        to.sort_unstable();
+        to.dedup();
+        let subject = if days == 0 {
+            format!("{} reaches its retention date today", d.title)
+        } else {
+            format!("{} reaches its retention date in {days} days", d.title)
+        };
+        let body = format!(
+            "Kept until {}. Close it (its data is deleted) or apply to renew it.",
+            d.retention_date
+        );
+        for u in to {
+            notifications::insert(
+                &mut tx,
+                u,
+                &subject,
+                &body,
+                &format!("/datasets/{}", d.id),
+                clock::now(),
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
 }

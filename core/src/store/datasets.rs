@@ -18,11 +18,16 @@ pub struct Dataset {
     pub owner_name: String,
     pub retention_date: String,
     pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub close_reason: String,
+    /// Days before the retention date of the last reminder sent.
+    pub retention_reminded: Option<i64>,
 }
 
 const SELECT: &str = "SELECT d.id, d.acquisition_id, d.title, d.description, d.source, d.licence, \
      d.classification, d.conditions, d.owner_id, u.display_name AS owner_name, d.retention_date, \
-     d.created_at FROM datasets d JOIN users u ON u.id = d.owner_id";
+     d.created_at, d.closed_at, d.close_reason, d.retention_reminded \
+     FROM datasets d JOIN users u ON u.id = d.owner_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Dataset, sqlx::Error> {
     let conditions: String = r.try_get("conditions")?;
@@ -41,6 +46,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Dataset, sqlx::Error> {
         owner_name: r.try_get("owner_name")?,
         retention_date: r.try_get("retention_date")?,
         created_at: r.try_get("created_at")?,
+        closed_at: r.try_get("closed_at")?,
+        close_reason: r.try_get("close_reason")?,
+        retention_reminded: r.try_get("retention_reminded")?,
     })
 }
 
@@ -375,4 +383,148 @@ pub async fn revoke(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Datasets still open, for the retention reminders.
+pub async fn open(db: &Db) -> Result<Vec<Dataset>, sqlx::Error> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE d.closed_at IS NULL ORDER BY d.id"))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Records the reminder sent, only if the last one recorded is still `was`.
+pub async fn mark_retention_reminded(
+    db: &Db,
+    id: i64,
+    days: i64,
+    was: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE datasets SET retention_reminded = $1 WHERE id = $2 \
+         AND COALESCE(retention_reminded, -1) = $3",
+    )
+    .bind(days)
+    .bind(id)
+    .bind(was.unwrap_or(-1))
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes an open dataset: false if it was already closed.
+pub async fn close(
+    conn: &mut AnyConnection,
+    id: i64,
+    by: i64,
+    reason: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE datasets SET closed_at = $1, closed_by = $2, close_reason = $3 \
+         WHERE id = $4 AND closed_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live grant of a dataset; how many were.
+pub async fn revoke_all(
+    conn: &mut AnyConnection,
+    dataset_id: i64,
+    by: i64,
+    reason: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE dataset_grants SET revoked_by = $1, revoked_at = $2, revoke_reason = $3 \
+         WHERE dataset_id = $4 AND revoked_at IS NULL",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(reason)
+    .bind(dataset_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Every file kept for a dataset (each version's and each quarantined upload's), once per path.
+pub async fn stored_files(db: &Db, dataset_id: i64) -> Result<Vec<FileRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT name, bytes, sha256, path FROM dataset_uploads WHERE dataset_id = $1 ORDER BY id",
+    )
+    .bind(dataset_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<FileRow> = Vec::new();
+    for r in rows {
+        let f = FileRow {
+            name: r.try_get(0)?,
+            bytes: r.try_get(1)?,
+            sha256: r.try_get(2)?,
+            path: r.try_get(3)?,
+        };
+        if !out.iter().any(|o| o.path == f.path) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub at: i64,
+    pub by: String,
+    pub files: Vec<FileRow>,
+    /// Files that could not be deleted, with why.
+    pub failures: Vec<String>,
+}
+
+pub async fn add_certificate(
+    conn: &mut AnyConnection,
+    dataset_id: i64,
+    by: i64,
+    files: &[FileRow],
+    failures: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deletion_certificates (dataset_id, at, by_id, files, failures) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(dataset_id)
+    .bind(now)
+    .bind(by)
+    .bind(serde_json::to_string(files).expect("plain data serialises"))
+    .bind(serde_json::to_string(failures).expect("plain data serialises"))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn certificate(db: &Db, dataset_id: i64) -> Result<Option<Certificate>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.at, u.display_name, c.files, c.failures FROM deletion_certificates c \
+         JOIN users u ON u.id = c.by_id WHERE c.dataset_id = $1",
+    )
+    .bind(dataset_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let decode = |col: &str| -> Result<String, sqlx::Error> { r.try_get(col) };
+    let files: String = decode("files")?;
+    let failures: String = decode("failures")?;
+    let bad = |what: &str| sqlx::Error::Decode(format!("unreadable certificate {what}").into());
+    Ok(Some(Certificate {
+        at: r.try_get(0)?,
+        by: r.try_get(1)?,
+        files: serde_json::from_str(&files).map_err(|_| bad("files"))?,
+        failures: serde_json::from_str(&failures).map_err(|_| bad("failures"))?,
+    }))
 }

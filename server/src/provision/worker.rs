@@ -72,7 +72,7 @@ impl Worker {
     }
 
     /// Runs the lifecycle sweep (reminders, expiry, removal, idle stop) and the review deadline
-    /// reminders every minute, and
+    /// reminders and the retention date reminders every minute, and
     /// refreshes the inventory from the engine when the engine keeps one.
     async fn sweep_loop(&self) {
         let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -94,6 +94,11 @@ impl Worker {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),
                 Err(e) => tracing::warn!(error = %e, "review deadline reminders failed"),
+            }
+            match campus_core::services::datasets::remind_retention(&self.db, today).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "retention date reminders"),
+                Err(e) => tracing::warn!(error = %e, "retention date reminders failed"),
             }
         }
     }

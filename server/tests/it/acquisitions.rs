@@ -910,6 +910,126 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
         count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('dataset.version', 'dataset.quarantine', 'dataset.grant', 'dataset.revoke')").await,
         4
     );
+
+    // Reminders before the retention date (2029-03-31): 30 days, 7 days and on the day, once each.
+    use time::macros::date;
+    let remind = |d| campus_core::services::datasets::remind_retention(&app.db, d);
+    assert_eq!(remind(date!(2029 - 02 - 27)).await.unwrap(), 0);
+    assert_eq!(
+        remind(date!(2029 - 03 - 01)).await.unwrap(),
+        3,
+        "the owner and both reviewers"
+    );
+    assert_eq!(remind(date!(2029 - 03 - 02)).await.unwrap(), 0);
+    assert_eq!(remind(date!(2029 - 03 - 31)).await.unwrap(), 3);
+    let (_, body) = page(&a, &app, "/notifications").await;
+    assert!(
+        body.contains("Local housing supply reaches its retention date today"),
+        "{body}"
+    );
+
+    // Closure: a reason is needed; then every grant is revoked, every file deleted and a
+    // certificate lists them; nothing more can be uploaded or granted.
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[
+            ("project", &project.to_string()),
+            ("reason", "Second phase"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        campus_core::store::datasets::granted_to_project(&app.db, project)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/close"),
+        &[("close_reason", " ")],
+    )
+    .await;
+    let (_, body) = page(&rv, &app, &format!("/datasets/{dataset}")).await;
+    assert!(body.contains("Give the reason for the closure"), "{body}");
+    let r = post(
+        &a,
+        &app,
+        &format!("/datasets/{dataset}/close"),
+        &[("close_reason", "Mine")],
+    )
+    .await;
+    assert_eq!(r.status(), 403, "the owner cannot close it");
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/close"),
+        &[("close_reason", "Retention date reached")],
+    )
+    .await;
+    assert!(
+        campus_core::store::datasets::granted_to_project(&app.db, project)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!datasets_dir
+        .join(format!("{dataset}/{}", sha256(&clean)))
+        .exists());
+    assert!(!datasets_dir
+        .join(format!("quarantine/{}", sha256(EICAR.as_bytes())))
+        .exists());
+    assert_eq!(state_of(&app, id).await, "closed");
+    let (_, body) = page(&rv, &app, &format!("/datasets/{dataset}")).await;
+    assert!(body.contains("Deletion certificate"), "{body}");
+    assert!(body.contains("Retention date reached"));
+    let certificate = campus_core::store::datasets::certificate(&app.db, dataset)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut deleted: Vec<(String, String)> = certificate
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.sha256.clone()))
+        .collect();
+    deleted.sort();
+    assert_eq!(
+        deleted,
+        [
+            ("notes.txt".to_owned(), sha256(EICAR.as_bytes())),
+            ("prices.csv".to_owned(), sha256(&clean))
+        ]
+    );
+    assert!(certificate.failures.is_empty());
+    let r = upload(&a, &app, id, &[("late.csv", b"a\n".to_vec())]).await;
+    assert_eq!(location(&r), format!("/acquisitions/{id}"));
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(body.contains("This dataset is closed"), "{body}");
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[("project", &project.to_string()), ("reason", "Again")],
+    )
+    .await;
+    assert!(
+        campus_core::store::datasets::granted_to_project(&app.db, project)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('dataset.close', 'dataset.delete')"
+        )
+        .await,
+        2
+    );
 }
 
 async fn the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in(

@@ -303,6 +303,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        // TEST_LOG=1 shows the apps' logs (filtered by RUST_LOG) when chasing a failure.
+        if std::env::var_os("TEST_LOG").is_some() {
+            server::telemetry::init(false);
+        }
         let (url, tmp) = fresh_database(backend).await;
         let port = free_port();
         let mut cfg = config(url, port);
