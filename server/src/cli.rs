@@ -83,7 +83,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 config.public_url
             );
             if config.demo_content {
-                println!("Sign in at {}/sign-in as admin, sam, priya, rachel, omar or pat with the password {}", config.public_url, crate::demo::DEMO_PASSWORD);
+                let names: Vec<&str> = crate::demo::DEMO_USERS.iter().map(|u| u.0).collect();
+                println!(
+                    "Sign in at {}/sign-in as {} with the password {}",
+                    config.public_url,
+                    names.join(", "),
+                    crate::demo::DEMO_PASSWORD
+                );
             }
             app.run_until_stopped().await?;
         }

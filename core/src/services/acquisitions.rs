@@ -14,7 +14,7 @@ use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
 use crate::services::audit_context;
 use crate::store::acquisitions::{self as store, Acquisition, Change, Comment};
-use crate::store::{audit, notifications, users};
+use crate::store::{notifications, users};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
@@ -41,27 +41,14 @@ fn me(actor: Option<&Actor>) -> i64 {
 }
 
 async fn record(
-    conn: &mut AnyConnection,
+    conn: &mut sqlx::AnyConnection,
     actor: Option<&Actor>,
     action: &str,
     id: i64,
     before: &str,
     after: &str,
 ) -> Result<(), sqlx::Error> {
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            actor_id: actor.map(|a| a.user_id),
-            action,
-            object_type: "acquisition",
-            object_id: &id.to_string(),
-            before,
-            after,
-            request_id: &audit_context::request_id(),
-        },
-        clock::now(),
-    )
-    .await
+    audit_context::record(conn, actor, "acquisition", action, id, before, after).await
 }
 
 /// Tells the applicant and collaborators.

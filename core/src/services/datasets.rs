@@ -10,7 +10,7 @@ use crate::error::CoreError;
 use crate::services::audit_context;
 use crate::store::acquisitions as acquisitions_store;
 use crate::store::datasets::{self as store, Dataset, FileRow, Grant, Upload, Version};
-use crate::store::{audit, notifications, projects, users};
+use crate::store::{notifications, projects, users};
 use serde::{Deserialize, Serialize};
 
 fn me(actor: Option<&Actor>) -> i64 {
@@ -25,20 +25,7 @@ async fn record(
     before: &str,
     after: &str,
 ) -> Result<(), sqlx::Error> {
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            actor_id: actor.map(|a| a.user_id),
-            action,
-            object_type: "dataset",
-            object_id: &id.to_string(),
-            before,
-            after,
-            request_id: &audit_context::request_id(),
-        },
-        clock::now(),
-    )
-    .await
+    audit_context::record(conn, actor, "dataset", action, id, before, after).await
 }
 
 /// The dataset an approved acquisition brings data into, if the actor may upload to it (its

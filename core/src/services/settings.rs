@@ -235,21 +235,7 @@ async fn record(
     before: &str,
     after: &str,
 ) -> Result<(), CoreError> {
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            actor_id: actor.map(|a| a.user_id),
-            action,
-            object_type: "offering",
-            object_id: &id.to_string(),
-            before,
-            after,
-            request_id: &audit_context::request_id(),
-        },
-        crate::clock::now(),
-    )
-    .await?;
-    Ok(())
+    Ok(audit_context::record(conn, actor, "offering", action, id, before, after).await?)
 }
 
 /// Adds a size to an offering.
