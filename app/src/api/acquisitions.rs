@@ -563,8 +563,7 @@ pub struct DatasetRow {
 pub struct VersionView {
     pub number: i64,
     pub created: String,
-    /// (name, size, sha256)
-    pub files: Vec<(String, String, String)>,
+    pub files: Vec<FileLine>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -598,9 +597,20 @@ pub struct DatasetView {
     pub grants: Vec<GrantView>,
     pub can_manage: bool,
     pub projects: Vec<(String, String)>,
-    /// The deletion certificate: when and by whom, each file deleted (name, size, sha256), and
-    /// any that could not be.
-    pub certificate: Option<(String, Vec<(String, String, String)>, Vec<String>)>,
+    pub certificate: Option<CertificateView>,
+}
+
+/// A file as listed: (name, size, SHA-256).
+pub type FileLine = (String, String, String);
+
+/// The deletion certificate of a closed dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    /// When and by whom.
+    pub when: String,
+    pub files: Vec<FileLine>,
+    /// Files that could not be deleted, with why.
+    pub failures: Vec<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -700,15 +710,14 @@ pub async fn get_dataset(id: i64) -> Result<DatasetView, AppError> {
             })
             .collect(),
         can_manage: d.can_manage && d.dataset.closed_at.is_none(),
-        certificate: d.certificate.as_ref().map(|c| {
-            (
-                format!("{} by {}", format_utc(c.at), c.by),
-                c.files
-                    .iter()
-                    .map(|f| (f.name.clone(), bytes(f.bytes as u64), f.sha256.clone()))
-                    .collect(),
-                c.failures.clone(),
-            )
+        certificate: d.certificate.as_ref().map(|c| CertificateView {
+            when: format!("{} by {}", format_utc(c.at), c.by),
+            files: c
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), bytes(f.bytes as u64), f.sha256.clone()))
+                .collect(),
+            failures: c.failures.clone(),
         }),
         projects: d
             .projects

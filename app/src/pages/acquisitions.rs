@@ -762,7 +762,7 @@ pub fn DatasetPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }}
-                        {d.certificate.clone().map(|(when, files, failures)| view! {
+                        {d.certificate.clone().map(|c| (c.when, c.files, c.failures)).map(|(when, files, failures)| view! {
                             <h2 class="ons-u-mt-l">"Deletion certificate"</h2>
                             <p>{format!("Deleted {when}.")}</p>
                             <table class="ons-table">
