@@ -166,6 +166,28 @@ pub async fn withdraw(
     .await
 }
 
+/// POST /acquisitions/{id}/amend: an approved application back to its applicant to amend or
+/// renew.
+pub async fn amend(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let result = svc::amend(&state.db, actor.as_ref(), id).await.map(|_| {
+        "Amendment started: change the sections, then submit it for review. The approved terms stand meanwhile.".to_owned()
+    });
+    finish(
+        &session,
+        result,
+        "acquisition",
+        Fields::new(),
+        &page(id),
+        &page(id),
+    )
+    .await
+}
+
 /// POST /acquisitions/{id}/assign: a reviewer takes the current phase.
 pub async fn assign(
     State(state): State<AppState>,

@@ -326,7 +326,7 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, and the public data-use register on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, and the public data-use register on the Data Science Campus network. Authenticate with a personal access token from My account."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
         crate::api_resources::catalogue, crate::api_resources::list_requests,
         crate::api_resources::submit, crate::api_resources::get_request,
@@ -342,9 +342,13 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_acquisitions::list, crate::api_acquisitions::start,
         crate::api_acquisitions::get_one, crate::api_acquisitions::save_section,
         crate::api_acquisitions::save_ethics, crate::api_acquisitions::submit,
-        crate::api_acquisitions::withdraw, crate::api_acquisitions::data_control,
+        crate::api_acquisitions::withdraw, crate::api_acquisitions::amend,
+        crate::api_acquisitions::data_control,
         crate::api_acquisitions::ethics_review, crate::api_acquisitions::changes,
-        crate::api_acquisitions::decide, crate::api_acquisitions::register),
+        crate::api_acquisitions::decide, crate::api_acquisitions::register,
+        crate::api_acquisitions::datasets, crate::api_acquisitions::dataset,
+        crate::api_acquisitions::grant, crate::api_acquisitions::revoke,
+        crate::api_acquisitions::project_datasets),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -372,6 +376,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_settings::router())
         .merge(crate::api_operations::router())
         .merge(crate::api_acquisitions::router())
+        .merge(crate::api_acquisitions::datasets_router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

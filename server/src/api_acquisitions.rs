@@ -29,6 +29,8 @@ pub struct AcquisitionSummaryOut {
     state: String,
     /// When the current review phase is due (Unix seconds).
     phase_due: Option<i64>,
+    /// An amendment or renewal of an approved application is under way.
+    amending: bool,
 }
 
 fn summary(a: &Acquisition) -> AcquisitionSummaryOut {
@@ -38,6 +40,7 @@ fn summary(a: &Acquisition) -> AcquisitionSummaryOut {
         applicant: a.applicant_name.clone(),
         state: a.state.as_str().to_owned(),
         phase_due: a.phase_due,
+        amending: a.amending,
     }
 }
 
@@ -282,6 +285,19 @@ pub async fn withdraw(
     current(&state, &actor, id).await
 }
 
+/// Amends or renews an approved application: back to the applicant, then through review again,
+/// while the approved terms stand.
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/amend", params(("id" = i64, Path)),
+    responses((status = 200, body = AcquisitionOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn amend(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<AcquisitionOut>, ApiError> {
+    svc::amend(&state.db, Some(&actor), id).await?;
+    current(&state, &actor, id).await
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataControlIn {
@@ -467,6 +483,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/acquisitions/{id}/ethics", put(save_ethics))
         .route("/api/v1/acquisitions/{id}/submit", post(submit))
         .route("/api/v1/acquisitions/{id}/withdraw", post(withdraw))
+        .route("/api/v1/acquisitions/{id}/amend", post(amend))
         .route("/api/v1/acquisitions/{id}/data-control", post(data_control))
         .route(
             "/api/v1/acquisitions/{id}/ethics-review",
@@ -475,4 +492,273 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/acquisitions/{id}/changes", post(changes))
         .route("/api/v1/acquisitions/{id}/decision", post(decide))
         .route("/api/v1/register", get(register))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DatasetSummaryOut {
+    id: i64,
+    acquisition_id: i64,
+    title: String,
+    source: String,
+    licence: String,
+    /// tier-0 … tier-2 or official (sensitive data never becomes a dataset)
+    classification: String,
+    owner: String,
+    retention_date: String,
+    /// Unix seconds; null while open.
+    closed_at: Option<i64>,
+}
+
+fn dataset_summary(d: &campus_core::store::datasets::Dataset) -> DatasetSummaryOut {
+    DatasetSummaryOut {
+        id: d.id,
+        acquisition_id: d.acquisition_id,
+        title: d.title.clone(),
+        source: d.source.clone(),
+        licence: d.licence.clone(),
+        classification: d.classification.clone(),
+        owner: d.owner_name.clone(),
+        retention_date: d.retention_date.clone(),
+        closed_at: d.closed_at,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FileOut {
+    name: String,
+    bytes: i64,
+    sha256: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionOut {
+    number: i64,
+    created_at: i64,
+    created_by: String,
+    files: Vec<FileOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadOut {
+    name: String,
+    bytes: i64,
+    sha256: String,
+    /// clean or infected
+    outcome: String,
+    /// The malware signature found, for infected files.
+    signature: String,
+    uploader: String,
+    at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantOut {
+    id: i64,
+    project_id: i64,
+    project: String,
+    granted_by: String,
+    granted_at: i64,
+    reason: String,
+    revoked_by: Option<String>,
+    revoked_at: Option<i64>,
+    revoke_reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CertificateOut {
+    at: i64,
+    by: String,
+    deleted: Vec<FileOut>,
+    failures: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DatasetOut {
+    #[serde(flatten)]
+    summary: DatasetSummaryOut,
+    description: String,
+    conditions: Vec<String>,
+    close_reason: String,
+    versions: Vec<VersionOut>,
+    uploads: Vec<UploadOut>,
+    grants: Vec<GrantOut>,
+    deletion_certificate: Option<CertificateOut>,
+}
+
+fn file_out(f: &campus_core::store::datasets::FileRow) -> FileOut {
+    FileOut {
+        name: f.name.clone(),
+        bytes: f.bytes,
+        sha256: f.sha256.clone(),
+    }
+}
+
+fn dataset_out(d: campus_core::services::datasets::DatasetDetail) -> DatasetOut {
+    DatasetOut {
+        summary: dataset_summary(&d.dataset),
+        description: d.dataset.description.clone(),
+        conditions: d.dataset.conditions.clone(),
+        close_reason: d.dataset.close_reason.clone(),
+        versions: d
+            .versions
+            .iter()
+            .map(|v| VersionOut {
+                number: v.number,
+                created_at: v.created_at,
+                created_by: v.created_by.clone(),
+                files: v.files.iter().map(file_out).collect(),
+            })
+            .collect(),
+        uploads: d
+            .uploads
+            .iter()
+            .map(|u| UploadOut {
+                name: u.name.clone(),
+                bytes: u.bytes,
+                sha256: u.sha256.clone(),
+                outcome: u.outcome.clone(),
+                signature: u.signature.clone(),
+                uploader: u.uploader.clone(),
+                at: u.at,
+            })
+            .collect(),
+        grants: d
+            .grants
+            .iter()
+            .map(|g| GrantOut {
+                id: g.id,
+                project_id: g.project_id,
+                project: g.project_name.clone(),
+                granted_by: g.granted_by.clone(),
+                granted_at: g.granted_at,
+                reason: g.reason.clone(),
+                revoked_by: g.revoked_by.clone(),
+                revoked_at: g.revoked_at,
+                revoke_reason: g.revoke_reason.clone(),
+            })
+            .collect(),
+        deletion_certificate: d.certificate.as_ref().map(|c| CertificateOut {
+            at: c.at,
+            by: c.by.clone(),
+            deleted: c.files.iter().map(file_out).collect(),
+            failures: c.failures.clone(),
+        }),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DatasetQuery {
+    /// Words to find in the title, description or source.
+    #[serde(default)]
+    q: String,
+}
+
+/// The dataset catalogue (Campus staff), searched by title, description or source.
+#[utoipa::path(get, path = "/api/v1/datasets", params(DatasetQuery),
+    responses((status = 200, body = [DatasetSummaryOut]), (status = 401), (status = 403)), security(("token" = [])))]
+pub async fn datasets(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    axum::extract::Query(query): axum::extract::Query<DatasetQuery>,
+) -> Result<Json<Vec<DatasetSummaryOut>>, ApiError> {
+    let list = campus_core::services::datasets::list(&state.db, Some(&actor), &query.q).await?;
+    Ok(Json(list.iter().map(dataset_summary).collect()))
+}
+
+/// One dataset: conditions, versions with checksums, every upload, grants and any deletion
+/// certificate.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = DatasetOut), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn dataset(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<DatasetOut>, ApiError> {
+    let d = campus_core::services::datasets::detail(&state.db, Some(&actor), id).await?;
+    Ok(Json(dataset_out(d)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantIn {
+    project_id: i64,
+    reason: String,
+}
+
+/// Grants a project access to a dataset (data control reviewers, administrators).
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/grants", params(("id" = i64, Path)), request_body = GrantIn,
+    responses((status = 201, body = DatasetOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn grant(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<GrantIn>,
+) -> Result<(StatusCode, Json<DatasetOut>), ApiError> {
+    campus_core::services::datasets::grant(
+        &state.db,
+        Some(&actor),
+        id,
+        &b.project_id.to_string(),
+        &b.reason,
+    )
+    .await?;
+    let d = campus_core::services::datasets::detail(&state.db, Some(&actor), id).await?;
+    Ok((StatusCode::CREATED, Json(dataset_out(d))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonIn {
+    reason: String,
+}
+
+/// Revokes a grant, with the reason recorded (data control reviewers, administrators).
+#[utoipa::path(post, path = "/api/v1/grants/{id}/revoke", params(("id" = i64, Path)), request_body = ReasonIn,
+    responses((status = 200, body = DatasetOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ReasonIn>,
+) -> Result<Json<DatasetOut>, ApiError> {
+    let g = campus_core::services::datasets::revoke(&state.db, Some(&actor), id, &b.reason).await?;
+    let d = campus_core::services::datasets::detail(&state.db, Some(&actor), g.dataset_id).await?;
+    Ok(Json(dataset_out(d)))
+}
+
+/// Live grants to a project: the datasets its workspaces may use (members and operators).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/datasets", params(("id" = i64, Path)),
+    responses((status = 200, body = [GrantOut]), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn project_datasets(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<GrantOut>>, ApiError> {
+    let grants =
+        campus_core::services::datasets::granted_to_project(&state.db, Some(&actor), id).await?;
+    Ok(Json(
+        grants
+            .into_iter()
+            .map(|g| GrantOut {
+                id: g.id,
+                project_id: g.project_id,
+                project: g.project_name,
+                granted_by: g.granted_by,
+                granted_at: g.granted_at,
+                reason: g.reason,
+                revoked_by: g.revoked_by,
+                revoked_at: g.revoked_at,
+                revoke_reason: g.revoke_reason,
+            })
+            .collect(),
+    ))
+}
+
+pub fn datasets_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/datasets", get(datasets))
+        .route("/api/v1/datasets/{id}", get(dataset))
+        .route("/api/v1/datasets/{id}/grants", post(grant))
+        .route("/api/v1/grants/{id}/revoke", post(revoke))
+        .route("/api/v1/projects/{id}/datasets", get(project_datasets))
 }

@@ -270,6 +270,7 @@ pub fn router(
         .route("/acquisitions/{id}/ethics", post(acquisition_forms::save_ethics))
         .route("/acquisitions/{id}/submit", post(acquisition_forms::submit))
         .route("/acquisitions/{id}/withdraw", post(acquisition_forms::withdraw))
+        .route("/acquisitions/{id}/amend", post(acquisition_forms::amend))
         .route("/acquisitions/{id}/assign", post(acquisition_forms::assign))
         .route("/acquisitions/{id}/data-control", post(acquisition_forms::data_control))
         .route("/acquisitions/{id}/ethics-review", post(acquisition_forms::ethics_review))

@@ -83,6 +83,9 @@ pub struct AcquisitionView {
     pub can_withdraw: bool,
     pub can_review: bool,
     pub can_upload: bool,
+    pub can_amend: bool,
+    /// An amendment or renewal is under way; the approved terms stand meanwhile.
+    pub amending: bool,
     pub dataset_id: Option<i64>,
     pub assigned: bool,
     pub reviewers: Vec<(String, String)>,
@@ -337,6 +340,8 @@ mod convert {
             can_withdraw: d.position.can_withdraw,
             can_review: d.position.can_review,
             can_upload: d.position.can_upload,
+            can_amend: d.position.can_amend,
+            amending: a.amending,
             dataset_id: d.dataset_id,
             assigned: d.position.assigned,
             reviewers: d

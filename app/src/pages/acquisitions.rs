@@ -325,6 +325,11 @@ pub fn AcquisitionPage() -> impl IntoView {
                         {a.dataset_id.map(|d| view! {
                             <p><a href=format!("/datasets/{d}")>"See the dataset, its versions and who may use it"</a></p>
                         })}
+                        {a.amending.then(|| view! {
+                            <div class="ons-panel ons-panel--info ons-panel--no-title ons-u-mb-m">
+                                <div class="ons-panel__body"><p>"An amendment or renewal is under way. The approved terms, the dataset and its grants stand until it is decided; if it is rejected or withdrawn, they carry on unchanged."</p></div>
+                            </div>
+                        })}
                         {a.can_upload.then(|| view! {
                             <h2>"Upload the data"</h2>
                             <ErrorSummary errors=upload.errors.clone()/>
@@ -377,6 +382,13 @@ pub fn AcquisitionPage() -> impl IntoView {
                             {answers_list(a.answers.clone())}
                             <h2>"Ethics self-assessment"</h2>
                             {answers_list(a.ethics.clone())}
+                        })}
+                        {a.can_amend.then(|| view! {
+                            <h2 class="ons-u-mt-l">"Amend or renew"</h2>
+                            <p>"To change what was approved, or keep the data longer, amend the application: it comes back to you to change, then goes through review again. Until it is decided, the approved terms stand."</p>
+                            <form method="post" action=format!("/acquisitions/{}/amend", a.id)>
+                                <Button text="Amend or renew the application" secondary=true/>
+                            </form>
                         })}
                         {a.can_withdraw.then(|| view! {
                             <form method="post" action=format!("/acquisitions/{}/withdraw", a.id) class="ons-u-mt-l">

@@ -176,6 +176,9 @@ pub enum Event {
     Withdraw,
     /// Data control closes an approved acquisition at the end of its use.
     Close,
+    /// The applicant amends or renews an approved acquisition: it goes back through review while
+    /// the approved terms stand.
+    Amend,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,9 +202,19 @@ pub fn transition(from: State, event: Event) -> Result<State, Refusal> {
         (s, E::Reject) if s.in_review() => S::Rejected,
         (s, E::Withdraw) if !s.is_final() => S::Withdrawn,
         (S::Approved, E::Close) => S::Closed,
+        (S::Approved, E::Amend) => S::ChangesRequested,
         _ => return Err(Refusal { from, event }),
     };
     Ok(to)
+}
+
+/// Where an amendment or renewal ends when it is not approved: rejected, refused or withdrawn,
+/// the approval it amends stands.
+pub fn when_amending(to: State) -> State {
+    match to {
+        State::Rejected | State::Refused | State::Withdrawn => State::Approved,
+        other => other,
+    }
 }
 
 /// How recently a reviewer must have signed in to decide.
@@ -269,7 +282,7 @@ pub fn approved_after(approved_by: &[i64], reviewer: i64) -> bool {
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 10] = [
+    const EVENTS: [Event; 11] = [
         Event::Submit,
         Event::DataControlPassed,
         Event::ClassifiedSensitive,
@@ -280,6 +293,7 @@ mod tests {
         Event::Reject,
         Event::Withdraw,
         Event::Close,
+        Event::Amend,
     ];
 
     #[test]
@@ -296,6 +310,7 @@ mod tests {
             (S::Referred, E::EthicsCleared, S::FinalDecision),
             (S::FinalDecision, E::Approve, S::Approved),
             (S::Approved, E::Close, S::Closed),
+            (S::Approved, E::Amend, S::ChangesRequested),
         ];
         for from in State::ALL {
             for event in EVENTS {
@@ -315,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn final_states_accept_nothing_but_the_closure_of_an_approval() {
+    fn final_states_accept_nothing_but_the_closure_or_amendment_of_an_approval() {
         for from in State::ALL
             .into_iter()
             .filter(|s| s.is_final() && *s != State::Approved)
@@ -329,7 +344,18 @@ mod tests {
             .iter()
             .filter(|e| transition(State::Approved, **e).is_ok())
             .collect();
-        assert_eq!(approved, [&Event::Close]);
+        assert_eq!(approved, [&Event::Close, &Event::Amend]);
+    }
+
+    #[test]
+    fn an_amendment_not_approved_leaves_the_approval_standing() {
+        for st in State::ALL {
+            let expected = match st {
+                State::Rejected | State::Refused | State::Withdrawn => State::Approved,
+                other => other,
+            };
+            assert_eq!(when_amending(st), expected);
+        }
     }
 
     const NOW: i64 = 1_000_000;

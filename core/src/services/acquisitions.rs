@@ -171,6 +171,8 @@ pub struct Position {
     pub can_withdraw: bool,
     /// Approved, and the actor is its applicant or a collaborator: data may be uploaded.
     pub can_upload: bool,
+    /// Approved and open, and the actor is its applicant or a collaborator.
+    pub can_amend: bool,
     pub can_review: bool,
     pub assigned: bool,
 }
@@ -276,6 +278,8 @@ pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Detail, C
             .map(|d| d.id),
         position: Position {
             can_edit,
+            can_amend: a.state == State::Approved
+                && authz::check(actor, Action::EditAcquisition, object).is_ok(),
             can_upload: a.state == State::Approved
                 && authz::check(actor, Action::EditAcquisition, object).is_ok(),
             can_withdraw: !a.state.is_final()
@@ -445,11 +449,13 @@ pub async fn submit(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreE
     let to =
         decision::transition(a.state, Event::Submit).map_err(|_| refused(a.state, "submitted"))?;
     let now = clock::now();
+    let changed = sections::changed(&a.submitted, &a.answers).len();
     let note = if a.revision == 0 {
         "submitted".to_owned()
+    } else if a.amending {
+        format!("amendment submitted with {changed} answer(s) changed")
     } else {
-        let n = sections::changed(&a.submitted, &a.answers).len();
-        format!("resubmitted with {n} answer(s) changed")
+        format!("resubmitted with {changed} answer(s) changed")
     };
     let mut tx = db.pool.begin().await?;
     let change = Change {
@@ -497,9 +503,19 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
     authz::check(actor, Action::EditAcquisition, object)?;
     let to = decision::transition(a.state, Event::Withdraw)
         .map_err(|_| refused(a.state, "withdrawn"))?;
+    // Withdrawing an amendment keeps the approval it would have changed.
+    let (to, note) = if a.amending {
+        (
+            decision::when_amending(to),
+            "amendment withdrawn: the approved terms stand",
+        )
+    } else {
+        (to, "withdrawn")
+    };
     let change = Change {
         phase_due: Some(None),
-        decided: true,
+        decided: !a.amending,
+        amending: Some(false),
         ..Change::default()
     };
     let mut tx = db.pool.begin().await?;
@@ -509,7 +525,7 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
         a.state,
         to,
         Some(me(actor)),
-        "withdrawn",
+        note,
         &change,
         clock::now(),
     )
@@ -521,6 +537,48 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
         &mut tx,
         actor,
         "acquisition.withdraw",
+        id,
+        a.state.as_str(),
+        to.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The applicant or a collaborator amends or renews an approved acquisition (new terms, a later
+/// retention date): it returns to them to change and then goes through review again, while the
+/// approved terms, dataset and grants stand until it is decided.
+pub async fn amend(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreError> {
+    let (a, object) = load(db, actor, id).await?;
+    authz::check(actor, Action::EditAcquisition, object)?;
+    let to = decision::transition(a.state, Event::Amend)
+        .map_err(|_| refused(a.state, "amended: only an approved application can be"))?;
+    let change = Change {
+        phase_due: Some(None),
+        amending: Some(true),
+        ..Change::default()
+    };
+    let note = "amendment or renewal started: the approved terms stand until it is decided";
+    let mut tx = db.pool.begin().await?;
+    if !store::transition(
+        &mut tx,
+        id,
+        a.state,
+        to,
+        Some(me(actor)),
+        note,
+        &change,
+        clock::now(),
+    )
+    .await?
+    {
+        return Err(moved_on());
+    }
+    record(
+        &mut tx,
+        actor,
+        "acquisition.amend",
         id,
         a.state.as_str(),
         to.as_str(),
@@ -714,18 +772,26 @@ pub async fn record_data_control(
             }
         }
         Gate::Refused { .. } => {
-            let reason = classification::refusal_reason(applicant, reviewer);
+            let mut reason = classification::refusal_reason(applicant, reviewer);
+            // A refused amendment leaves the approval it would have changed standing.
+            let to = if a.amending {
+                reason = format!("amendment refused, the approved terms stand: {reason}");
+                decision::when_amending(State::Refused)
+            } else {
+                State::Refused
+            };
             let change = Change {
                 phase_due: Some(None),
-                outcome_reason: Some(&reason),
-                decided: true,
+                outcome_reason: (!a.amending).then_some(reason.as_str()),
+                decided: !a.amending,
+                amending: Some(false),
                 ..Change::default()
             };
             if !store::transition(
                 &mut tx,
                 id,
                 State::DataControl,
-                State::Refused,
+                to,
                 Some(me(actor)),
                 &reason,
                 &change,
@@ -1070,6 +1136,7 @@ pub async fn decide(
                     phase_due: Some(None),
                     conditions: Some(&all),
                     decided: true,
+                    amending: Some(false),
                     ..Change::default()
                 };
                 if !store::transition(
@@ -1096,23 +1163,24 @@ pub async fn decide(
                 )
                 .await?;
                 // The dataset the approved data will come into, carrying the conditions.
+                // An approved amendment or renewal gives the existing dataset its new terms.
                 let get = |k: &str| a.submitted.get(k).cloned().unwrap_or_default();
-                crate::store::datasets::insert(
-                    &mut tx,
-                    &crate::store::datasets::NewDataset {
-                        acquisition_id: id,
-                        title: &a.title,
-                        description: &get("lay_summary"),
-                        source: &get("supplier"),
-                        licence: &get("licence"),
-                        classification: &a.reviewer_class,
-                        conditions: &all,
-                        owner_id: a.applicant_id,
-                        retention_date: &get("retention_date"),
-                    },
-                    now,
-                )
-                .await?;
+                let terms = crate::store::datasets::NewDataset {
+                    acquisition_id: id,
+                    title: &a.title,
+                    description: &get("lay_summary"),
+                    source: &get("supplier"),
+                    licence: &get("licence"),
+                    classification: &a.reviewer_class,
+                    conditions: &all,
+                    owner_id: a.applicant_id,
+                    retention_date: &get("retention_date"),
+                };
+                if a.amending {
+                    crate::store::datasets::update_terms(&mut tx, id, &terms).await?;
+                } else {
+                    crate::store::datasets::insert(&mut tx, &terms, now).await?;
+                }
                 let body = if all.is_empty() {
                     "Approved without conditions.".to_owned()
                 } else {
@@ -1132,10 +1200,20 @@ pub async fn decide(
             let to = decision::transition(a.state, Event::Reject)
                 .map_err(|_| refused(a.state, "rejected"))?;
             let reason = reason.trim();
+            // A rejected amendment leaves the approval it would have changed standing.
+            let (to, note) = if a.amending {
+                (
+                    decision::when_amending(to),
+                    format!("amendment rejected, the approved terms stand: {reason}"),
+                )
+            } else {
+                (to, reason.to_owned())
+            };
             let change = Change {
                 phase_due: Some(None),
-                outcome_reason: Some(reason),
-                decided: true,
+                outcome_reason: (!a.amending).then_some(reason),
+                decided: !a.amending,
+                amending: Some(false),
                 ..Change::default()
             };
             if !store::transition(
@@ -1144,7 +1222,7 @@ pub async fn decide(
                 a.state,
                 to,
                 Some(me(actor)),
-                reason,
+                &note,
                 &change,
                 now,
             )
@@ -1186,7 +1264,7 @@ pub struct RegisterEntry {
 /// Every approved acquisition, as the public sees it: no account needed, and nothing beyond
 /// what the register publishes.
 pub async fn register(db: &Db) -> Result<Vec<RegisterEntry>, CoreError> {
-    let approved = store::in_states(db, &[State::Approved]).await?;
+    let approved = store::on_register(db).await?;
     let mut out: Vec<RegisterEntry> = approved
         .into_iter()
         .map(|a| {

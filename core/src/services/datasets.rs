@@ -53,6 +53,12 @@ pub async fn uploadable(
             "This dataset is closed and its data deleted: nothing more can be uploaded",
         ));
     }
+    if a.amending {
+        return Err(CoreError::field(
+            "files",
+            "An amendment of this application is being reviewed: upload once it is decided",
+        ));
+    }
     if a.state != State::Approved {
         return Err(CoreError::field(
             "files",
@@ -495,4 +501,14 @@ pub async fn remind_retention(db: &Db, today: time::Date) -> Result<usize, CoreE
         tx.commit().await?;
     }
     Ok(sent)
+}
+
+/// The datasets a project may use now (its live grants): for anyone who may see the project.
+pub async fn granted_to_project(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+) -> Result<Vec<Grant>, CoreError> {
+    crate::services::projects::view(db, actor, project_id).await?;
+    Ok(store::granted_to_project(db, project_id).await?)
 }

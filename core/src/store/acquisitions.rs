@@ -36,12 +36,15 @@ pub struct Acquisition {
     pub created_at: i64,
     pub updated_at: i64,
     pub decided_at: Option<i64>,
+    /// An approved acquisition being amended or renewed: its approved terms stand meanwhile.
+    pub amending: bool,
 }
 
 const SELECT: &str = "SELECT a.id, a.applicant_id, u.display_name AS applicant_name, a.title, \
      a.state, a.answers, a.visited, a.ethics, a.submitted, a.previous, a.revision, a.reviewer_class, \
      a.lawful_basis, a.legislation, a.agreement_ref, a.route, a.committee_date, a.phase_due, \
-     a.reminded, a.outcome_reason, a.conditions, a.created_at, a.updated_at, a.decided_at \
+     a.reminded, a.outcome_reason, a.conditions, a.created_at, a.updated_at, a.decided_at, \
+     a.amending \
      FROM acquisitions a JOIN users u ON u.id = a.applicant_id";
 
 fn decode_err(what: &str, v: &str) -> sqlx::Error {
@@ -83,6 +86,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Acquisition, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         decided_at: r.try_get("decided_at")?,
+        amending: r.try_get::<i64, _>("amending")? == 1,
     })
 }
 
@@ -154,6 +158,16 @@ pub async fn in_states(db: &Db, states: &[State]) -> Result<Vec<Acquisition>, sq
     rows.iter().map(from_row).collect()
 }
 
+/// What the public register shows: approved acquisitions, those being amended included.
+pub async fn on_register(db: &Db) -> Result<Vec<Acquisition>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE a.state = 'approved' OR a.amending = 1 ORDER BY a.id"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Saves the applicant's answers (and the sections saved so far), only while the application is
 /// in `state`: false means it moved on and nothing was saved.
 pub async fn save_answers(
@@ -209,6 +223,8 @@ pub struct Change<'a> {
     pub outcome_reason: Option<&'a str>,
     pub conditions: Option<&'a [String]>,
     pub decided: bool,
+    /// Starts (`Some(true)`) or ends (`Some(false)`) an amendment.
+    pub amending: Option<bool>,
 }
 
 /// Moves an application from `from` to `to` and records the step, only if it is still in
@@ -233,7 +249,8 @@ pub async fn transition(
          revision = CASE WHEN $5 = '' THEN revision ELSE revision + 1 END, \
          outcome_reason = CASE WHEN $6 = 1 THEN $7 ELSE outcome_reason END, \
          conditions = CASE WHEN $8 = '' THEN conditions ELSE $8 END, \
-         decided_at = CASE WHEN $9 = 1 THEN $2 ELSE decided_at END \
+         decided_at = CASE WHEN $9 = 1 THEN $2 ELSE decided_at END, \
+         amending = CASE WHEN $12 < 0 THEN amending ELSE $12 END \
          WHERE id = $10 AND state = $11",
     )
     .bind(to.as_str())
@@ -247,6 +264,7 @@ pub async fn transition(
     .bind(change.decided as i64)
     .bind(id)
     .bind(from.as_str())
+    .bind(change.amending.map(i64::from).unwrap_or(-1))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {

@@ -89,6 +89,30 @@ pub async fn insert(
     .await
 }
 
+/// New terms from an approved amendment or renewal.
+pub async fn update_terms(
+    conn: &mut AnyConnection,
+    acquisition_id: i64,
+    d: &NewDataset<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE datasets SET title = $1, description = $2, source = $3, licence = $4, \
+         classification = $5, conditions = $6, retention_date = $7, retention_reminded = NULL \
+         WHERE acquisition_id = $8 AND closed_at IS NULL",
+    )
+    .bind(d.title)
+    .bind(d.description)
+    .bind(d.source)
+    .bind(d.licence)
+    .bind(d.classification)
+    .bind(serde_json::to_string(d.conditions).expect("strings serialise"))
+    .bind(d.retention_date)
+    .bind(acquisition_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn find(db: &Db, id: i64) -> Result<Option<Dataset>, sqlx::Error> {
     let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1"))
         .bind(id)

@@ -888,6 +888,90 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
         body.contains("Your project was granted access to a dataset"),
         "{body}"
     );
+
+    // The same through the JSON API: the catalogue, a dataset's versions, uploads and grants,
+    // and what a project may use; grants only by reviewers.
+    {
+        use reqwest::Method;
+        use serde_json::json;
+        let (alice_t, rita_t, pat_t) = (
+            token_for(&app, "alice").await,
+            token_for(&app, "rita").await,
+            token_for(&app, "pat").await,
+        );
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            "/api/v1/datasets?q=housing",
+            &alice_t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body[0]["id"], dataset, "{body}");
+        let (_, body) = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/datasets/{dataset}"),
+            &alice_t,
+            None,
+        )
+        .await;
+        assert_eq!(
+            body["versions"][0]["files"][0]["sha256"],
+            sha256(&clean),
+            "{body}"
+        );
+        assert_eq!(body["uploads"][1]["outcome"], "infected", "{body}");
+        assert_eq!(body["conditions"][0], "Publish only counts of ten or more");
+        assert_eq!(
+            api(&app, Method::GET, "/api/v1/datasets", &pat_t, None)
+                .await
+                .0,
+            403
+        );
+        let grant_body = json!({"project_id": project, "reason": "Via the API"});
+        let (status, _) = api(
+            &app,
+            Method::POST,
+            &format!("/api/v1/datasets/{dataset}/grants"),
+            &alice_t,
+            Some(grant_body.clone()),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            &format!("/api/v1/datasets/{dataset}/grants"),
+            &rita_t,
+            Some(grant_body),
+        )
+        .await;
+        assert_eq!(status, 422, "a second live grant is refused: {body}");
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/datasets"),
+            &alice_t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(
+            api(
+                &app,
+                Method::GET,
+                &format!("/api/v1/projects/{project}/datasets"),
+                &pat_t,
+                None
+            )
+            .await
+            .0,
+            403
+        );
+    }
     post(
         &rv,
         &app,
@@ -1191,7 +1275,104 @@ async fn the_api_walks_an_application_and_refuses_decisions_without_a_recent_sig
     assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!([]));
 }
 
+async fn an_approved_acquisition_is_amended_while_its_terms_stand(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    app.create_user("sam", &[Role::Reviewer]).await;
+    let a = app.browser_for("alice").await;
+    let rita = app.browser_for("rita").await;
+    let id = submitted(&app, &a, "low").await;
+    approve(&app, id, "Condition A").await;
+    let terms = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT retention_date, conditions FROM datasets WHERE acquisition_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(terms().await.0, "2029-03-31");
+
+    // Only the applicant's side amends; meanwhile the approved terms stand and stay public.
+    let r = post(&rita, &app, &format!("/acquisitions/{id}/amend"), &[]).await;
+    assert_eq!(r.status(), 403);
+    post(&a, &app, &format!("/acquisitions/{id}/amend"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "changes_requested");
+    let (_, body) = page(&client(), &app, "/register").await;
+    assert!(body.contains("Local housing supply"), "{body}");
+    let r = upload(&a, &app, id, &[("a.csv", b"a\n".to_vec())]).await;
+    assert_eq!(location(&r), format!("/acquisitions/{id}"));
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("An amendment of this application is being reviewed"),
+        "{body}"
+    );
+
+    // A renewal: a later retention date, reviewed again, approved with new conditions.
+    let mut later: Vec<(&str, &str)> = SECTIONS[6]
+        .1
+        .iter()
+        .filter(|f| !f.0.ends_with("_date"))
+        .copied()
+        .collect();
+    later.extend([
+        ("retention_date", "2030-03-31"),
+        ("deletion_date", "2030-04-30"),
+    ]);
+    post(
+        &a,
+        &app,
+        &format!("/acquisitions/{id}/sections/the-data"),
+        &later,
+    )
+    .await;
+    post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "data_control");
+    let (_, body) = page(&rita, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("Changed since the previous submission"),
+        "{body}"
+    );
+    approve(&app, id, "Condition B").await;
+    assert_eq!(
+        terms().await,
+        ("2030-03-31".to_owned(), r#"["Condition B"]"#.to_owned())
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM datasets").await, 1);
+
+    // Withdrawn or rejected, an amendment leaves the approval as it was.
+    post(&a, &app, &format!("/acquisitions/{id}/amend"), &[]).await;
+    post(&a, &app, &format!("/acquisitions/{id}/withdraw"), &[]).await;
+    assert_eq!(state_of(&app, id).await, "approved");
+    post(&a, &app, &format!("/acquisitions/{id}/amend"), &[]).await;
+    post(&a, &app, &format!("/acquisitions/{id}/submit"), &[]).await;
+    post(
+        &rita,
+        &app,
+        &format!("/acquisitions/{id}/decision"),
+        &[
+            ("decision", "reject"),
+            ("reject_reason", "No case for a change"),
+        ],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "approved");
+    assert_eq!(terms().await.0, "2030-03-31");
+    let (_, body) = page(&a, &app, &format!("/acquisitions/{id}")).await;
+    assert!(
+        body.contains("amendment rejected, the approved terms stand: No case for a change"),
+        "{body}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM acquisitions WHERE amending = 1").await,
+        0
+    );
+}
+
 both_backends!(
+    an_approved_acquisition_is_amended_while_its_terms_stand,
     the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in,
     approved_data_is_scanned_versioned_catalogued_and_granted,
     an_application_goes_from_task_list_through_review_to_the_public_register,
