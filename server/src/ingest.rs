@@ -216,6 +216,15 @@ pub async fn upload(
             discard(&files).await;
             return crate::flash::internal(format!("cannot keep {}: {e}", f.name));
         }
+        // Kept data is read-only: workspaces read it through links and never change it.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = tokio::fs::set_permissions(
+                dir.join(&f.sha256),
+                std::fs::Permissions::from_mode(0o444),
+            )
+            .await;
+        }
         received.push(Received {
             file: FileRow {
                 name: f.name.clone(),

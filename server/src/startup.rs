@@ -138,6 +138,10 @@ pub fn worker_for(
     .with_lease(std::time::Duration::from_secs(
         config.provisioning.lease_secs,
     ))
+    .with_mounts(crate::provision::mounts::Mounts::new(
+        &config.provisioning.resource_dir,
+        &config.ingest.dataset_dir,
+    ))
 }
 
 /// Removes expired sessions and old failed sign-ins every ten minutes.

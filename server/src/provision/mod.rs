@@ -4,6 +4,7 @@
 pub mod command;
 pub mod driver;
 pub mod local;
+pub mod mounts;
 pub mod postgres;
 pub mod slurm;
 pub mod worker;

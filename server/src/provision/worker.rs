@@ -24,6 +24,8 @@ pub struct Worker {
     pub lease_ms: i64,
     /// Names this worker in lease tokens and logs.
     pub id: String,
+    /// Granted datasets linked into workspaces, kept in step by the sweep.
+    pub mounts: Option<Arc<crate::provision::mounts::Mounts>>,
 }
 
 /// How one attempt at a job ended.
@@ -45,10 +47,18 @@ impl Worker {
             ready_timeout,
             lease_ms: LEASE_MS,
             id,
+            mounts: None,
         }
     }
 
     /// A shorter or longer lease than the standard 30 s (WORKER_LEASE_SECS).
+    pub fn with_mounts(self, mounts: crate::provision::mounts::Mounts) -> Worker {
+        Worker {
+            mounts: Some(Arc::new(mounts)),
+            ..self
+        }
+    }
+
     pub fn with_lease(self, lease: Duration) -> Worker {
         Worker {
             lease_ms: (lease.as_millis() as i64).max(300),
@@ -94,6 +104,13 @@ impl Worker {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),
                 Err(e) => tracing::warn!(error = %e, "review deadline reminders failed"),
+            }
+            if let Some(m) = &self.mounts {
+                match m.sync(&self.db).await {
+                    Ok(s) if s != Default::default() => tracing::info!(?s, "dataset links"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "dataset links failed"),
+                }
             }
             match campus_core::services::datasets::remind_retention(&self.db, today).await {
                 Ok(0) => {}

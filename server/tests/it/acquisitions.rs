@@ -1371,7 +1371,97 @@ async fn an_approved_acquisition_is_amended_while_its_terms_stand(backend: Backe
     );
 }
 
+/// The provisioning side's use of grants: a project's workspace sees the latest version of each
+/// dataset granted to the project, read-only, and loses it when the grant is revoked.
+async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            clamd: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    app.create_user("sam", &[Role::Reviewer]).await;
+    let project = app.project("Housing", alice, &[]).await;
+    let a = app.browser_for("alice").await;
+    let rv = app.browser_for("rita").await;
+    let id = submitted(&app, &a, "low").await;
+    approve(&app, id, "").await;
+    let dataset: i64 = sqlx::query_scalar("SELECT id FROM datasets WHERE acquisition_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let v1 = b"area,homes\nE06000001,120\n".to_vec();
+    upload(&a, &app, id, &[("prices.csv", v1.clone())]).await;
+
+    let lab = app.offering_id("jupyterlab").await;
+    let ws = request(&app, &a, project, &format!("{lab}:small"), "private").await;
+    app.wait_for_state(ws, "active", 60).await;
+    let mounts = server::provision::mounts::Mounts::new(
+        app.resource_dir.to_str().unwrap(),
+        &app.config.ingest.dataset_dir,
+    );
+    let folder = app.resource_dir.join(format!(
+        "cp-{ws}/files/datasets/{dataset}-local-housing-supply"
+    ));
+    mounts.sync(&app.db).await.unwrap();
+    assert!(!folder.exists(), "nothing before a grant");
+
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants"),
+        &[
+            ("project", &project.to_string()),
+            ("reason", "Housing analysis"),
+        ],
+    )
+    .await;
+    mounts.sync(&app.db).await.unwrap();
+    assert_eq!(std::fs::read(folder.join("prices.csv")).unwrap(), v1);
+    {
+        // Read-only for everyone (the mode; root, which the tests may run as, ignores modes).
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder.join("prices.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o444, "the data is read-only");
+    }
+    // Someone's own file next to the links is never touched.
+    std::fs::write(folder.join("my-notes.txt"), b"mine").unwrap();
+
+    // A new version replaces the old one's files.
+    let v2 = b"area,homes\nE06000001,130\n".to_vec();
+    upload(&a, &app, id, &[("prices-2027.csv", v2.clone())]).await;
+    mounts.sync(&app.db).await.unwrap();
+    assert_eq!(std::fs::read(folder.join("prices-2027.csv")).unwrap(), v2);
+    assert!(std::fs::symlink_metadata(folder.join("prices.csv")).is_err());
+
+    // Revoked: the links go, the person's own file stays.
+    let grant = campus_core::store::datasets::granted_to_project(&app.db, project)
+        .await
+        .unwrap()[0]
+        .id;
+    post(
+        &rv,
+        &app,
+        &format!("/datasets/{dataset}/grants/{grant}/revoke"),
+        &[(&format!("revoke_reason-{grant}") as &str, "Finished")],
+    )
+    .await;
+    mounts.sync(&app.db).await.unwrap();
+    assert!(std::fs::symlink_metadata(folder.join("prices-2027.csv")).is_err());
+    assert_eq!(std::fs::read(folder.join("my-notes.txt")).unwrap(), b"mine");
+}
+
 both_backends!(
+    granted_datasets_appear_in_the_projects_workspaces,
     an_approved_acquisition_is_amended_while_its_terms_stand,
     the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in,
     approved_data_is_scanned_versioned_catalogued_and_granted,
