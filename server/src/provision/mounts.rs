@@ -75,9 +75,8 @@ impl Mounts {
         let mut by_project: BTreeMap<i64, BTreeMap<PathBuf, PathBuf>> = BTreeMap::new();
         let mut done = Synced::default();
         for r in live.iter().filter(|r| r.kind == Kind::Workspace) {
-            if !by_project.contains_key(&r.project_id) {
-                let wanted = self.wanted(db, r.project_id).await?;
-                by_project.insert(r.project_id, wanted);
+            if let std::collections::btree_map::Entry::Vacant(e) = by_project.entry(r.project_id) {
+                e.insert(self.wanted(db, r.project_id).await?);
             }
             let wanted = &by_project[&r.project_id];
             let root = self
