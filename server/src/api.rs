@@ -348,7 +348,8 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_acquisitions::decide, crate::api_acquisitions::register,
         crate::api_acquisitions::datasets, crate::api_acquisitions::dataset,
         crate::api_acquisitions::grant, crate::api_acquisitions::revoke,
-        crate::api_acquisitions::project_datasets),
+        crate::api_acquisitions::project_datasets, crate::api_acquisitions::upload,
+        crate::api_acquisitions::close),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;

@@ -754,11 +754,79 @@ pub async fn project_datasets(
     ))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct IngestedOut {
+    /// The new version's number, when any file was clean.
+    version: Option<i64>,
+    clean: Vec<String>,
+    /// Each quarantined file with the signature found.
+    quarantined: Vec<QuarantinedOut>,
+    dataset: DatasetOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuarantinedOut {
+    name: String,
+    signature: String,
+}
+
+/// Uploads files for an approved application (multipart/form-data, one or more `files` parts):
+/// each is checked by the malware scanner; clean files become the next version, infected ones
+/// are quarantined. No scanner, an empty file or one over the limit: 422 and nothing kept.
+#[utoipa::path(post, path = "/api/v1/acquisitions/{id}/uploads", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "one or more `files` parts"),
+    responses((status = 201, body = IngestedOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<IngestedOut>), ApiError> {
+    use crate::ingest::IngestFailure;
+    let (dataset, done) =
+        match crate::ingest::ingest(&state, Some(&actor), id, &mut multipart).await {
+            Ok(x) => x,
+            Err(IngestFailure::Core(e)) => return Err(e.into()),
+            Err(IngestFailure::Refused(why)) => return Err(CoreError::field("files", why).into()),
+            Err(IngestFailure::Internal(why)) => return Err(CoreError::Internal(why).into()),
+        };
+    let d = campus_core::services::datasets::detail(&state.db, Some(&actor), dataset.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IngestedOut {
+            version: done.version,
+            clean: done.clean,
+            quarantined: done
+                .quarantined
+                .into_iter()
+                .map(|(name, signature)| QuarantinedOut { name, signature })
+                .collect(),
+            dataset: dataset_out(d),
+        }),
+    ))
+}
+
+/// Closes a dataset (data control reviewers, administrators): every grant revoked, every file
+/// deleted, and a deletion certificate recorded.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/close", params(("id" = i64, Path)), request_body = ReasonIn,
+    responses((status = 200, body = DatasetOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
+pub async fn close(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ReasonIn>,
+) -> Result<Json<DatasetOut>, ApiError> {
+    crate::ingest::close_and_delete(&state, Some(&actor), id, &b.reason).await?;
+    let d = campus_core::services::datasets::detail(&state.db, Some(&actor), id).await?;
+    Ok(Json(dataset_out(d)))
+}
+
 pub fn datasets_router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/datasets", get(datasets))
         .route("/api/v1/datasets/{id}", get(dataset))
         .route("/api/v1/datasets/{id}/grants", post(grant))
+        .route("/api/v1/datasets/{id}/close", post(close))
         .route("/api/v1/grants/{id}/revoke", post(revoke))
         .route("/api/v1/projects/{id}/datasets", get(project_datasets))
 }

@@ -139,28 +139,27 @@ async fn receive(
     Ok(got)
 }
 
-/// POST /acquisitions/{id}/uploads: multipart, one or more `files`.
-pub async fn upload(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-    mut multipart: Multipart,
-) -> Response {
-    let actor = actor_or_refuse!(state, session);
-    let back = format!("/acquisitions/{id}");
-    let refuse = |why: String| {
-        let mut e = FieldErrors::new();
-        e.add("files", why);
-        e
-    };
-    // Who may upload is decided before a byte of the body is read.
-    let dataset = match datasets::uploadable(&state.db, actor.as_ref(), id).await {
-        Ok(d) => d,
-        Err(CoreError::Invalid(e)) => {
-            return back_to_form(&session, "acquisition-upload", Default::default(), e, &back).await
-        }
-        Err(e) => return refused(e),
-    };
+/// Why an upload kept nothing.
+pub enum IngestFailure {
+    /// Not allowed, or not now (the service's own refusal).
+    Core(CoreError),
+    /// The files or the scanner: said to the uploader against the `files` field.
+    Refused(String),
+    /// The disk failed under us.
+    Internal(String),
+}
+
+/// Receives, scans and records one upload: the page and the JSON API both call this. Who may
+/// upload is decided before a byte of the body is read.
+pub async fn ingest(
+    state: &AppState,
+    actor: Option<&campus_core::authz::Actor>,
+    id: i64,
+    multipart: &mut Multipart,
+) -> Result<(campus_core::store::datasets::Dataset, datasets::Ingested), IngestFailure> {
+    let dataset = datasets::uploadable(&state.db, actor, id)
+        .await
+        .map_err(IngestFailure::Core)?;
     let cfg = &state.config.ingest;
     let root = PathBuf::from(&cfg.dataset_dir);
     let (incoming, quarantine, kept) = (
@@ -169,23 +168,13 @@ pub async fn upload(
         root.join(dataset.id.to_string()),
     );
     for dir in [&incoming, &quarantine, &kept] {
-        if let Err(e) = tokio::fs::create_dir_all(dir).await {
-            return crate::flash::internal(format!("cannot create {}: {e}", dir.display()));
-        }
+        tokio::fs::create_dir_all(dir).await.map_err(|e| {
+            IngestFailure::Internal(format!("cannot create {}: {e}", dir.display()))
+        })?;
     }
-    let files = match receive(&mut multipart, &incoming, cfg.max_file_bytes).await {
-        Ok(f) => f,
-        Err(why) => {
-            return back_to_form(
-                &session,
-                "acquisition-upload",
-                Default::default(),
-                refuse(why),
-                &back,
-            )
-            .await
-        }
-    };
+    let files = receive(multipart, &incoming, cfg.max_file_bytes)
+        .await
+        .map_err(IngestFailure::Refused)?;
     let scanner = Scanner::new(cfg.clamd_addr.clone());
     let mut verdicts = Vec::new();
     for f in &files {
@@ -194,15 +183,9 @@ pub async fn upload(
             Err(e) => {
                 tracing::error!(error = %e, "malware scan failed");
                 discard(&files).await;
-                let why = format!("Nothing was kept: {e}. Try again later, or tell the Campus infrastructure team");
-                return back_to_form(
-                    &session,
-                    "acquisition-upload",
-                    Default::default(),
-                    refuse(why),
-                    &back,
-                )
-                .await;
+                return Err(IngestFailure::Refused(format!(
+                    "Nothing was kept: {e}. Try again later, or tell the Campus infrastructure team"
+                )));
             }
         }
     }
@@ -214,7 +197,10 @@ pub async fn upload(
         };
         if let Err(e) = tokio::fs::rename(&f.tmp, dir.join(&f.sha256)).await {
             discard(&files).await;
-            return crate::flash::internal(format!("cannot keep {}: {e}", f.name));
+            return Err(IngestFailure::Internal(format!(
+                "cannot keep {}: {e}",
+                f.name
+            )));
         }
         // Kept data is read-only: workspaces read it through links and never change it.
         {
@@ -235,8 +221,23 @@ pub async fn upload(
             infected,
         });
     }
-    match datasets::record_uploads(&state.db, actor.as_ref(), &dataset, &received).await {
-        Ok(done) => {
+    let done = datasets::record_uploads(&state.db, actor, &dataset, &received)
+        .await
+        .map_err(IngestFailure::Core)?;
+    Ok((dataset, done))
+}
+
+/// POST /acquisitions/{id}/uploads: multipart, one or more `files`.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/acquisitions/{id}");
+    match ingest(&state, actor.as_ref(), id, &mut multipart).await {
+        Ok((dataset, done)) => {
             let mut text = Vec::new();
             if let Some(n) = done.version {
                 text.push(format!(
@@ -259,8 +260,43 @@ pub async fn upload(
             notice(&session, text.join(" ")).await;
             see_other(&format!("/datasets/{}", dataset.id))
         }
-        Err(e) => refused(e),
+        Err(IngestFailure::Core(CoreError::Invalid(e))) => {
+            back_to_form(&session, "acquisition-upload", Default::default(), e, &back).await
+        }
+        Err(IngestFailure::Core(e)) => refused(e),
+        Err(IngestFailure::Refused(why)) => {
+            let mut e = FieldErrors::new();
+            e.add("files", why);
+            back_to_form(&session, "acquisition-upload", Default::default(), e, &back).await
+        }
+        Err(IngestFailure::Internal(why)) => crate::flash::internal(why),
     }
+}
+
+/// Closes a dataset, deletes its files (quarantined ones included) and records the deletion
+/// certificate; returns how many files were deleted and how many could not be. The page and the
+/// JSON API both call this.
+pub async fn close_and_delete(
+    state: &AppState,
+    actor: Option<&campus_core::authz::Actor>,
+    id: i64,
+    why: &str,
+) -> Result<(usize, usize), CoreError> {
+    let dataset = datasets::closable(&state.db, actor, id).await?;
+    let files = datasets::close(&state.db, actor, &dataset, why).await?;
+    let root = PathBuf::from(&state.config.ingest.dataset_dir);
+    let (mut deleted, mut failures) = (Vec::new(), Vec::new());
+    for f in files {
+        match tokio::fs::remove_file(root.join(&f.path)).await {
+            Ok(()) => deleted.push(f),
+            // Already gone (a retried closure, or removed by hand): nothing left to delete.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => deleted.push(f),
+            Err(e) => failures.push(format!("{} ({}): {e}", f.name, f.path)),
+        }
+    }
+    let _ = tokio::fs::remove_dir(root.join(id.to_string())).await;
+    datasets::certify_deletion(&state.db, actor, id, &deleted, &failures).await?;
+    Ok((deleted.len(), failures.len()))
 }
 
 /// POST /datasets/{id}/close: revokes every grant, deletes the dataset's files (quarantined
@@ -274,24 +310,7 @@ pub async fn close_dataset(
     let actor = actor_or_refuse!(state, session);
     let back = format!("/datasets/{id}");
     let why = f.get("close_reason").cloned().unwrap_or_default();
-    let result = async {
-        let dataset = datasets::closable(&state.db, actor.as_ref(), id).await?;
-        let files = datasets::close(&state.db, actor.as_ref(), &dataset, &why).await?;
-        let root = PathBuf::from(&state.config.ingest.dataset_dir);
-        let (mut deleted, mut failures) = (Vec::new(), Vec::new());
-        for f in files {
-            match tokio::fs::remove_file(root.join(&f.path)).await {
-                Ok(()) => deleted.push(f),
-                // Already gone (a retried closure, or removed by hand): nothing left to delete.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => deleted.push(f),
-                Err(e) => failures.push(format!("{} ({}): {e}", f.name, f.path)),
-            }
-        }
-        let _ = tokio::fs::remove_dir(root.join(id.to_string())).await;
-        datasets::certify_deletion(&state.db, actor.as_ref(), id, &deleted, &failures).await?;
-        Ok::<_, CoreError>((deleted.len(), failures.len()))
-    }
-    .await;
+    let result = close_and_delete(&state, actor.as_ref(), id, &why).await;
     match result {
         Ok((n, 0)) => {
             notice(&session, format!("Dataset closed: every grant revoked and {n} file(s) deleted. The deletion certificate is below.")).await;

@@ -290,6 +290,10 @@ pub fn router(
             "/acquisitions/{id}/uploads",
             post(ingest::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
+        .route(
+            "/api/v1/acquisitions/{id}/uploads",
+            post(crate::api_acquisitions::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .merge(api::router())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))

@@ -821,6 +821,42 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
         "no partial file is left"
     );
 
+    {
+        let alice_t = token_for(&app, "alice").await;
+        // Uploads through the API are scanned the same way.
+        let upload_by_api = |parts: Vec<(&'static str, Vec<u8>)>| {
+            let mut form = reqwest::multipart::Form::new();
+            for (name, bytes) in parts {
+                form = form.part(
+                    "files",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            }
+            reqwest::Client::new()
+                .post(app.url(&format!("/api/v1/acquisitions/{id}/uploads")))
+                .bearer_auth(&alice_t)
+                .multipart(form)
+                .send()
+        };
+        let r = upload_by_api(vec![
+            ("x.txt", EICAR.as_bytes().to_vec()),
+            ("more.csv", b"a,b\n3,4\n".to_vec()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["version"], 2, "{body}");
+        assert_eq!(
+            body["quarantined"][0]["signature"], "Campus.Test.EICAR.UNOFFICIAL",
+            "{body}"
+        );
+        let r = upload_by_api(vec![("e.csv", Vec::new())]).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body.to_string().contains("e.csv is empty"), "{body}");
+    }
+    let before = count(&app, UPLOADS).await;
     // With the scanner gone, an upload is an error, never "clean".
     drop(app.clamd.take());
     upload(&a, &app, id, &[("more.csv", b"a\n1\n".to_vec())]).await;
@@ -829,7 +865,7 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
     assert_eq!(count(&app, UPLOADS).await, before);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM dataset_versions").await,
-        1
+        2
     );
 
     // The catalogue finds it; partners cannot browse it.
@@ -918,7 +954,7 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
         )
         .await;
         assert_eq!(
-            body["versions"][0]["files"][0]["sha256"],
+            body["versions"][1]["files"][0]["sha256"],
             sha256(&clean),
             "{body}"
         );
@@ -992,7 +1028,8 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
     assert!(body.contains("Project finished"), "{body}");
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('dataset.version', 'dataset.quarantine', 'dataset.grant', 'dataset.revoke')").await,
-        4
+        6,
+        "two uploads by page and API, each with a version and a quarantine, a grant and a revocation"
     );
 
     // Reminders before the retention date (2029-03-31): 30 days, 7 days and on the day, once each.
@@ -1084,6 +1121,8 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
     assert_eq!(
         deleted,
         [
+            ("more.csv".to_owned(), sha256(b"a,b\n3,4\n")),
+            // x.txt (also EICAR) was kept once, under the same checksum as notes.txt.
             ("notes.txt".to_owned(), sha256(EICAR.as_bytes())),
             ("prices.csv".to_owned(), sha256(&clean))
         ]
@@ -1114,6 +1153,26 @@ async fn approved_data_is_scanned_versioned_catalogued_and_granted(backend: Back
         .await,
         2
     );
+    // The API closes datasets too: only reviewers, and not twice.
+    let (status, _) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/datasets/{dataset}/close"),
+        &token_for(&app, "alice").await,
+        Some(serde_json::json!({"reason": "Mine"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/datasets/{dataset}/close"),
+        &token_for(&app, "rita").await,
+        Some(serde_json::json!({"reason": "Again"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("already closed"), "{body}");
 }
 
 async fn the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in(
