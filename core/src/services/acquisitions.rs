@@ -103,6 +103,26 @@ fn moved_on() -> CoreError {
     )
 }
 
+/// The compare-and-set state change every step makes, with its decision-path event; refused in
+/// words when someone else moved the application first.
+#[allow(clippy::too_many_arguments)]
+async fn move_to(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: State,
+    to: State,
+    actor_id: Option<i64>,
+    note: &str,
+    change: &Change<'_>,
+    now: i64,
+) -> Result<(), CoreError> {
+    if store::transition(conn, id, from, to, actor_id, note, change, now).await? {
+        Ok(())
+    } else {
+        Err(moved_on())
+    }
+}
+
 fn refused(from: State, what: &str) -> CoreError {
     CoreError::field(
         "state",
@@ -463,7 +483,7 @@ pub async fn submit(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreE
         submitted: Some(&a.answers),
         ..Change::default()
     };
-    if !store::transition(
+    move_to(
         &mut tx,
         id,
         a.state,
@@ -473,10 +493,7 @@ pub async fn submit(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreE
         &change,
         now,
     )
-    .await?
-    {
-        return Err(moved_on());
-    }
+    .await?;
     tell_reviewers(
         &mut tx,
         db,
@@ -519,7 +536,7 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
         ..Change::default()
     };
     let mut tx = db.pool.begin().await?;
-    if !store::transition(
+    move_to(
         &mut tx,
         id,
         a.state,
@@ -529,10 +546,7 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
         &change,
         clock::now(),
     )
-    .await?
-    {
-        return Err(moved_on());
-    }
+    .await?;
     record(
         &mut tx,
         actor,
@@ -561,7 +575,7 @@ pub async fn amend(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreEr
     };
     let note = "amendment or renewal started: the approved terms stand until it is decided";
     let mut tx = db.pool.begin().await?;
-    if !store::transition(
+    move_to(
         &mut tx,
         id,
         a.state,
@@ -571,10 +585,7 @@ pub async fn amend(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreEr
         &change,
         clock::now(),
     )
-    .await?
-    {
-        return Err(moved_on());
-    }
+    .await?;
     record(
         &mut tx,
         actor,
@@ -722,7 +733,7 @@ pub async fn record_data_control(
                 c.label(),
                 route.label().to_lowercase()
             );
-            if !store::transition(
+            move_to(
                 &mut tx,
                 id,
                 State::DataControl,
@@ -732,10 +743,7 @@ pub async fn record_data_control(
                 &change,
                 now,
             )
-            .await?
-            {
-                return Err(moved_on());
-            }
+            .await?;
             store::set_route(&mut tx, id, route.as_str(), "").await?;
             tell_applicants(
                 &mut tx,
@@ -787,7 +795,7 @@ pub async fn record_data_control(
                 amending: Some(false),
                 ..Change::default()
             };
-            if !store::transition(
+            move_to(
                 &mut tx,
                 id,
                 State::DataControl,
@@ -797,10 +805,7 @@ pub async fn record_data_control(
                 &change,
                 now,
             )
-            .await?
-            {
-                return Err(moved_on());
-            }
+            .await?;
             record(
                 &mut tx,
                 actor,
@@ -863,7 +868,7 @@ pub async fn ethics_review(
                 phase_due: Some(Some(now + Phase::FinalDecision.days_allowed() * 86_400)),
                 ..Change::default()
             };
-            if !store::transition(
+            move_to(
                 &mut tx,
                 id,
                 a.state,
@@ -873,10 +878,7 @@ pub async fn ethics_review(
                 &change,
                 now,
             )
-            .await?
-            {
-                return Err(moved_on());
-            }
+            .await?;
             record(
                 &mut tx,
                 actor,
@@ -924,7 +926,7 @@ pub async fn ethics_review(
                 phase_due: Some(Some(due)),
                 ..Change::default()
             };
-            if !store::transition(
+            move_to(
                 &mut tx,
                 id,
                 a.state,
@@ -934,10 +936,7 @@ pub async fn ethics_review(
                 &change,
                 now,
             )
-            .await?
-            {
-                return Err(moved_on());
-            }
+            .await?;
             store::set_route(&mut tx, id, Route::NationalCommittee.as_str(), &date).await?;
             record(
                 &mut tx,
@@ -1015,7 +1014,7 @@ pub async fn request_changes(
         ..Change::default()
     };
     let mut tx = db.pool.begin().await?;
-    if !store::transition(
+    move_to(
         &mut tx,
         id,
         a.state,
@@ -1025,10 +1024,7 @@ pub async fn request_changes(
         &change,
         now,
     )
-    .await?
-    {
-        return Err(moved_on());
-    }
+    .await?;
     for (s, body) in &comments {
         store::add_comment(&mut tx, id, a.revision, s.slug(), body, me(actor), now).await?;
     }
@@ -1139,7 +1135,7 @@ pub async fn decide(
                     amending: Some(false),
                     ..Change::default()
                 };
-                if !store::transition(
+                move_to(
                     &mut tx,
                     id,
                     State::FinalDecision,
@@ -1149,10 +1145,7 @@ pub async fn decide(
                     &change,
                     now,
                 )
-                .await?
-                {
-                    return Err(moved_on());
-                }
+                .await?;
                 record(
                     &mut tx,
                     actor,
@@ -1216,7 +1209,7 @@ pub async fn decide(
                 amending: Some(false),
                 ..Change::default()
             };
-            if !store::transition(
+            move_to(
                 &mut tx,
                 id,
                 a.state,
@@ -1226,10 +1219,7 @@ pub async fn decide(
                 &change,
                 now,
             )
-            .await?
-            {
-                return Err(moved_on());
-            }
+            .await?;
             record(
                 &mut tx,
                 actor,
