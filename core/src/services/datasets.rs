@@ -369,7 +369,9 @@ pub async fn close(
         now,
     )
     .await?;
-    acquisitions_store::transition(
+    // Only an approved acquisition closes: one being amended must be decided or withdrawn first
+    // (the transaction is dropped, so nothing above is kept).
+    if !acquisitions_store::transition(
         &mut tx,
         dataset.acquisition_id,
         State::Approved,
@@ -379,7 +381,13 @@ pub async fn close(
         &acquisitions_store::Change::default(),
         now,
     )
-    .await?;
+    .await?
+    {
+        return Err(CoreError::field(
+            "reason",
+            "An amendment of this dataset's application is being reviewed: decide or withdraw it before closing the dataset",
+        ));
+    }
     record(
         &mut tx,
         actor,

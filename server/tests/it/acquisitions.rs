@@ -1359,6 +1359,40 @@ async fn an_approved_acquisition_is_amended_while_its_terms_stand(backend: Backe
     assert_eq!(r.status(), 403);
     post(&a, &app, &format!("/acquisitions/{id}/amend"), &[]).await;
     assert_eq!(state_of(&app, id).await, "changes_requested");
+    // The dataset cannot be closed under an amendment in review.
+    let dataset: i64 = sqlx::query_scalar("SELECT id FROM datasets WHERE acquisition_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    post(
+        &rita,
+        &app,
+        &format!("/datasets/{dataset}/close"),
+        &[("close_reason", "End")],
+    )
+    .await;
+    let (_, body) = page(&rita, &app, &format!("/datasets/{dataset}")).await;
+    assert!(
+        body.contains("decide or withdraw it before closing the dataset"),
+        "{body}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM datasets WHERE closed_at IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM dataset_grants WHERE revoked_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
     let (_, body) = page(&client(), &app, "/register").await;
     assert!(body.contains("Local housing supply"), "{body}");
     let r = upload(&a, &app, id, &[("a.csv", b"a\n".to_vec())]).await;
