@@ -58,6 +58,14 @@ pub enum Action {
     ListDatasets,
     /// Grant projects access to a dataset, and revoke it.
     ManageGrants,
+    /// Write, preview, publish and withdraw a project's public page.
+    EditShowcase,
+    /// Read a course and its materials.
+    ViewCourse,
+    /// Start a new course (the actor becomes its owner).
+    CreateCourse,
+    /// Change a course's pages and attachments.
+    EditCourse,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -81,6 +89,8 @@ pub enum Object {
         applicant_id: i64,
         actor_is_collaborator: bool,
     },
+    /// One course of training materials.
+    Course { owner_id: i64, public: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -97,14 +107,15 @@ fn forbid(reason: &str) -> Result<(), Denied> {
 
 /// Decides whether `actor` may do `action` on `object`. Anonymous visitors are `None`.
 pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), Denied> {
-    // Published web services are the one thing anonymous visitors may reach.
+    // Published web services and public courses are what anonymous visitors may reach.
     if let (
         Action::UseResource,
         Object::Resource {
             visibility: Visibility::Public,
             ..
         },
-    ) = (action, object)
+    )
+    | (Action::ViewCourse, Object::Course { public: true, .. }) = (action, object)
     {
         return Ok(());
     }
@@ -328,6 +339,34 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 forbid("only reviewers can review applications")
             }
         }
+        (Action::EditShowcase, Object::Project { lead_id, .. }) => {
+            if lead_id == actor.user_id || admin {
+                Ok(())
+            } else {
+                forbid("only the project lead or an administrator can change its public page")
+            }
+        }
+        (Action::ViewCourse, Object::Course { owner_id, .. }) => {
+            if roles.is_internal() || owner_id == actor.user_id {
+                Ok(())
+            } else {
+                forbid("this course is for Campus staff only")
+            }
+        }
+        (Action::CreateCourse, Object::Portal) => {
+            if roles.has(Role::Staff) || admin {
+                Ok(())
+            } else {
+                forbid("only staff members can write courses")
+            }
+        }
+        (Action::EditCourse, Object::Course { owner_id, .. }) => {
+            if owner_id == actor.user_id || admin {
+                Ok(())
+            } else {
+                forbid("only the course's owner or an administrator can change it")
+            }
+        }
         // An action paired with an object it does not apply to is a programming error; refuse it.
         _ => forbid("that action does not apply here"),
     }
@@ -410,8 +449,41 @@ mod tests {
         actor_is_collaborator: false,
     };
 
+    const PUBLIC_COURSE: Object = Object::Course {
+        owner_id: OTHER,
+        public: true,
+    };
+    const STAFF_COURSE: Object = Object::Course {
+        owner_id: OTHER,
+        public: false,
+    };
+    const MY_COURSE: Object = Object::Course {
+        owner_id: ME,
+        public: false,
+    };
+
     #[rustfmt::skip]
     const TABLE: &[(Who, Action, Object, bool)] = &[
+        // Public pages: only the lead (or an admin) edits; staff-only courses stay internal.
+        (Anon, EditShowcase, LEAD, false),
+        (Only(Staff), EditShowcase, MEMBER, false),
+        (Only(Operator), EditShowcase, OUTSIDER, false),
+        (Only(Staff), EditShowcase, LEAD, true),
+        (Only(Admin), EditShowcase, OUTSIDER, true),
+        (Anon, ViewCourse, STAFF_COURSE, false),
+        (Only(Partner), ViewCourse, STAFF_COURSE, false),
+        (Anon, ViewCourse, PUBLIC_COURSE, true),
+        (Only(Partner), ViewCourse, PUBLIC_COURSE, true),
+        (Only(Staff), ViewCourse, STAFF_COURSE, true),
+        (Anon, CreateCourse, Object::Portal, false),
+        (Only(Partner), CreateCourse, Object::Portal, false),
+        (Only(Reviewer), CreateCourse, Object::Portal, false),
+        (Only(Staff), CreateCourse, Object::Portal, true),
+        (Anon, EditCourse, PUBLIC_COURSE, false),
+        (Only(Staff), EditCourse, STAFF_COURSE, false),
+        (Only(Operator), EditCourse, PUBLIC_COURSE, false),
+        (Only(Staff), EditCourse, MY_COURSE, true),
+        (Only(Admin), EditCourse, STAFF_COURSE, true),
         // Data acquisitions: applicants and collaborators edit; reviewers other than them review.
         (Anon, ViewAcquisition, THEIR_APPLICATION, false),
         (Anon, StartAcquisition, Object::Portal, false),

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod password;
+pub mod publishing;
 pub mod requests;
 pub mod services;
 pub mod store;

@@ -1169,10 +1169,13 @@ pub async fn decide(
                     owner_id: a.applicant_id,
                     retention_date: &get("retention_date"),
                 };
-                if a.amending {
-                    crate::store::datasets::update_terms(&mut tx, id, &terms).await?;
+                let dataset_id = if a.amending {
+                    crate::store::datasets::update_terms(&mut tx, id, &terms).await?
                 } else {
-                    crate::store::datasets::insert(&mut tx, &terms, now).await?;
+                    Some(crate::store::datasets::insert(&mut tx, &terms, now).await?)
+                };
+                if let Some(dataset_id) = dataset_id {
+                    crate::services::datasets::index(&mut tx, dataset_id, &terms, now).await?;
                 }
                 let body = if all.is_empty() {
                     "Approved without conditions.".to_owned()

@@ -28,6 +28,28 @@ async fn record(
     audit_context::record(conn, actor, "dataset", action, id, before, after).await
 }
 
+/// Keeps the dataset findable by Campus staff under its current terms.
+pub(crate) async fn index(
+    conn: &mut sqlx::AnyConnection,
+    dataset_id: i64,
+    terms: &store::NewDataset<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    crate::store::search::put(
+        conn,
+        &crate::store::search::Document {
+            kind: crate::store::search::Kind::Dataset,
+            ref_id: dataset_id,
+            audience: crate::store::search::Audience::Staff,
+            title: terms.title,
+            body: &format!("{} {}", terms.description, terms.source),
+            url: &format!("/datasets/{dataset_id}"),
+        },
+        now,
+    )
+    .await
+}
+
 /// The dataset an approved acquisition brings data into, if the actor may upload to it (its
 /// applicant or a collaborator).
 pub async fn uploadable(
@@ -388,6 +410,7 @@ pub async fn close(
             "An amendment of this dataset's application is being reviewed: decide or withdraw it before closing the dataset",
         ));
     }
+    crate::store::search::remove(&mut tx, crate::store::search::Kind::Dataset, dataset.id).await?;
     record(
         &mut tx,
         actor,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod acquisitions;
+pub mod announcements;
 pub mod audit_context;
 pub mod datasets;
 pub mod lifecycle;
@@ -10,5 +11,8 @@ pub mod operations;
 pub mod projects;
 pub mod provisioning;
 pub mod resources;
+pub mod search;
 pub mod settings;
+pub mod showcase;
+pub mod training;
 pub mod users;

@@ -372,6 +372,19 @@ async fn place(
             (r.id, "request.resubmit")
         }
     };
+    crate::store::search::put(
+        &mut tx,
+        &crate::store::search::Document {
+            kind: crate::store::search::Kind::Request,
+            ref_id: id,
+            audience: crate::store::search::Audience::Project(project.id),
+            title: &format!("{} for {}", c.offering.name, project.name),
+            body: &c.purpose,
+            url: &format!("/requests/{id}"),
+        },
+        now,
+    )
+    .await?;
     let sid = id.to_string();
     let after = serde_json::json!({
         "project": project.id, "offering": c.offering.slug, "size": c.size_code,

@@ -94,11 +94,11 @@ pub async fn update_terms(
     conn: &mut AnyConnection,
     acquisition_id: i64,
     d: &NewDataset<'_>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE datasets SET title = $1, description = $2, source = $3, licence = $4, \
          classification = $5, conditions = $6, retention_date = $7, retention_reminded = NULL \
-         WHERE acquisition_id = $8 AND closed_at IS NULL",
+         WHERE acquisition_id = $8 AND closed_at IS NULL RETURNING id",
     )
     .bind(d.title)
     .bind(d.description)
@@ -108,9 +108,8 @@ pub async fn update_terms(
     .bind(serde_json::to_string(d.conditions).expect("strings serialise"))
     .bind(d.retention_date)
     .bind(acquisition_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 pub async fn find(db: &Db, id: i64) -> Result<Option<Dataset>, sqlx::Error> {

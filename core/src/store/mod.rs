@@ -2,6 +2,7 @@
 //! backends. Functions take `&Db` (or an open transaction's connection) and return plain structs.
 
 pub mod acquisitions;
+pub mod announcements;
 pub mod audit;
 pub mod catalogue;
 pub mod datasets;
@@ -12,6 +13,9 @@ pub mod notifications;
 pub mod projects;
 pub mod quotas;
 pub mod resources;
+pub mod search;
 pub mod sessions;
+pub mod showcase;
 pub mod tokens;
+pub mod training;
 pub mod users;
