@@ -36,3 +36,29 @@ pub mod keys {
         format!("form:{id}")
     }
 }
+
+/// `s` made safe for a query string value: everything but unreserved characters percent-encoded.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            super::url_encode("urban forest & trees"),
+            "urban%20forest%20%26%20trees"
+        );
+        assert_eq!(super::url_encode("café"), "caf%C3%A9");
+        assert_eq!(super::url_encode("a-b_c.d~"), "a-b_c.d~");
+    }
+}

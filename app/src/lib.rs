@@ -17,13 +17,17 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use components::layout::{Footer, Header, PhaseBanner};
+use components::layout::{Announcements, Footer, Header, PhaseBanner};
 use pages::*;
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     ssr::provide_request_nonce();
+    // Public pages are complete HTML with no client app (see `api::public`).
+    let hydrate = use_context::<api::PublicRender>()
+        .is_none()
+        .then(|| view! { <HydrationScripts options/> });
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -34,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href="/css/main.css"/>
                 <link rel="stylesheet" href="/app.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                {hydrate}
                 <MetaTags/>
             </head>
             <body>
@@ -53,6 +57,7 @@ pub fn App() -> impl IntoView {
             <a class="ons-skip-to-content" href="#main-content">"Skip to content"</a>
             <Header/>
             <PhaseBanner/>
+            <Announcements/>
             <div class="ons-page__container ons-container">
                 <main id="main-content" class="ons-page__main ons-u-mt-l ons-u-mb-3xl" tabindex="-1">
                     <Routes fallback=|| view! { <ErrorPage kind=error::ErrorKind::NotFound/> }>
@@ -79,6 +84,16 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/acquisitions/:id/sections/:slug") view=AcquisitionSectionPage ssr=SsrMode::Async/>
                         <Route path=path!("/acquisitions/:id/ethics") view=AcquisitionEthicsPage ssr=SsrMode::Async/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                        <Route path=path!("/showcase") view=ShowcasePage ssr=SsrMode::Async/>
+                        <Route path=path!("/showcase/:slug") view=ShowcaseProjectPage ssr=SsrMode::Async/>
+                        <Route path=path!("/training") view=TrainingPage ssr=SsrMode::Async/>
+                        <Route path=path!("/training/new") view=NewCoursePage ssr=SsrMode::Async/>
+                        <Route path=path!("/training/:slug") view=CoursePage ssr=SsrMode::Async/>
+                        <Route path=path!("/training/:slug/manage") view=ManageCoursePage ssr=SsrMode::Async/>
+                        <Route path=path!("/training/:slug/pages/:page") view=CoursePage ssr=SsrMode::Async/>
+                        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects/:id/showcase") view=ShowcaseEditorPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/announcements") view=AnnouncementsPage ssr=SsrMode::Async/>
                         <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async/>
                         <Route path=path!("/datasets/:id") view=DatasetPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>

@@ -84,6 +84,34 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
             "2027-03-31",
             vec![sam, pat],
         ),
+        (
+            sam,
+            "Access to services",
+            "Journey times to public services by public transport, with the propeR tool.",
+            "2027-12-31",
+            vec![priya],
+        ),
+        (
+            priya,
+            "Household gardens",
+            "Estimating the extent and greenness of private gardens.",
+            "2027-06-30",
+            vec![],
+        ),
+        (
+            sam,
+            "Free-text lists into hierarchies",
+            "Turning free-text entries into label hierarchies with optimus.",
+            "2027-06-30",
+            vec![],
+        ),
+        (
+            sam,
+            "Rwanda data hub partnership",
+            "A data science hub with Rwanda's national statistics institute.",
+            "2027-12-31",
+            vec![pat],
+        ),
     ];
     for (lead, name, summary, end, members) in demo_projects {
         let id = campus_core::store::projects::insert(
@@ -101,6 +129,7 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
         }
     }
     seed_acquisitions(db, &ids).await?;
+    crate::demo_showcase::seed(db, ids["admin"], sam).await?;
     Ok(Seeded::Demo)
 }
 

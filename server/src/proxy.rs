@@ -113,7 +113,7 @@ pub async fn service(state: State<AppState>, req: Request) -> Response {
 }
 
 /// The portal's session id from the request's cookies, if it sent one.
-fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -127,7 +127,7 @@ fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String>
 
 /// The signed-in person behind a session id, read from the session store under the session
 /// layer's rules: an expired session, or one past the absolute limit, is nobody.
-async fn session_actor(
+pub(crate) async fn session_actor(
     state: &AppState,
     session_id: Option<&str>,
 ) -> Result<Option<Actor>, CoreError> {

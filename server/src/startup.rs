@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
 use crate::{
-    acquisition_forms, api, auth, exports, forms, ingest, layers, live, proxy, resource_forms,
-    settings_forms,
+    acquisition_forms, api, auth, exports, forms, ingest, layers, live, proxy, public_pages,
+    publishing_forms, resource_forms, settings_forms,
 };
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
@@ -213,7 +213,12 @@ pub fn router(
         proxy: crate::proxy::client(),
         grants: Default::default(),
         databases,
+        pages: Default::default(),
     };
+    tokio::spawn(public_pages::watch_for_changes(
+        state.db.clone(),
+        state.pages.clone(),
+    ));
 
     let context = {
         let state = state.clone();
@@ -222,7 +227,11 @@ pub fn router(
             provide_context(state.settings.clone());
         }
     };
-    let routes = route_list();
+    // Public pages are served by their own handlers (no hydration, cached), not Leptos' router.
+    let routes: Vec<_> = route_list()
+        .into_iter()
+        .filter(|r| !PUBLIC_PAGES.contains(&r.path()))
+        .collect();
     let pages = Router::new()
         .route("/_sf/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -266,6 +275,20 @@ pub fn router(
         )
         .route("/projects/{id}/quota", post(settings_forms::set_quota))
         .route("/notifications/read", post(resource_forms::mark_read))
+        .route("/projects/{id}/showcase", post(publishing_forms::save_showcase))
+        .route("/projects/{id}/showcase/unpublish", post(publishing_forms::unpublish_showcase))
+        .route("/operations/announcements", post(publishing_forms::publish_announcement))
+        .route(
+            "/operations/announcements/{id}/withdraw",
+            post(publishing_forms::withdraw_announcement),
+        )
+        .route("/training", post(publishing_forms::create_course))
+        .route("/training/{slug}/pages", post(publishing_forms::add_course_page))
+        .route("/training/{slug}/pages/{page}", post(publishing_forms::edit_course_page))
+        .route(
+            "/training/{slug}/files",
+            post(publishing_forms::attach).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
         .route("/acquisitions", post(acquisition_forms::start))
         .route(
             "/acquisitions/{id}/sections/{slug}",
@@ -298,9 +321,16 @@ pub fn router(
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))
         .layer(session_layer)
-        // Outside the session layer: the proxy reads the session itself, and only when it must.
+        // Outside the session layer: the proxy and public pages read the session themselves,
+        // and only when they must.
         .merge(
             Router::new()
+                .route("/showcase", get(public_pages::showcase))
+                .route("/showcase/{slug}", get(public_pages::showcase_project))
+                .route("/training", get(public_pages::training))
+                .route("/training/{slug}", get(public_pages::course))
+                .route("/training/{slug}/pages/{page}", get(public_pages::course_page))
+                .route("/training/{slug}/files/{name}", get(public_pages::attachment))
                 .route("/w/{name}", any(proxy::add_slash))
                 .route("/w/{name}/", any(proxy::workspace))
                 .route("/w/{name}/{*rest}", any(proxy::workspace))
@@ -361,6 +391,15 @@ async fn too_large_page(req: Request, next: axum::middleware::Next) -> Response 
     }
     res
 }
+
+/// Leptos routes served by [`public_pages`] instead, as leptos_axum lists them.
+const PUBLIC_PAGES: [&str; 5] = [
+    "/showcase",
+    "/showcase/{slug}",
+    "/training",
+    "/training/{slug}",
+    "/training/{slug}/pages/{page}",
+];
 
 /// The page routes, generated once per process. Generating them runs the app with resource
 /// loading suppressed through a process-wide flag, and a resource first polled while the flag is

@@ -21,6 +21,8 @@ pub struct AppState {
     pub grants: Arc<crate::proxy::Grants>,
     /// The PostgreSQL server for project databases, to hand out connection settings.
     pub databases: Option<Arc<crate::provision::postgres::PgDatabases>>,
+    /// Finished HTML of public pages for anonymous visitors.
+    pub pages: Arc<crate::public_pages::PageCache>,
 }
 
 impl AppState {

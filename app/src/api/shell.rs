@@ -31,12 +31,20 @@ pub struct PortalSettings {
 /// Who is signed in, or `None`.
 #[server(prefix = "/_sf", endpoint = "get_current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    match crate::ssr::actor().await? {
+        Some(actor) => current_user(&crate::ssr::db()?, &actor).await,
+        None => Ok(None),
+    }
+}
+
+/// The header's view of a signed-in person.
+#[cfg(feature = "ssr")]
+pub async fn current_user(
+    db: &campus_core::Db,
+    actor: &campus_core::authz::Actor,
+) -> Result<Option<CurrentUser>, AppError> {
     use campus_core::authz::{check, Action, Object};
-    let Some(actor) = crate::ssr::actor().await? else {
-        return Ok(None);
-    };
-    let db = crate::ssr::db()?;
-    let Some(user) = campus_core::store::users::find(&db, actor.user_id)
+    let Some(user) = campus_core::store::users::find(db, actor.user_id)
         .await
         .map_err(campus_core::CoreError::from)?
     else {
@@ -47,11 +55,11 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
         username: user.username,
         display_name: user.display_name,
         roles: actor.roles.iter().map(|r| r.label().to_owned()).collect(),
-        can_create_projects: check(Some(&actor), Action::CreateProject, Object::Portal).is_ok(),
-        is_admin: check(Some(&actor), Action::ManageRoles, Object::Portal).is_ok(),
-        is_operator: check(Some(&actor), Action::Operate, Object::Portal).is_ok(),
-        is_internal: check(Some(&actor), Action::ListDatasets, Object::Portal).is_ok(),
-        unread_notifications: campus_core::store::notifications::unread_count(&db, actor.user_id)
+        can_create_projects: check(Some(actor), Action::CreateProject, Object::Portal).is_ok(),
+        is_admin: check(Some(actor), Action::ManageRoles, Object::Portal).is_ok(),
+        is_operator: check(Some(actor), Action::Operate, Object::Portal).is_ok(),
+        is_internal: check(Some(actor), Action::ListDatasets, Object::Portal).is_ok(),
+        unread_notifications: campus_core::store::notifications::unread_count(db, actor.user_id)
             .await
             .map_err(campus_core::CoreError::from)?,
     }))

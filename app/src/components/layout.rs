@@ -1,7 +1,9 @@
 //! The furniture around every page: header with navigation by role, phase banner, footer,
 //! the one-off success notice, and the page that explains an error.
 
-use crate::api::{get_current_user, take_notice, CurrentUser};
+use crate::api::{
+    get_announcements, get_current_user, take_notice, AnnouncementView, CurrentUser, PublicRender,
+};
 use crate::components::ons::{LinkButton, Panel};
 use crate::error::{AppError, ErrorKind};
 use leptos::prelude::*;
@@ -10,7 +12,36 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_current_user());
+    // Public pages render from data the server loaded first and create no resources.
+    let (user_area, navigation) = match use_context::<PublicRender>() {
+        Some(p) => (
+            view! { <AccountLinks user=p.user.clone()/> }.into_any(),
+            view! { <Navigation user=p.user/> }.into_any(),
+        ),
+        None => {
+            let user = Resource::new(|| (), |_| get_current_user());
+            (
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let u = user.await.ok().flatten();
+                            view! { <AccountLinks user=u/> }
+                        })}
+                    </Suspense>
+                }
+                .into_any(),
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let u = user.await.ok().flatten();
+                            view! { <Navigation user=u/> }
+                        })}
+                    </Suspense>
+                }
+                .into_any(),
+            )
+        }
+    };
     view! {
         <header class="ons-header ons-header--internal" role="banner">
             <div class="ons-header__top">
@@ -20,12 +51,7 @@ pub fn Header() -> impl IntoView {
                             <span class="app-org-name">"Office for National Statistics · Data Science Campus"</span>
                         </div>
                         <div class="ons-grid__col ons-col-auto ons-u-ml-auto">
-                            <Suspense fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    let u = user.await.ok().flatten();
-                                    view! { <AccountLinks user=u/> }
-                                })}
-                            </Suspense>
+                            {user_area}
                         </div>
                     </div>
                 </div>
@@ -37,13 +63,47 @@ pub fn Header() -> impl IntoView {
                     </a>
                 </div>
             </div>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let u = user.await.ok().flatten();
-                    view! { <Navigation user=u/> }
-                })}
-            </Suspense>
+            {navigation}
         </header>
+    }
+}
+
+/// The operators' status banners: on every page until they expire.
+#[component]
+pub fn Announcements() -> impl IntoView {
+    let banners = |list: Vec<AnnouncementView>| {
+        (!list.is_empty()).then(|| {
+            view! {
+                <div class="ons-container ons-u-mt-s" role="region" aria-label="Service announcements">
+                    {list
+                        .into_iter()
+                        .map(|a| {
+                            let class = format!("app-announcement app-announcement--{}", a.kind);
+                            view! {
+                                <div class=class>
+                                    <p class="ons-u-mb-no">
+                                        <strong>{a.label}": "</strong>{a.message}
+                                        <span class="ons-u-fs-s">" (until "{a.until}")"</span>
+                                    </p>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            }
+        })
+    };
+    match use_context::<PublicRender>() {
+        Some(p) => banners(p.announcements).into_any(),
+        None => {
+            let list = Resource::new(|| (), |_| get_announcements());
+            view! {
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move { banners(list.await.unwrap_or_default()) })}
+                </Suspense>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -63,10 +123,23 @@ fn AccountLinks(user: Option<CurrentUser>) -> impl IntoView {
     }
 }
 
+/// Public pages are served without the client app, so links to them must load the page.
+pub fn is_public(href: &str) -> bool {
+    href == "/showcase"
+        || href.starts_with("/showcase/")
+        || href == "/training"
+        || href.starts_with("/training/")
+}
+
 #[component]
 fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
     let location = use_location();
-    let mut items: Vec<(&'static str, String)> = vec![("/", "Home".into())];
+    let mut items: Vec<(&'static str, String)> = vec![
+        ("/", "Home".into()),
+        ("/showcase", "Showcase".into()),
+        ("/training", "Training".into()),
+        ("/search", "Search".into()),
+    ];
     if let Some(u) = &user {
         items.push(("/projects", "Projects".into()));
         items.push(("/catalogue", "Catalogue".into()));
@@ -107,7 +180,7 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
                                 };
                                 view! {
                                     <li class="ons-navigation__item" class:ons-navigation__item--active=current>
-                                        <a class="ons-navigation__link" href=href
+                                        <a class="ons-navigation__link" href=href rel=is_public(href).then_some("external")
                                             aria-current=move || current().then_some("page")>{text}</a>
                                     </li>
                                 }

@@ -7,6 +7,8 @@ mod admin;
 mod home;
 mod operations;
 mod projects;
+mod public;
+mod publishing;
 mod resources;
 mod settings;
 mod sign_in;
@@ -21,6 +23,10 @@ pub use admin::{UserRolesPage, UsersPage};
 pub use home::HomePage;
 pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
+pub use public::{CoursePage, ShowcasePage, ShowcaseProjectPage, TrainingPage};
+pub use publishing::{
+    AnnouncementsPage, ManageCoursePage, NewCoursePage, SearchPage, ShowcaseEditorPage,
+};
 pub(crate) use resources::resources_table;
 pub use resources::{CataloguePage, NewRequestPage, RequestPage, RequestsPage};
 pub(crate) use settings::ProjectHoldings;

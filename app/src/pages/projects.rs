@@ -131,6 +131,9 @@ pub fn ProjectPage() -> impl IntoView {
                             <DescriptionRow term="Ends">{p.end_date.clone()}</DescriptionRow>
                             <DescriptionRow term="Started">{p.created.clone()}</DescriptionRow>
                         </DescriptionList>
+                        {manage.then(|| view! {
+                            <p><a href=format!("/projects/{pid}/showcase")>"Public page"</a>": what visitors to the showcase read about this project"</p>
+                        })}
                         <h2>"Members"</h2>
                         <table class="ons-table">
                             <caption class="ons-table__caption ons-u-vh">"Project members"</caption>

@@ -46,6 +46,7 @@ pub struct New {
 
 /// The form's fields as typed: start and end as `YYYY-MM-DDTHH:MM` (UTC), the start optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Form {
     pub kind: String,
     pub message: String,

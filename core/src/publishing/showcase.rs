@@ -34,6 +34,7 @@ pub struct Content {
 
 /// The form's fields as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Form {
     pub title: String,
     pub summary: String,

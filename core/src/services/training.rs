@@ -86,6 +86,7 @@ pub async fn attachment(
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CourseForm {
     pub title: String,
     pub topic: String,
@@ -203,6 +204,7 @@ async fn index(
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PageForm {
     pub title: String,
     pub body: String,
@@ -285,7 +287,7 @@ pub async fn put_page(
     bump_generation(&mut tx).await?;
     audit_context::record(&mut tx, actor, "course", "course.page", c.id, "", title).await?;
     tx.commit().await?;
-    Ok(format!("/training/{}/{page_slug}", c.slug))
+    Ok(format!("/training/{}/pages/{page_slug}", c.slug))
 }
 
 /// The type an attachment is served as, from its name; never what the uploader's browser

@@ -10,6 +10,7 @@ mod local_sign_in;
 mod mail;
 mod oidc;
 mod projects;
+mod publishing;
 mod queue;
 mod requests;
 mod security;

@@ -1,0 +1,96 @@
+import { expect, Page, test } from '@playwright/test';
+import { checkPage, signInLocal, signOut } from './helpers';
+
+const SHOWCASE = [
+  'Access to services',
+  'Household gardens',
+  'Emerging trends in patents',
+  'Free-text lists into hierarchies',
+  'Urban forest',
+  'Rwanda data hub partnership',
+];
+
+async function waitForRunning(page: Page, live: boolean) {
+  const status = page.locator('#request-status');
+  if (live) {
+    await expect(status).toContainText('Running', { timeout: 60_000 });
+    return;
+  }
+  for (let i = 0; i < 120 && !(await status.textContent())?.includes('Running'); i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  await expect(status).toContainText('Running');
+}
+
+test('an anonymous visitor browses the showcase, filters by tag, opens a project and its published service', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const purpose = `Journey planner (${testInfo.project.name})`;
+  // The project's lead publishes a web service for everyone.
+  await signInLocal(page, 'sam');
+  await page.goto('/catalogue');
+  await page.getByRole('link', { name: /^Request for Access to services\s*\(Published web service\)$/ }).click();
+  await page.getByLabel('What will you use it for?').fill(purpose);
+  await page.getByLabel('Anyone, without signing in (web services only)').check();
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await expect(page.getByText('Request approved')).toBeVisible();
+  await waitForRunning(page, testInfo.project.name === 'js-on');
+  await signOut(page);
+
+  // A visitor with no account: complete pages and no client app at all.
+  await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Showcase' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Projects showcase');
+  for (const title of SHOWCASE) {
+    await expect(page.getByRole('link', { name: title, exact: true })).toBeVisible();
+  }
+  expect(await page.locator('script').count()).toBe(0);
+  await checkPage(page, testInfo, 'showcase');
+
+  await page.getByLabel('Tag').selectOption('transport');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.getByRole('heading', { name: 'Projects tagged “transport”' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Household gardens', exact: true })).toHaveCount(0);
+  await checkPage(page, testInfo, 'showcase-filtered');
+  await page.getByRole('link', { name: 'Access to services', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access to services');
+  await expect(page.getByRole('heading', { name: 'Try it' })).toBeVisible();
+  await expect(page.getByText(purpose)).toBeVisible();
+  expect(await page.locator('script').count()).toBe(0);
+  await checkPage(page, testInfo, 'showcase-project');
+
+  const service = page.locator('li', { hasText: purpose }).getByRole('link', { name: 'Published web service' });
+  await service.click();
+  await expect(page).toHaveURL(/\/s\/cp-\d+\/$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Directory listing');
+});
+
+test('training materials are public, and a search finds a project, a dataset and a course', async ({ page }, testInfo) => {
+  await page.goto('/training');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Training');
+  await expect(page.getByRole('link', { name: 'Introduction to R' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Big data with Spark' })).toHaveCount(0);
+  await checkPage(page, testInfo, 'training');
+  await page.getByRole('link', { name: 'Introduction to R' }).click();
+  await page.getByRole('link', { name: 'Next: Getting started' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Getting started');
+  await expect(page.getByRole('heading', { level: 2, name: 'RStudio' })).toBeVisible();
+  await checkPage(page, testInfo, 'training-page');
+
+  await signInLocal(page, 'sam');
+  const search = async (q: string) => {
+    await page.goto('/search');
+    await page.getByLabel('Search projects, training, datasets and requests').fill(q);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.locator('#result-count')).toContainText(q);
+  };
+  await search('PyGrams');
+  await expect(page.getByRole('link', { name: 'Emerging trends in patents' })).toBeVisible();
+  await checkPage(page, testInfo, 'search');
+  await search('broadband');
+  await expect(page.getByRole('link', { name: 'Broadband speeds by postcode' })).toBeVisible();
+  await search('spark');
+  await page.getByRole('link', { name: 'Big data with Spark' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Big data with Spark');
+  await expect(page.getByText('Campus staff only')).toBeVisible();
+  await signOut(page);
+});
