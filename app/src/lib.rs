@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/showcase/:slug") view=ShowcaseProjectPage ssr=SsrMode::Async/>
                         <Route path=path!("/training") view=TrainingPage ssr=SsrMode::Async/>
                         <Route path=path!("/training/new") view=NewCoursePage ssr=SsrMode::Async/>
+                        <Route path=path!("/training/sessions/:id") view=SessionPage ssr=SsrMode::Async/>
                         <Route path=path!("/training/:slug") view=CoursePage ssr=SsrMode::Async/>
                         <Route path=path!("/training/:slug/manage") view=ManageCoursePage ssr=SsrMode::Async/>
                         <Route path=path!("/training/:slug/pages/:page") view=CoursePage ssr=SsrMode::Async/>

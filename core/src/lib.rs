@@ -14,6 +14,7 @@ pub mod requests;
 pub mod services;
 pub mod store;
 pub mod throttle;
+pub mod training;
 pub mod units;
 
 pub use db::Db;

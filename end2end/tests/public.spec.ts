@@ -46,14 +46,14 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
   expect(await page.locator('script').count()).toBe(0);
   await checkPage(page, testInfo, 'showcase');
 
-  await page.getByLabel('Tag').selectOption('transport');
+  await page.getByLabel('Tag', { exact: true }).selectOption('transport');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page.getByRole('heading', { name: 'Projects tagged “transport”' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Household gardens', exact: true })).toHaveCount(0);
   await checkPage(page, testInfo, 'showcase-filtered');
   await page.getByRole('link', { name: 'Access to services', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access to services');
-  await expect(page.getByRole('heading', { name: 'Try it' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Published services' })).toBeVisible();
   await expect(page.getByText(purpose)).toBeVisible();
   expect(await page.locator('script').count()).toBe(0);
   await checkPage(page, testInfo, 'showcase-project');

@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::Form;
 use campus_core::publishing::{announcement, showcase};
-use campus_core::services::{announcements, showcase as pages, training};
+use campus_core::services::{announcements, showcase as pages, training, training_sessions};
 use campus_core::CoreError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -277,6 +277,94 @@ pub async fn attach(
         }
         Err(CoreError::Invalid(errors)) => {
             back_to_form(&session, "course-file", BTreeMap::new(), errors, &back).await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /training/{slug}/sessions: books a session of the course.
+pub async fn book_session(
+    State(state): State<AppState>,
+    session: Session,
+    Path(slug): Path<String>,
+    Form(f): Form<campus_core::training::session::Form>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    match training_sessions::book(&state.db, actor.as_ref(), &slug, &f).await {
+        Ok(id) => {
+            state.pages.clear();
+            notice(&session, "Session booked. Add its attendees below, or share this page so they can take a seat.").await;
+            see_other(&format!("/training/sessions/{id}"))
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let values = BTreeMap::from([
+                ("starts".to_owned(), f.starts),
+                ("ends".to_owned(), f.ends),
+                ("seats".to_owned(), f.seats),
+                ("sandbox".to_owned(), f.sandbox),
+                ("lead_minutes".to_owned(), f.lead_minutes),
+                ("grace_minutes".to_owned(), f.grace_minutes),
+            ]);
+            back_to_form(
+                &session,
+                "session",
+                values,
+                errors,
+                &format!("/training/{slug}/manage"),
+            )
+            .await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /training/sessions/{id}/enrol: the signed-in person takes a seat.
+pub async fn enrol(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/training/sessions/{id}");
+    match training_sessions::enrol(&state.db, actor.as_ref(), id).await {
+        Ok(()) => {
+            notice(
+                &session,
+                "You have a seat. Your sandbox appears here before the session starts.",
+            )
+            .await;
+            see_other(&back)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(&session, "attendees", BTreeMap::new(), errors, &back).await
+        }
+        Err(e) => refused(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AttendeesForm {
+    #[serde(default)]
+    attendees: String,
+}
+
+/// POST /training/sessions/{id}/attendees: the trainer adds people by email.
+pub async fn add_attendees(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<AttendeesForm>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let back = format!("/training/sessions/{id}");
+    match training_sessions::add_by_email(&state.db, actor.as_ref(), id, &f.attendees).await {
+        Ok(n) => {
+            notice(&session, format!("{n} added.")).await;
+            see_other(&back)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let values = BTreeMap::from([("attendees".to_owned(), f.attendees)]);
+            back_to_form(&session, "attendees", values, errors, &back).await
         }
         Err(e) => refused(e),
     }

@@ -99,6 +99,8 @@ pub struct CourseDetail {
     pub can_edit: bool,
     /// The page being read, if one is: its title and sanitised HTML.
     pub page: Option<(String, String)>,
+    /// Sessions to come or running: (address, when, sandbox).
+    pub sessions: Vec<(String, String, String)>,
     pub previous: Option<LinkView>,
     pub next: Option<LinkView>,
 }
@@ -345,6 +347,21 @@ pub mod ssr {
                 })
                 .collect(),
             can_edit: v.can_edit,
+            sessions: campus_core::services::training_sessions::for_course(db, v.course.id)
+                .await?
+                .into_iter()
+                .map(|s| {
+                    (
+                        format!("/training/sessions/{}", s.id),
+                        format!(
+                            "{} to {}",
+                            campus_core::clock::format_utc(s.starts_at),
+                            campus_core::clock::format_utc(s.ends_at)
+                        ),
+                        s.offering_name,
+                    )
+                })
+                .collect(),
             page: current,
             previous,
             next,

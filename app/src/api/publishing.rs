@@ -111,6 +111,8 @@ pub struct CourseManageView {
     /// (slug, title, markdown) of each page, in order.
     pub pages: Vec<(String, String, String)>,
     pub attachments: Vec<(String, String)>,
+    /// Sandboxes a session may give: (`<offering id>:<size>`, label).
+    pub sandboxes: Vec<(String, String)>,
 }
 
 #[server(prefix = "/_sf", endpoint = "get_course_manage")]
@@ -141,5 +143,99 @@ pub async fn get_course_manage(slug: String) -> Result<CourseManageView, AppErro
                 )
             })
             .collect(),
+        sandboxes: campus_core::services::training_sessions::sandbox_offerings(&db)
+            .await?
+            .into_iter()
+            .flat_map(|o| {
+                o.sizes
+                    .iter()
+                    .map(|s| {
+                        (
+                            format!("{}:{}", o.id, s.code),
+                            format!("{}: {}", o.name, s.label),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatView {
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub reason: String,
+    /// The sandbox's request page, and its address when ready.
+    pub request_href: Option<String>,
+    pub open_href: Option<String>,
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionPageView {
+    pub id: i64,
+    pub course_title: String,
+    pub course_href: String,
+    pub when: String,
+    pub sandbox: String,
+    pub trainer: String,
+    pub seats: i64,
+    pub taken: i64,
+    pub phase: String,
+    pub can_manage: bool,
+    pub roster: Vec<SeatView>,
+    pub mine: Option<SeatView>,
+    pub can_enrol: bool,
+}
+
+#[server(prefix = "/_sf", endpoint = "get_session")]
+pub async fn get_session(id: i64) -> Result<SessionPageView, AppError> {
+    use campus_core::services::training_sessions::RosterLine;
+    use campus_core::training::session::{Phase, Seat};
+    let actor = crate::ssr::actor().await?;
+    let db = crate::ssr::db()?;
+    let v = campus_core::services::training_sessions::view(&db, actor.as_ref(), id).await?;
+    let seat = |l: RosterLine| SeatView {
+        name: l.attendee.display_name,
+        email: l.attendee.email,
+        status: l.seat.label().into(),
+        reason: l.reason,
+        request_href: l.attendee.resource_id.map(|r| format!("/requests/{r}")),
+        open_href: l.open,
+        failed: l.seat == Seat::Failed,
+    };
+    let s = v.session;
+    let open = matches!(v.phase, Phase::Booked | Phase::Provisioning);
+    Ok(SessionPageView {
+        id: s.id,
+        course_href: format!("/training/{}", s.course_slug),
+        course_title: s.course_title,
+        when: format!(
+            "{} to {}",
+            campus_core::clock::format_utc(s.starts_at),
+            campus_core::clock::format_utc(s.ends_at)
+        ),
+        sandbox: format!("{} ({})", s.offering_name, s.size_code),
+        trainer: s.trainer_name,
+        seats: s.seats,
+        taken: v.taken,
+        phase: match v.phase {
+            Phase::Booked => format!(
+                "Booked: sandboxes are made {} minutes before the start",
+                s.lead_minutes
+            ),
+            Phase::Provisioning => "Sandboxes are being made and are ready to use".into(),
+            Phase::Grace => format!(
+                "The session has ended: sandboxes are removed {} minutes after the end",
+                s.grace_minutes
+            ),
+            Phase::Over => "Over: every sandbox has been removed".into(),
+        },
+        can_manage: v.can_manage,
+        roster: v.roster.into_iter().map(seat).collect(),
+        can_enrol: open && v.mine.is_none() && v.taken < s.seats,
+        mine: v.mine.map(seat),
     })
 }

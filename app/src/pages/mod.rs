@@ -25,7 +25,7 @@ pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
 pub use public::{CoursePage, ShowcasePage, ShowcaseProjectPage, TrainingPage};
 pub use publishing::{
-    AnnouncementsPage, ManageCoursePage, NewCoursePage, SearchPage, ShowcaseEditorPage,
+    AnnouncementsPage, ManageCoursePage, NewCoursePage, SearchPage, SessionPage, ShowcaseEditorPage,
 };
 pub(crate) use resources::resources_table;
 pub use resources::{CataloguePage, NewRequestPage, RequestPage, RequestsPage};

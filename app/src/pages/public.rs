@@ -41,9 +41,9 @@ fn wrong_page() -> AnyView {
     error(AppError::NotFound("page".into()))
 }
 
-fn tags(list: Vec<String>) -> impl IntoView {
+fn tags(of: &str, list: Vec<String>) -> impl IntoView {
     view! {
-        <ul class="app-tags" aria-label="Tags">
+        <ul class="app-tags" aria-label=format!("Tags for {of}")>
             {list
                 .into_iter()
                 .map(|t| {
@@ -118,10 +118,10 @@ fn showcase_list(l: ShowcaseList) -> impl IntoView {
                                 let href = format!("/showcase/{}", p.slug);
                                 view! {
                                     <li class="ons-list__item app-card">
-                                        <h3 class="ons-u-fs-m ons-u-mb-xs"><a href=href>{p.title}</a></h3>
+                                        <h3 class="ons-u-fs-m ons-u-mb-xs"><a href=href>{p.title.clone()}</a></h3>
                                         <p class="ons-u-mb-xs">{p.summary}</p>
                                         {p.year.map(|y| view! { <p class="ons-u-fs-s ons-u-mb-xs">"Started "{y}</p> })}
-                                        {tags(p.tags)}
+                                        {tags(&p.title, p.tags)}
                                     </li>
                                 }
                             }).collect_view()}
@@ -150,16 +150,16 @@ fn project(p: ShowcaseProject) -> impl IntoView {
                 <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/showcase">"Projects showcase"</a></li>
             </ol>
         </nav>
-        <h1 class="ons-u-fs-2xl">{p.title}</h1>
+        <h1 class="ons-u-fs-2xl">{p.title.clone()}</h1>
         <p class="ons-u-fs-m">{p.summary}</p>
-        {tags(p.tags)}
+        {tags(&p.title, p.tags)}
         <div class="ons-grid ons-u-mt-m">
             <div class="ons-grid__col ons-col-8@m">
                 <div class="app-markdown" inner_html=p.html></div>
             </div>
             <div class="ons-grid__col ons-col-4@m">
                 {(!p.services.is_empty()).then(|| view! {
-                    <h2 class="ons-u-fs-l">"Try it"</h2>
+                    <h2 class="ons-u-fs-l">"Published services"</h2>
                     <ul class="ons-list ons-list--bare">
                         {p.services.into_iter().map(|s| view! {
                             <li class="ons-list__item">
@@ -288,6 +288,14 @@ fn course(c: CourseDetail) -> impl IntoView {
                     <ul class="ons-list">
                         {c.attachments.into_iter().map(|a| view! {
                             <li class="ons-list__item"><a href=a.href rel="external">{a.name}</a>" ("{a.size}")"</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(!c.sessions.is_empty()).then(|| view! {
+                    <h2 class="ons-u-fs-l">"Sessions"</h2>
+                    <ul class="ons-list">
+                        {c.sessions.into_iter().map(|(href, when, sandbox)| view! {
+                            <li class="ons-list__item"><a href=href>{when}</a><br/><span class="ons-u-fs-s">"Sandbox: "{sandbox}</span></li>
                         }).collect_view()}
                     </ul>
                 })}

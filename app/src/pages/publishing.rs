@@ -2,11 +2,13 @@
 //! operators' announcements, and writing courses. These are ordinary hydrated pages.
 
 use crate::api::{
-    get_course_manage, get_showcase_editor, list_announcements, may_create_course, search,
-    take_form, SearchView,
+    get_course_manage, get_session, get_showcase_editor, list_announcements, may_create_course,
+    search, take_form, SearchView,
 };
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{options, Button, ErrorSummary, Input, RadioItems};
+use crate::components::ons::{
+    options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, RadioItems,
+};
 use crate::forms::FormState;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -273,16 +275,19 @@ pub fn ManageCoursePage() -> impl IntoView {
     let course = Resource::new(slug, get_course_manage);
     let form = Resource::new(|| (), |_| take_form("course-page".into()));
     let upload = Resource::new(|| (), |_| take_form("course-file".into()));
+    let booking = Resource::new(|| (), |_| take_form("session".into()));
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let f = form.await.unwrap_or_default();
                 let u = upload.await.unwrap_or_default();
+                let b = booking.await.unwrap_or_default();
                 or_error_page(course.await, move |c| {
                     let base = format!("/training/{}", c.slug);
                     let mut errors = f.errors.clone();
                     errors.extend(u.errors.clone());
+                    errors.extend(b.errors.clone());
                     view! {
                         <Title text=format!("Edit: {}", c.title)/>
                         <ErrorSummary errors=errors/>
@@ -341,6 +346,21 @@ pub fn ManageCoursePage() -> impl IntoView {
                             </div>
                             <Button text="Upload" secondary=true/>
                         </form>
+                        <h2 class="ons-u-fs-l ons-u-mt-l">"Book a session"</h2>
+                        <p>"Every attendee gets the same sandbox, made before the start and removed after the end. The hardware must have room for every seat."</p>
+                        <form method="post" action=format!("{base}/sessions") novalidate>
+                            <Input id="starts" label="Starts (UTC)" hint="For example 2026-12-01T09:30" form=b.clone() width=20/>
+                            <Input id="ends" label="Ends (UTC)" hint="For example 2026-12-01T16:30" form=b.clone() width=20/>
+                            <Input id="seats" label="Seats" form=b.clone() width=4/>
+                            <fieldset class="ons-fieldset ons-u-mt-m" id="sandbox">
+                                <legend class="ons-fieldset__legend">"Sandbox"</legend>
+                                {b.error("sandbox").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
+                                <RadioItems name="sandbox" checked=b.value("sandbox") options=c.sandboxes.clone()/>
+                            </fieldset>
+                            <Input id="lead_minutes" label="Make sandboxes this many minutes before the start (optional)" hint="60 if left empty" form=b.clone() width=4/>
+                            <Input id="grace_minutes" label="Remove them this many minutes after the end (optional)" hint="30 if left empty" form=b.clone() width=4/>
+                            <Button text="Book session"/>
+                        </form>
                     }
                 })
             })}
@@ -355,5 +375,111 @@ fn rename(f: &FormState, field: &str, page: &str) -> FormState {
             .into_iter()
             .collect(),
         errors: Vec::new(),
+    }
+}
+
+/// A training session: its trainer sees the live roster and adds people; an attendee sees
+/// their own sandbox; anyone signed in who may read the course can take a seat.
+#[component]
+pub fn SessionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let session = Resource::new(id, get_session);
+    let form = Resource::new(|| (), |_| take_form("attendees".into()));
+    view! {
+        <Notice/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let f = form.await.unwrap_or_default();
+                or_error_page(session.await, move |s| {
+                    let base = format!("/training/sessions/{}", s.id);
+                    view! {
+                        <Title text=format!("Session: {}", s.course_title)/>
+                        <ErrorSummary errors=f.errors.clone()/>
+                        <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
+                            <ol class="ons-breadcrumbs__items ons-u-fs-s">
+                                <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href=s.course_href.clone() rel="external">{s.course_title.clone()}</a></li>
+                            </ol>
+                        </nav>
+                        <h1 class="ons-u-fs-2xl">{format!("Session: {}", s.course_title)}</h1>
+                        <DescriptionList>
+                            <DescriptionRow term="When">{s.when.clone()}</DescriptionRow>
+                            <DescriptionRow term="Sandbox">{s.sandbox.clone()}</DescriptionRow>
+                            <DescriptionRow term="Trainer">{s.trainer.clone()}</DescriptionRow>
+                            <DescriptionRow term="Seats">{format!("{} of {} taken", s.taken, s.seats)}</DescriptionRow>
+                            <DescriptionRow term="Status">{s.phase.clone()}</DescriptionRow>
+                        </DescriptionList>
+                        {s.mine.clone().map(|m| view! {
+                            <h2 class="ons-u-fs-l">"Your sandbox"</h2>
+                            <p id="my-sandbox">
+                                {m.status.clone()}
+                                {(!m.reason.is_empty()).then(|| format!(": {}", m.reason))}
+                                " "
+                                {m.open_href.map(|h| view! { <a href=h rel="external">"Open your sandbox"</a> })}
+                            </p>
+                        })}
+                        {s.can_enrol.then(|| view! {
+                            <form method="post" action=format!("{base}/enrol")>
+                                <Button text="Take a seat"/>
+                            </form>
+                        })}
+                        {s.can_manage.then(|| view! {
+                            <h2 class="ons-u-fs-l ons-u-mt-l">"Attendees"</h2>
+                            {if s.roster.is_empty() {
+                                view! { <p>"Nobody yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="ons-table" id="roster">
+                                        <caption class="ons-table__caption ons-u-vh">"Attendees and their sandboxes"</caption>
+                                        <thead class="ons-table__head"><tr class="ons-table__row">
+                                            <th scope="col" class="ons-table__header">"Name"</th>
+                                            <th scope="col" class="ons-table__header">"Email"</th>
+                                            <th scope="col" class="ons-table__header">"Sandbox"</th>
+                                            <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Action"</span></th>
+                                        </tr></thead>
+                                        <tbody class="ons-table__body">
+                                            {s.roster.clone().into_iter().map(|a| {
+                                                let label = format!("Retry the sandbox of {}", a.name);
+                                                view! {
+                                                    <tr class="ons-table__row">
+                                                        <td class="ons-table__cell">{a.name.clone()}</td>
+                                                        <td class="ons-table__cell">{a.email}</td>
+                                                        <td class="ons-table__cell">
+                                                            {match a.request_href.clone() {
+                                                                Some(h) => view! { <a href=h>{a.status.clone()}</a> }.into_any(),
+                                                                None => a.status.clone().into_any(),
+                                                            }}
+                                                            {(!a.reason.is_empty()).then(|| view! { <br/><span class="ons-u-fs-s">{a.reason.clone()}</span> })}
+                                                        </td>
+                                                        <td class="ons-table__cell">
+                                                            {a.failed.then(|| a.request_href.clone().map(|h| view! {
+                                                                <form method="post" action=format!("{h}/actions/retry")>
+                                                                    <Button text="Retry" secondary=true small=true aria_label=label.clone()/>
+                                                                </form>
+                                                            }))}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any()
+                            }}
+                            <p><a href=base.clone()>"Refresh the roster"</a></p>
+                            <form method="post" action=format!("{base}/attendees") novalidate>
+                                <Input id="attendees" label="Add people by email" hint="One address per line, or separated by commas. Each must belong to a Campus Portal account." form=f.clone() textarea=true/>
+                                <Button text="Add attendees" secondary=true/>
+                            </form>
+                        })}
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

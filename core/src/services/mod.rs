@@ -15,4 +15,5 @@ pub mod search;
 pub mod settings;
 pub mod showcase;
 pub mod training;
+pub mod training_sessions;
 pub mod users;

@@ -286,6 +286,20 @@ pub async fn submit(
     place(db, actor, &project, &c, None).await
 }
 
+/// A request made for `requester` by the portal itself: a training session's sandbox for one
+/// attendee. The session's trainer was authorised when booking it, and attendees need not be
+/// staff, so the requester's own right to ask is not checked; everything else is, as in
+/// [`submit`]: the input, the hardware's room, the project's quota and the routing.
+pub(crate) async fn request_for(
+    db: &Db,
+    requester: &Actor,
+    input: &RequestInput,
+) -> Result<(i64, Submitted), CoreError> {
+    let (project, _) = project_object(db, Some(requester), input.project_id).await?;
+    let c = check_input(db, input, &project.end_date).await?;
+    place(db, Some(requester), &project, &c, None).await
+}
+
 /// Sends a request back after an operator asked for changes, with a new size, end date, purpose
 /// or visibility; it is checked and routed again exactly like a new one.
 pub async fn resubmit(

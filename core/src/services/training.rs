@@ -136,7 +136,11 @@ pub async fn create(
         e.add("title", "The title needs at least one letter or digit");
     }
     e.into_result()?;
-    let base = base.unwrap_or_default();
+    // Addresses the training pages use themselves cannot be a course's.
+    let base = match base.unwrap_or_default() {
+        b if ["new", "sessions"].contains(&b.as_str()) => format!("{b}-course"),
+        b => b,
+    };
     let mut course_slug = base.clone();
     let mut n = 2;
     while store::slug_taken(db, &course_slug).await? {

@@ -18,4 +18,5 @@ pub mod sessions;
 pub mod showcase;
 pub mod tokens;
 pub mod training;
+pub mod training_sessions;
 pub mod users;

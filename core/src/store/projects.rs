@@ -53,8 +53,18 @@ pub struct NewProject<'a> {
 
 /// Creates the project with its lead as the first member, in one transaction.
 pub async fn insert(db: &Db, p: NewProject<'_>) -> Result<i64, sqlx::Error> {
-    let now = clock::now();
     let mut tx = db.pool.begin().await?;
+    let id = insert_on(&mut tx, p, clock::now()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates the project with its lead as the first member, on the caller's transaction.
+pub async fn insert_on(
+    tx: &mut sqlx::AnyConnection,
+    p: NewProject<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (name, summary, lead_id, end_date, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -73,7 +83,6 @@ pub async fn insert(db: &Db, p: NewProject<'_>) -> Result<i64, sqlx::Error> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

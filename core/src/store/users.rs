@@ -96,6 +96,18 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>, s
     }
 }
 
+/// The account with this email address (ignoring case), if exactly one has it.
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE LOWER(email) = LOWER($1)")
+        .bind(email.trim())
+        .fetch_all(&db.pool)
+        .await?;
+    match ids.as_slice() {
+        [id] => find(db, *id).await,
+        _ => Ok(None),
+    }
+}
+
 /// The stored password hash of a local account, if the name exists and has one.
 pub async fn password_hash(db: &Db, username: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query(

@@ -72,12 +72,34 @@ impl Worker {
         let mut loops = Vec::new();
         let sweeper = self.clone();
         loops.push(tokio::spawn(async move { sweeper.sweep_loop().await }));
+        let trainer = self.clone();
+        loops.push(tokio::spawn(async move { trainer.training_loop().await }));
         for n in 0..concurrency.max(1) {
             let w = self.clone();
             loops.push(tokio::spawn(async move { w.claim_loop(n).await }));
         }
         for l in loops {
             let _ = l.await;
+        }
+    }
+
+    /// Makes and removes training sessions' sandboxes. More often than the other sweeps:
+    /// sessions are booked to the minute, and a sandbox should be ready soon after its lead
+    /// time and gone soon after the grace period.
+    async fn training_loop(&self) {
+        let mut every = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            every.tick().await;
+            match campus_core::services::training_sessions::sweep(
+                &self.db,
+                campus_core::clock::now(),
+            )
+            .await
+            {
+                Ok(s) if s != Default::default() => tracing::info!(?s, "training sessions"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "training session sweep failed"),
+            }
         }
     }
 

@@ -17,3 +17,4 @@ mod security;
 mod settings;
 mod slurm;
 mod support;
+mod training_sessions;
