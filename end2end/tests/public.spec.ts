@@ -53,8 +53,12 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
   await checkPage(page, testInfo, 'showcase-filtered');
   await page.getByRole('link', { name: 'Access to services', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access to services');
+  // The page lists the service once it runs: every replica's cache notices within a second.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText(purpose)).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 5_000 });
   await expect(page.getByRole('heading', { name: 'Published services' })).toBeVisible();
-  await expect(page.getByText(purpose)).toBeVisible();
   expect(await page.locator('script').count()).toBe(0);
   await checkPage(page, testInfo, 'showcase-project');
 

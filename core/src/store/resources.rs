@@ -239,6 +239,16 @@ pub async fn transition(
         return Ok(false);
     }
     add_event(conn, id, actor_id, from, to, note, now).await?;
+    if from == State::Active || to == State::Active {
+        // Public project pages list their project's live published services: a published one
+        // starting or stopping is a change of public content (see `showcase::bump_generation`).
+        sqlx::query(
+            "UPDATE content_generation SET value = value + 1              WHERE id = 1 AND EXISTS (SELECT 1 FROM resources WHERE id = $1 AND visibility = 'public')",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(true)
 }
 

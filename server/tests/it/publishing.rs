@@ -234,6 +234,72 @@ async fn another_replicas_change_reaches_the_cache_within_seconds(backend: Backe
     assert!(seen, "the cached list should be rendered again within 6 s");
 }
 
+async fn a_project_page_lists_its_published_services_while_they_run(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let lead = app.create_user("lena", &[Role::Staff]).await;
+    let pid = app.project("Access to services", lead, &[]).await;
+    let lead_c = app.browser_for("lena").await;
+    post(
+        &lead_c,
+        &app,
+        &format!("/projects/{pid}/showcase"),
+        &page_form("Access to services", "Lena", "Journeys.", "publish"),
+    )
+    .await;
+    let (_, before) = anon_text(&app, "/showcase/access-to-services").await;
+    assert!(
+        !before.contains("Published services"),
+        "cached without a service"
+    );
+    let offering = app.offering_id("web-service").await;
+    let private = request(&app, &lead_c, pid, &format!("{offering}:small"), "project").await;
+    let public = request(&app, &lead_c, pid, &format!("{offering}:small"), "public").await;
+    app.wait_for_state(private, "active", 60).await;
+    app.wait_for_state(public, "active", 60).await;
+    let href = format!("/s/cp-{public}/");
+    let mut listed = String::new();
+    for _ in 0..20 {
+        listed = anon_text(&app, "/showcase/access-to-services").await.1;
+        if listed.contains(&href) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(
+        listed.contains(&href),
+        "the cache notices the service starting: {listed}"
+    );
+    assert!(
+        !listed.contains(&format!("/s/cp-{private}/")),
+        "only published services are listed"
+    );
+    let r = anon(&app, &href).await;
+    assert_eq!(r.status().as_u16(), 200, "and anyone can open it");
+    let r = post(
+        &lead_c,
+        &app,
+        &format!("/requests/{public}/actions/stop"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+    app.wait_for_state(public, "stopped", 60).await;
+    let mut gone = false;
+    for _ in 0..20 {
+        if !anon_text(&app, "/showcase/access-to-services")
+            .await
+            .1
+            .contains(&href)
+        {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(gone, "a stopped service leaves the page");
+}
+
 async fn announcements_show_on_every_page_until_they_end(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("omar", &[Role::Operator]).await;
@@ -592,6 +658,7 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
 
 both_backends!(
     a_lead_publishes_a_page_that_anyone_reads_without_wasm,
+    a_project_page_lists_its_published_services_while_they_run,
     another_replicas_change_reaches_the_cache_within_seconds,
     announcements_show_on_every_page_until_they_end,
     courses_are_public_or_for_staff_with_pages_and_attachments,
