@@ -48,6 +48,7 @@ async function firstVisit(label, path, signIn) {
 
 try {
   await firstVisit('Home page, anonymous', '/', false);
+  await firstVisit('Public project page, anonymous (no WASM)', '/showcase/urban-forest', false);
   await firstVisit('Projects page, signed in', '/projects', true);
 } finally {
   await browser.close();

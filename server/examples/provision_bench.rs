@@ -19,6 +19,10 @@ use campus_core::Db;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/wrk.rs"]
+mod wrk;
+use wrk::wrk;
+
 const PASSWORD: &str = "a long enough benchmark password";
 
 fn free_port() -> u16 {
@@ -209,41 +213,6 @@ impl Portal {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    }
-}
-
-struct Wrk {
-    rps: f64,
-    p50: String,
-    p99: String,
-}
-
-fn wrk(url: &str, cookie: Option<&str>, secs: u32) -> Wrk {
-    let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", "-c64", &format!("-d{secs}s"), "--latency"]);
-    if let Some(c) = cookie {
-        cmd.args(["-H", &format!("Cookie: {c}")]);
-    }
-    let out = cmd
-        .arg(url)
-        .output()
-        .expect("wrk is installed (scripts/bench-provision installs it)");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let find = |prefix: &str| {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
-    if text.contains("Non-2xx") {
-        eprintln!("wrk saw errors:\n{text}");
-    }
-    Wrk {
-        rps: find("Requests/sec:").parse().unwrap_or(0.0),
-        p50: find("50%"),
-        p99: find("99%"),
     }
 }
 
