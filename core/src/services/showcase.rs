@@ -2,7 +2,7 @@
 //! (no account needed) list published pages by tag and year and read one, with the project's
 //! published web services.
 
-use crate::authz::{self, Action, Actor, Object};
+use crate::authz::{self, Action, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::CoreError;
@@ -134,21 +134,9 @@ async fn authorised(
     actor: Option<&Actor>,
     project_id: i64,
 ) -> Result<projects::Project, CoreError> {
-    let project = projects::find(db, project_id)
-        .await?
-        .ok_or(CoreError::NotFound("project"))?;
-    let member = match actor {
-        Some(a) => projects::is_member(db, project_id, a.user_id).await?,
-        None => false,
-    };
-    authz::check(
-        actor,
-        Action::EditShowcase,
-        Object::Project {
-            lead_id: project.lead_id,
-            actor_is_member: member,
-        },
-    )?;
+    let (project, object) =
+        crate::services::resources::project_object(db, actor, project_id).await?;
+    authz::check(actor, Action::EditShowcase, object)?;
     Ok(project)
 }
 

@@ -23,7 +23,7 @@ pub const TOPICS: [&str; 6] = [
     "Machine learning",
 ];
 
-fn object(c: &Course) -> Object {
+pub(crate) fn object(c: &Course) -> Object {
     Object::Course {
         owner_id: c.owner_id,
         public: c.public,

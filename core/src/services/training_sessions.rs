@@ -4,7 +4,7 @@
 //! Each session has its own project (led by the trainer) whose quota is exactly its seats, so
 //! the sandboxes count against the hardware like any other resource.
 
-use crate::authz::{self, Action, Actor, Object};
+use crate::authz::{self, Action, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::CoreError;
@@ -27,13 +27,6 @@ fn times(a: Amounts, n: u32) -> Amounts {
         workspaces: a.workspaces.saturating_mul(n),
         datasets: a.datasets.saturating_mul(n),
         web_services: a.web_services.saturating_mul(n),
-    }
-}
-
-fn course_object(c: &training::Course) -> Object {
-    Object::Course {
-        owner_id: c.owner_id,
-        public: c.public,
     }
 }
 
@@ -60,7 +53,11 @@ pub async fn book(
     let course = training::by_slug(db, course_slug)
         .await?
         .ok_or(CoreError::NotFound("course"))?;
-    authz::check(actor, Action::EditCourse, course_object(&course))?;
+    authz::check(
+        actor,
+        Action::EditCourse,
+        crate::services::training::object(&course),
+    )?;
     let now = clock::now();
     let b = rules::parse(form, now).map_err(CoreError::Invalid)?;
     let offering = sandbox_offerings(db)
@@ -192,8 +189,17 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<SessionView
     let Some(me) = actor else {
         return Err(crate::authz::Denied::NotSignedIn.into());
     };
-    authz::check(actor, Action::ViewCourse, course_object(&course))?;
-    let can_manage = authz::check(actor, Action::EditCourse, course_object(&course)).is_ok();
+    authz::check(
+        actor,
+        Action::ViewCourse,
+        crate::services::training::object(&course),
+    )?;
+    let can_manage = authz::check(
+        actor,
+        Action::EditCourse,
+        crate::services::training::object(&course),
+    )
+    .is_ok();
     let attendees = store::attendees(db, id).await?;
     let taken = attendees.len() as i64;
     let mut roster = Vec::new();
