@@ -45,8 +45,11 @@ async fn wait_for(url: &str) {
 struct Nginx(Child);
 
 impl Drop for Nginx {
+    /// SIGTERM, not SIGKILL: the master then stops its workers, which SIGKILL would orphan.
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -104,11 +107,12 @@ async fn page_bench() {
     tokio::spawn(app.run_until_stopped());
     let page = format!("http://127.0.0.1:{port}/showcase/urban-forest");
     wait_for(&page).await;
+    eprintln!("portal up at {page}");
     let bytes = reqwest::get(&page).await.unwrap().bytes().await.unwrap();
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::write(dir.join("www/page.html"), &bytes).unwrap();
     let nginx_port = free_port();
-    let _nginx = nginx(&dir, nginx_port);
+    let nginx_server = nginx(&dir, nginx_port);
     let static_url = format!("http://127.0.0.1:{nginx_port}/page.html");
     wait_for(&static_url).await;
     let served = reqwest::get(&static_url)
@@ -118,6 +122,7 @@ async fn page_bench() {
         .await
         .unwrap();
     assert_eq!(served, bytes, "nginx serves the same bytes");
+    eprintln!("nginx up at {static_url}; measuring");
     // Warm both, then measure each for ten seconds.
     wrk(&page, None, 2);
     wrk(&static_url, None, 2);
@@ -140,6 +145,7 @@ async fn page_bench() {
         "nginx, same bytes, static", nginx.rps, nginx.p50, nginx.p99
     );
     println!("ratio portal/nginx: {:.2}", portal.rps / nginx.rps.max(1.0));
+    drop(nginx_server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

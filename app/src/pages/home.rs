@@ -45,7 +45,7 @@ pub fn HomePage() -> impl IntoView {
             </section>
             <section class="ons-grid__col ons-col-6@m ons-u-mb-l" aria-labelledby="for-partners">
                 <h3 id="for-partners">"External partners"</h3>
-                <p>"See the projects you collaborate on, and the public pages of published projects and training materials."</p>
+                <p>"See the projects you collaborate on, and — without an account — "<a href="/showcase" rel="external">"the projects showcase"</a>" and "<a href="/training" rel="external">"training materials"</a>"."</p>
             </section>
         </div>
     }
