@@ -104,7 +104,13 @@ pub struct Hit {
     pub score: i64,
 }
 
-/// Up to `limit` documents matching every word, best first, after `cursor`.
+/// Most matches ranked for one query: the newest this many. Ranking every match of a common
+/// word costs time in proportion to the index; ranking a bounded set keeps a search about as
+/// fast with a million documents as with ten thousand. Older matches beyond it are not shown.
+pub const CANDIDATES: i64 = 10_000;
+
+/// Up to `limit` documents matching every word, best first, after `cursor`, ranked among the
+/// newest [`CANDIDATES`] matches.
 pub async fn query(
     db: &Db,
     terms: &Terms,
@@ -144,13 +150,15 @@ pub async fn query(
             "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, \
              CAST(-bm25(search_index, 10.0, 1.0) * 1000000 AS INTEGER) AS score \
              FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
-             WHERE search_index MATCH $1",
+             WHERE search_index MATCH $1 AND search_index.rowid >= (SELECT COALESCE(MIN(c.rowid), 0) FROM \
+             (SELECT rowid FROM search_index WHERE search_index MATCH $1 ORDER BY rowid DESC LIMIT $6) c)",
             terms.fts5(),
         ),
         Backend::Postgres => (
             "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, \
              CAST(ts_rank(d.document, to_tsquery('english', $1)) * 1000000 AS BIGINT) AS score \
-             FROM search_documents d WHERE d.document @@ to_tsquery('english', $1)",
+             FROM search_documents d WHERE d.id IN (SELECT c.id FROM search_documents c \
+             WHERE c.document @@ to_tsquery('english', $1) ORDER BY c.id DESC LIMIT $6)",
             terms.tsquery(),
         ),
     };
@@ -166,6 +174,7 @@ pub async fn query(
         .bind(c.score)
         .bind(c.id)
         .bind(limit)
+        .bind(CANDIDATES)
         .fetch_all(&db.pool)
         .await?;
     rows.iter()
