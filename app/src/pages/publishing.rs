@@ -3,7 +3,7 @@
 
 use crate::api::{
     get_course_manage, get_session, get_showcase_editor, list_announcements, may_create_course,
-    search, take_form, SearchView,
+    search, take_form, SearchView, SeatView,
 };
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
@@ -378,8 +378,10 @@ fn rename(f: &FormState, field: &str, page: &str) -> FormState {
     }
 }
 
-/// A training session: its trainer sees the live roster and adds people; an attendee sees
-/// their own sandbox; anyone signed in who may read the course can take a seat.
+/// A training session: its trainer sees the roster and adds people; an attendee sees their own
+/// sandbox; anyone signed in who may read the course can take a seat. With JavaScript on, the
+/// roster and the attendee's sandbox update themselves every few seconds (the rest of the page,
+/// with its form, stays as it is); without it, "Refresh the roster" reloads the page.
 #[component]
 pub fn SessionPage() -> impl IntoView {
     let params = use_params_map();
@@ -391,7 +393,14 @@ pub fn SessionPage() -> impl IntoView {
             .unwrap_or(0)
     };
     let session = Resource::new(id, get_session);
+    let live = Resource::new(id, get_session);
     let form = Resource::new(|| (), |_| take_form("attendees".into()));
+    #[cfg(feature = "hydrate")]
+    if let Ok(handle) =
+        set_interval_with_handle(move || live.refetch(), std::time::Duration::from_secs(5))
+    {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
@@ -413,64 +422,27 @@ pub fn SessionPage() -> impl IntoView {
                             <DescriptionRow term="Sandbox">{s.sandbox.clone()}</DescriptionRow>
                             <DescriptionRow term="Trainer">{s.trainer.clone()}</DescriptionRow>
                             <DescriptionRow term="Seats">{format!("{} of {} taken", s.taken, s.seats)}</DescriptionRow>
-                            <DescriptionRow term="Status">{s.phase.clone()}</DescriptionRow>
                         </DescriptionList>
-                        {s.mine.clone().map(|m| view! {
-                            <h2 class="ons-u-fs-l">"Your sandbox"</h2>
-                            <p id="my-sandbox">
-                                {m.status.clone()}
-                                {(!m.reason.is_empty()).then(|| format!(": {}", m.reason))}
-                                " "
-                                {m.open_href.map(|h| view! { <a href=h rel="external">"Open your sandbox"</a> })}
-                            </p>
-                        })}
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                live.await.ok().map(|now| view! {
+                                    <div aria-live="polite">
+                                        <p><strong>"Status: "</strong>{now.phase.clone()}</p>
+                                        {now.mine.clone().map(mine)}
+                                        {now.can_manage.then(|| view! {
+                                            <h2 class="ons-u-fs-l ons-u-mt-l">"Attendees"</h2>
+                                            {roster(now.roster.clone())}
+                                        })}
+                                    </div>
+                                })
+                            })}
+                        </Transition>
                         {s.can_enrol.then(|| view! {
                             <form method="post" action=format!("{base}/enrol")>
                                 <Button text="Take a seat"/>
                             </form>
                         })}
                         {s.can_manage.then(|| view! {
-                            <h2 class="ons-u-fs-l ons-u-mt-l">"Attendees"</h2>
-                            {if s.roster.is_empty() {
-                                view! { <p>"Nobody yet."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <table class="ons-table" id="roster">
-                                        <caption class="ons-table__caption ons-u-vh">"Attendees and their sandboxes"</caption>
-                                        <thead class="ons-table__head"><tr class="ons-table__row">
-                                            <th scope="col" class="ons-table__header">"Name"</th>
-                                            <th scope="col" class="ons-table__header">"Email"</th>
-                                            <th scope="col" class="ons-table__header">"Sandbox"</th>
-                                            <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Action"</span></th>
-                                        </tr></thead>
-                                        <tbody class="ons-table__body">
-                                            {s.roster.clone().into_iter().map(|a| {
-                                                let label = format!("Retry the sandbox of {}", a.name);
-                                                view! {
-                                                    <tr class="ons-table__row">
-                                                        <td class="ons-table__cell">{a.name.clone()}</td>
-                                                        <td class="ons-table__cell">{a.email}</td>
-                                                        <td class="ons-table__cell">
-                                                            {match a.request_href.clone() {
-                                                                Some(h) => view! { <a href=h>{a.status.clone()}</a> }.into_any(),
-                                                                None => a.status.clone().into_any(),
-                                                            }}
-                                                            {(!a.reason.is_empty()).then(|| view! { <br/><span class="ons-u-fs-s">{a.reason.clone()}</span> })}
-                                                        </td>
-                                                        <td class="ons-table__cell">
-                                                            {a.failed.then(|| a.request_href.clone().map(|h| view! {
-                                                                <form method="post" action=format!("{h}/actions/retry")>
-                                                                    <Button text="Retry" secondary=true small=true aria_label=label.clone()/>
-                                                                </form>
-                                                            }))}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any()
-                            }}
                             <p><a href=base.clone()>"Refresh the roster"</a></p>
                             <form method="post" action=format!("{base}/attendees") novalidate>
                                 <Input id="attendees" label="Add people by email" hint="One address per line, or separated by commas. Each must belong to a Campus Portal account." form=f.clone() textarea=true/>
@@ -482,4 +454,59 @@ pub fn SessionPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+fn mine(m: SeatView) -> impl IntoView {
+    view! {
+        <h2 class="ons-u-fs-l">"Your sandbox"</h2>
+        <p id="my-sandbox">
+            {m.status.clone()}
+            {(!m.reason.is_empty()).then(|| format!(": {}", m.reason))}
+            " "
+            {m.open_href.map(|h| view! { <a href=h rel="external">"Open your sandbox"</a> })}
+        </p>
+    }
+}
+
+fn roster(lines: Vec<SeatView>) -> AnyView {
+    if lines.is_empty() {
+        return view! { <p>"Nobody yet."</p> }.into_any();
+    }
+    view! {
+        <table class="ons-table" id="roster">
+            <caption class="ons-table__caption ons-u-vh">"Attendees and their sandboxes"</caption>
+            <thead class="ons-table__head"><tr class="ons-table__row">
+                <th scope="col" class="ons-table__header">"Name"</th>
+                <th scope="col" class="ons-table__header">"Email"</th>
+                <th scope="col" class="ons-table__header">"Sandbox"</th>
+                <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Action"</span></th>
+            </tr></thead>
+            <tbody class="ons-table__body">
+                {lines.into_iter().map(|a| {
+                    let label = format!("Retry the sandbox of {}", a.name);
+                    view! {
+                        <tr class="ons-table__row">
+                            <td class="ons-table__cell">{a.name.clone()}</td>
+                            <td class="ons-table__cell">{a.email}</td>
+                            <td class="ons-table__cell">
+                                {match a.request_href.clone() {
+                                    Some(h) => view! { <a href=h>{a.status.clone()}</a> }.into_any(),
+                                    None => a.status.clone().into_any(),
+                                }}
+                                {(!a.reason.is_empty()).then(|| view! { <br/><span class="ons-u-fs-s">{a.reason.clone()}</span> })}
+                            </td>
+                            <td class="ons-table__cell">
+                                {a.failed.then(|| a.request_href.clone().map(|h| view! {
+                                    <form method="post" action=format!("{h}/actions/retry")>
+                                        <Button text="Retry" secondary=true small=true aria_label=label.clone()/>
+                                    </form>
+                                }))}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }

@@ -144,7 +144,20 @@ async fn demo_content_has_someone_in_every_role(backend: Backend) {
             .await
             .unwrap()
             .len(),
-        2
+        6
+    );
+    // The six projects of the launch article are published, and each training topic has a course.
+    let showcase = campus_core::services::showcase::list(&db, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(showcase.projects.len(), 6);
+    let (courses, _) = campus_core::services::training::list(&db, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        courses.len(),
+        5,
+        "the staff-only Spark course is not public"
     );
     // The public register has an entry, and reviewers have an application to review.
     let register = campus_core::services::acquisitions::register(&db)
