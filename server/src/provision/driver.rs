@@ -83,6 +83,9 @@ pub enum Health {
     Stopped,
     /// It stopped by itself: the reason in words (the end of its log, the job's state).
     Failed(String),
+    /// Something outside ended it (a signal): the reason in words. Unlike a program that
+    /// failed on its own, one killed while starting is worth starting again.
+    Killed(String),
     /// The engine has no such resource.
     Missing,
 }

@@ -2,7 +2,8 @@
 //! its own loopback port in its own working directory; storage is a directory.
 //!
 //! Layout under the resource directory, per resource `cp-<id>`:
-//! `files/` (the person's working directory) and `run/` (`pid`, `endpoint`, `log`).
+//! `files/` (the person's working directory) and `run/` (`pid`, `endpoint`, `log`, and `exit`
+//! once the program has ended while this portal watched it).
 //! The launched shell writes its own pid before it execs the program, so a worker killed just
 //! after spawning still leaves a record the next attempt finds: one process per resource.
 
@@ -87,6 +88,57 @@ fn write_atomic(path: &Path, contents: &str) -> Result<(), DriverError> {
         .map_err(|e| io(&format!("cannot write {}", path.display()), e))
 }
 
+/// How a program ended, as recorded in `run/exit` when this portal reaps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// It exited by itself with this status: whatever went wrong is its own doing.
+    Exited(i32),
+    /// A signal ended it (the kernel's out-of-memory killer, an operator): it may well start
+    /// if tried again.
+    Signalled(i32),
+}
+
+impl Ended {
+    fn of(status: std::process::ExitStatus) -> Option<Ended> {
+        use std::os::unix::process::ExitStatusExt;
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Some(Ended::Exited(code)),
+            (None, Some(signal)) => Some(Ended::Signalled(signal)),
+            (None, None) => None,
+        }
+    }
+
+    /// The record names the process, so a late record of a program stopped before a restart
+    /// is never taken for the restarted one's.
+    fn record(self, pid: u32) -> String {
+        match self {
+            Ended::Exited(code) => format!("{pid} exit {code}"),
+            Ended::Signalled(signal) => format!("{pid} signal {signal}"),
+        }
+    }
+
+    /// How the process `pid` ended, if the record is about it.
+    fn parse(record: &str, pid: i32) -> Option<Ended> {
+        let mut words = record.split_whitespace();
+        let (who, kind, n) = (words.next()?, words.next()?, words.next()?.parse().ok()?);
+        if who.parse::<i32>().ok()? != pid {
+            return None;
+        }
+        match kind {
+            "exit" => Some(Ended::Exited(n)),
+            "signal" => Some(Ended::Signalled(n)),
+            _ => None,
+        }
+    }
+
+    fn words(self) -> String {
+        match self {
+            Ended::Exited(code) => format!("exited with status {code}"),
+            Ended::Signalled(signal) => format!("was ended by signal {signal}"),
+        }
+    }
+}
+
 /// Bytes used under a directory, for storage usage.
 pub fn usage_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -159,6 +211,7 @@ impl LocalDriver {
             std::fs::create_dir_all(d).map_err(|e| io("cannot make the working directory", e))?;
         }
         let _ = std::fs::remove_file(run.join("pid"));
+        let _ = std::fs::remove_file(run.join("exit"));
         let port = free_port()?;
         let (cmd, keeps_prefix) = self.command(spec, port, &files);
         let endpoint = Placement {
@@ -193,8 +246,15 @@ impl LocalDriver {
             .map_err(|e| DriverError::Permanent(format!("could not start the program: {e}")))?;
         let pid = child.id().unwrap_or_default();
         crate::failpoint::hit("engine-called");
-        // Tokio reaps the child when it exits; we track it by its pid file from here on.
-        drop(child);
+        // We track the program by its pid file from here on; waiting for it here reaps it and
+        // records how it ended, so a program that dies without a word still leaves a reason.
+        let exit_record = run.join("exit");
+        let mut child = child;
+        tokio::spawn(async move {
+            if let Some(ended) = child.wait().await.ok().and_then(Ended::of) {
+                let _ = write_atomic(&exit_record, &ended.record(pid));
+            }
+        });
         for _ in 0..50 {
             if self.pid(spec).is_some() {
                 break;
@@ -207,12 +267,33 @@ impl LocalDriver {
         })
     }
 
-    fn exit_reason(&self, spec: &Spec) -> String {
-        let tail = super::command::log_tail(&self.dir(spec).join("run/log"));
-        if tail.is_empty() {
-            "the program exited without saying why".to_owned()
+    /// What became of a program that is no longer running. When this portal started it, the
+    /// record of how it ended follows within moments of its death; a program started by an
+    /// earlier run of the portal leaves none.
+    async fn ended(&self, spec: &Spec, pid: i32) -> Health {
+        let run = self.dir(spec).join("run");
+        let mut ended = None;
+        for _ in 0..20 {
+            ended = std::fs::read_to_string(run.join("exit"))
+                .ok()
+                .and_then(|r| Ended::parse(&r, pid));
+            if ended.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let tail = super::command::log_tail(&run.join("log"));
+        let said = if tail.is_empty() {
+            " without saying why".to_owned()
         } else {
-            format!("the program exited: {tail}")
+            format!(": {tail}")
+        };
+        match ended {
+            Some(e @ Ended::Signalled(_)) => {
+                Health::Killed(format!("the program {}{said}", e.words()))
+            }
+            Some(e) => Health::Failed(format!("the program {}{said}", e.words())),
+            None => Health::Failed(format!("the program exited{said}")),
         }
     }
 
@@ -277,7 +358,7 @@ impl Driver for LocalDriver {
             });
         };
         if !live_pid(pid, &self.dir(spec)).await {
-            return Ok(Health::Failed(self.exit_reason(spec)));
+            return Ok(self.ended(spec, pid).await);
         }
         let path = if placement.keeps_prefix {
             spec.base_url.as_str()
@@ -323,6 +404,34 @@ impl Driver for LocalDriver {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io("cannot remove the working directory", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ended;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
+
+    #[test]
+    fn how_a_program_ended_is_recorded_and_read_back() {
+        // Raw wait statuses: an exit code sits in the second byte, a signal in the low bits.
+        let exited = Ended::of(ExitStatus::from_raw(1 << 8)).unwrap();
+        let killed = Ended::of(ExitStatus::from_raw(9)).unwrap();
+        assert_eq!((exited, killed), (Ended::Exited(1), Ended::Signalled(9)));
+        for e in [exited, killed] {
+            assert_eq!(Ended::parse(&e.record(42), 42), Some(e));
+            assert_eq!(
+                Ended::parse(&e.record(41), 42),
+                None,
+                "another process's end"
+            );
+        }
+        assert_eq!(exited.words(), "exited with status 1");
+        assert_eq!(killed.words(), "was ended by signal 9");
+        for bad in ["", "42 exit", "42 exit x", "42 stopped 3", "x exit 1"] {
+            assert_eq!(Ended::parse(bad, 42), None, "{bad}");
         }
     }
 }

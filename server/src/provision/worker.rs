@@ -411,6 +411,7 @@ impl Worker {
                     return Ok(located);
                 }
                 Health::Failed(reason) => return Err(DriverError::Permanent(reason)),
+                Health::Killed(reason) => return Err(DriverError::Transient(reason)),
                 Health::Missing | Health::Stopped => {
                     return Err(DriverError::Transient(
                         "it stopped before it was ready".to_owned(),

@@ -2,7 +2,7 @@
 //! on loopback ports, real directories, on both databases.
 
 use crate::both_backends;
-use crate::support::{count, id_from, location, page, post, Backend, TestApp};
+use crate::support::{count, id_from, location, page, post, request, Backend, TestApp};
 use campus_core::domain::Role;
 
 fn pid_alive(pid: i32) -> bool {
@@ -406,7 +406,42 @@ async fn a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind(backend
     );
 }
 
+async fn a_program_killed_while_starting_is_started_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Killed", alice, &[]).await;
+    // The first run is killed by a signal, as the out-of-memory killer would; the second serves.
+    let service = app.offering_id("web-service").await;
+    sqlx::query("UPDATE offerings SET command = $1 WHERE id = $2")
+        .bind(
+            "sh -c 'if [ -e once ]; then exec python3 -m http.server {port} --bind {host}; \
+             else touch once; kill -9 $$; fi'",
+        )
+        .bind(service)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let a = app.browser_for("alice").await;
+    let id = request(&app, &a, project, &format!("{service}:small"), "private").await;
+    app.wait_for_state(id, "active", 30).await;
+    let reasons: Vec<String> = sqlx::query_scalar(
+        "SELECT last_error FROM jobs WHERE resource_id = $1 AND kind = 'provision'",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        reasons.iter().any(|r| r.contains("was ended by signal 9")),
+        "the killed attempt is recorded with how it ended: {reasons:?}"
+    );
+    let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
+    assert!(body.contains("Ready"), "{body}");
+}
+
 both_backends!(
+    a_program_killed_while_starting_is_started_again,
     a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended_and_removed,
     an_over_quota_request_waits_for_an_operator_who_is_not_the_requester,
     bad_requests_are_refused_field_by_field_and_change_nothing,
