@@ -199,26 +199,53 @@ pub async fn list_published(
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: i64 = r.try_get("id")?;
-        out.push(Listed {
-            id,
-            slug: r.try_get("slug")?,
-            title: r.try_get("title")?,
-            summary: r.try_get("summary")?,
-            year: r.try_get("year")?,
-            tags: tags_of(db, id).await?,
-        });
+    let mut out = rows
+        .iter()
+        .map(|r| {
+            Ok(Listed {
+                id: r.try_get("id")?,
+                slug: r.try_get("slug")?,
+                title: r.try_get("title")?,
+                summary: r.try_get("summary")?,
+                year: r.try_get("year")?,
+                tags: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // One query for every listed page's tags, not one per page.
+    let mut tags = tags_of_pages(db, &out.iter().map(|l| l.id).collect::<Vec<_>>()).await?;
+    for l in &mut out {
+        l.tags = tags.remove(&l.id).unwrap_or_default();
     }
     Ok(out)
 }
 
-async fn tags_of(db: &Db, page_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT tag FROM showcase_tags WHERE page_id = $1 ORDER BY tag")
-        .bind(page_id)
-        .fetch_all(&db.pool)
-        .await
+async fn tags_of_pages(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
+    let mut by_page = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_page);
+    }
+    // The ids are integers from our own query, never user input.
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT page_id, tag FROM showcase_tags WHERE page_id IN ({list}) ORDER BY page_id, tag"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &rows {
+        by_page
+            .entry(r.try_get::<i64, _>("page_id")?)
+            .or_insert_with(Vec::new)
+            .push(r.try_get("tag")?);
+    }
+    Ok(by_page)
 }
 
 /// Every tag of a published page with how many pages carry it, and every year.
