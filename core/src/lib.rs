@@ -8,6 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod paging;
 pub mod password;
 pub mod publishing;
 pub mod requests;

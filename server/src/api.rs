@@ -4,7 +4,7 @@
 
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -225,14 +225,22 @@ pub async fn me(
     }))
 }
 
-/// The projects the token's owner can see.
-#[utoipa::path(get, path = "/api/v1/projects", responses((status = 200, body = [ProjectOut]), (status = 401)), security(("token" = [])))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProjectsQuery {
+    /// Continue after this project id: pass the last id of the previous page.
+    after_id: Option<i64>,
+}
+
+/// The projects the token's owner can see, by name, 100 at a time.
+#[utoipa::path(get, path = "/api/v1/projects", params(ProjectsQuery),
+    responses((status = 200, body = [ProjectOut]), (status = 401)), security(("token" = [])))]
 pub async fn list_projects(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
+    Query(q): Query<ProjectsQuery>,
 ) -> Result<Json<Vec<ProjectOut>>, ApiError> {
-    let list = projects::list(&state.db, Some(&actor)).await?;
-    Ok(Json(list.into_iter().map(project_out).collect()))
+    let page = projects::list(&state.db, Some(&actor), q.after_id, 100).await?;
+    Ok(Json(page.items.into_iter().map(project_out).collect()))
 }
 
 /// Starts a project led by the token's owner.

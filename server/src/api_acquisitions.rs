@@ -165,14 +165,22 @@ async fn current(
     )))
 }
 
-/// Your applications, and for reviewers those waiting for review.
-#[utoipa::path(get, path = "/api/v1/acquisitions", responses((status = 200, body = AcquisitionListsOut), (status = 401)), security(("token" = [])))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MineQuery {
+    /// Only your applications older than this id: pass the last id of the previous page.
+    before_id: Option<i64>,
+}
+
+/// Your applications, newest first, 100 at a time; and for reviewers those waiting for review.
+#[utoipa::path(get, path = "/api/v1/acquisitions", params(MineQuery),
+    responses((status = 200, body = AcquisitionListsOut), (status = 401)), security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
+    axum::extract::Query(q): axum::extract::Query<MineQuery>,
 ) -> Result<Json<AcquisitionListsOut>, ApiError> {
     use campus_core::authz::{check, Action, Object};
-    let mine = svc::mine(&state.db, Some(&actor)).await?;
+    let mine = svc::mine(&state.db, Some(&actor), q.before_id, 100).await?;
     let reviews = if check(Some(&actor), Action::ListReviews, Object::Portal).is_ok() {
         Some(
             svc::review_queue(&state.db, Some(&actor))
@@ -185,7 +193,7 @@ pub async fn list(
         None
     };
     Ok(Json(AcquisitionListsOut {
-        mine: mine.iter().map(summary).collect(),
+        mine: mine.items.iter().map(summary).collect(),
         reviews,
     }))
 }
@@ -651,9 +659,12 @@ pub struct DatasetQuery {
     /// Words to find in the title, description or source.
     #[serde(default)]
     q: String,
+    /// Continue after this dataset id: pass the last id of the previous page.
+    after_id: Option<i64>,
 }
 
-/// The dataset catalogue (Campus staff), searched by title, description or source.
+/// The dataset catalogue (Campus staff) by title, 100 at a time, searched by title, description
+/// or source.
 #[utoipa::path(get, path = "/api/v1/datasets", params(DatasetQuery),
     responses((status = 200, body = [DatasetSummaryOut]), (status = 401), (status = 403)), security(("token" = [])))]
 pub async fn datasets(
@@ -661,8 +672,15 @@ pub async fn datasets(
     TokenActor(actor): TokenActor,
     axum::extract::Query(query): axum::extract::Query<DatasetQuery>,
 ) -> Result<Json<Vec<DatasetSummaryOut>>, ApiError> {
-    let list = campus_core::services::datasets::list(&state.db, Some(&actor), &query.q).await?;
-    Ok(Json(list.iter().map(dataset_summary).collect()))
+    let page = campus_core::services::datasets::list(
+        &state.db,
+        Some(&actor),
+        &query.q,
+        query.after_id,
+        100,
+    )
+    .await?;
+    Ok(Json(page.items.iter().map(dataset_summary).collect()))
 }
 
 /// One dataset: conditions, versions with checksums, every upload, grants and any deletion

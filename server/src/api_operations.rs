@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use campus_core::requests::capacity::Capacity;
 use campus_core::services::{operations, resources};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -153,15 +153,24 @@ pub struct NotificationOut {
     read: bool,
 }
 
-/// The token owner's notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = [NotificationOut]), (status = 401)), security(("token" = [])))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct NotificationQuery {
+    /// Only notifications older than this id: pass the last id of the previous page.
+    before_id: Option<i64>,
+}
+
+/// The token owner's notifications, newest first, 100 at a time.
+#[utoipa::path(get, path = "/api/v1/notifications", params(NotificationQuery),
+    responses((status = 200, body = [NotificationOut]), (status = 401)), security(("token" = [])))]
 pub async fn notifications(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
+    axum::extract::Query(q): axum::extract::Query<NotificationQuery>,
 ) -> Result<Json<Vec<NotificationOut>>, ApiError> {
-    let list = operations::notifications(&state.db, Some(&actor)).await?;
+    let (page, _) = operations::notifications(&state.db, Some(&actor), q.before_id, 100).await?;
     Ok(Json(
-        list.into_iter()
+        page.items
+            .into_iter()
             .map(|n| NotificationOut {
                 id: n.id,
                 subject: n.subject,

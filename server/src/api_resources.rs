@@ -233,14 +233,24 @@ pub async fn catalogue(
     ))
 }
 
-/// Requests and resources in the token owner's projects, newest first.
-#[utoipa::path(get, path = "/api/v1/requests", responses((status = 200, body = [RequestOut]), (status = 401)), security(("token" = [])))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Only entries older than this id: pass the last id of the previous page.
+    before_id: Option<i64>,
+}
+
+/// Requests and resources in the token owner's projects, newest first, 100 at a time.
+#[utoipa::path(get, path = "/api/v1/requests", params(PageQuery),
+    responses((status = 200, body = [RequestOut]), (status = 401)), security(("token" = [])))]
 pub async fn list_requests(
     State(state): State<AppState>,
     actor: TokenActor,
+    Query(q): Query<PageQuery>,
 ) -> Result<Json<Vec<RequestOut>>, ApiError> {
-    let list = resources::mine(&state.db, Some(&actor.0)).await?;
-    Ok(Json(list.iter().map(|r| request_out(r, None)).collect()))
+    let page = resources::mine(&state.db, Some(&actor.0), q.before_id, 100).await?;
+    Ok(Json(
+        page.items.iter().map(|r| request_out(r, None)).collect(),
+    ))
 }
 
 /// Asks for a resource for a project; approved at once when within quota and policy.

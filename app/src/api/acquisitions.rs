@@ -21,6 +21,8 @@ pub struct AcquisitionRow {
 pub struct AcquisitionLists {
     pub can_start: bool,
     pub mine: Vec<AcquisitionRow>,
+    /// The application id the next (older) page of `mine` continues after, if there is more.
+    pub mine_next: Option<i64>,
     /// Applications under review, for reviewers; `None` for everyone else.
     pub reviews: Option<Vec<AcquisitionRow>>,
 }
@@ -412,12 +414,13 @@ mod convert {
 }
 
 #[server(prefix = "/_sf", endpoint = "list_acquisitions")]
-pub async fn list_acquisitions() -> Result<AcquisitionLists, AppError> {
+pub async fn list_acquisitions(after: Option<i64>) -> Result<AcquisitionLists, AppError> {
     use campus_core::authz::{check, Action, Object};
+    use campus_core::paging::PAGE_SIZE;
     use campus_core::services::acquisitions as svc;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let mine = svc::mine(&db, actor.as_ref()).await?;
+    let mine = svc::mine(&db, actor.as_ref(), after, PAGE_SIZE).await?;
     let reviews = if check(actor.as_ref(), Action::ListReviews, Object::Portal).is_ok() {
         Some(
             svc::review_queue(&db, actor.as_ref())
@@ -431,7 +434,8 @@ pub async fn list_acquisitions() -> Result<AcquisitionLists, AppError> {
     };
     Ok(AcquisitionLists {
         can_start: check(actor.as_ref(), Action::StartAcquisition, Object::Portal).is_ok(),
-        mine: mine.iter().map(convert::row).collect(),
+        mine: mine.items.iter().map(convert::row).collect(),
+        mine_next: mine.next,
         reviews,
     })
 }
@@ -644,17 +648,25 @@ fn dataset_row(d: &campus_core::store::datasets::Dataset) -> DatasetRow {
     }
 }
 
+/// A page of the dataset catalogue, by title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetPage {
+    pub rows: Vec<DatasetRow>,
+    /// The dataset id the next page continues after, if there is more.
+    pub next: Option<i64>,
+}
+
 #[server(prefix = "/_sf", endpoint = "list_datasets")]
-pub async fn list_datasets(q: String) -> Result<Vec<DatasetRow>, AppError> {
+pub async fn list_datasets(q: String, after: Option<i64>) -> Result<DatasetPage, AppError> {
+    use campus_core::paging::PAGE_SIZE;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    Ok(
-        campus_core::services::datasets::list(&db, actor.as_ref(), &q)
-            .await?
-            .iter()
-            .map(dataset_row)
-            .collect(),
-    )
+    let page =
+        campus_core::services::datasets::list(&db, actor.as_ref(), &q, after, PAGE_SIZE).await?;
+    Ok(DatasetPage {
+        rows: page.items.iter().map(dataset_row).collect(),
+        next: page.next,
+    })
 }
 
 #[server(prefix = "/_sf", endpoint = "get_dataset")]

@@ -31,12 +31,21 @@ pub struct UserRoles {
     pub choices: Vec<RoleChoice>,
 }
 
+/// A page of people, by display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<UserRow>,
+    /// The user id the next page continues after, if there is more.
+    pub next: Option<i64>,
+}
+
 #[server(prefix = "/_sf", endpoint = "list_users")]
-pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
+pub async fn list_users(after: Option<i64>) -> Result<UserPage, AppError> {
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let users = campus_core::services::users::list(&db, actor.as_ref()).await?;
-    Ok(users
+    let page = campus_core::services::users::list(&db, actor.as_ref(), after).await?;
+    let users = page
+        .items
         .into_iter()
         .map(|u| UserRow {
             id: u.id,
@@ -54,7 +63,11 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
                 .map(campus_core::clock::format_utc)
                 .unwrap_or_else(|| "never".into()),
         })
-        .collect())
+        .collect();
+    Ok(UserPage {
+        users,
+        next: page.next,
+    })
 }
 
 #[server(prefix = "/_sf", endpoint = "get_user_roles")]

@@ -156,12 +156,26 @@ pub struct NotificationLine {
     pub read: bool,
 }
 
+/// A page of the person's notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPage {
+    pub lines: Vec<NotificationLine>,
+    /// Unread notifications on every page, not only this one.
+    pub unread: i64,
+    /// The notification id the next (older) page continues after, if there is more.
+    pub next: Option<i64>,
+}
+
 #[server(prefix = "/_sf", endpoint = "get_notifications")]
-pub async fn get_notifications() -> Result<Vec<NotificationLine>, AppError> {
+pub async fn get_notifications(after: Option<i64>) -> Result<NotificationPage, AppError> {
+    use campus_core::paging::PAGE_SIZE;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let list = campus_core::services::operations::notifications(&db, actor.as_ref()).await?;
-    Ok(list
+    let (page, unread) =
+        campus_core::services::operations::notifications(&db, actor.as_ref(), after, PAGE_SIZE)
+            .await?;
+    let lines = page
+        .items
         .into_iter()
         .map(|n| NotificationLine {
             subject: n.subject,
@@ -170,5 +184,10 @@ pub async fn get_notifications() -> Result<Vec<NotificationLine>, AppError> {
             at: campus_core::clock::format_utc(n.created_at),
             read: n.read,
         })
-        .collect())
+        .collect();
+    Ok(NotificationPage {
+        lines,
+        unread,
+        next: page.next,
+    })
 }

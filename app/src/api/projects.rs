@@ -38,17 +38,27 @@ pub struct ProjectDetail {
 pub struct ProjectList {
     pub projects: Vec<ProjectRow>,
     pub can_create: bool,
+    /// The project id the next page continues after, if there is more.
+    pub next: Option<i64>,
 }
 
 #[server(prefix = "/_sf", endpoint = "list_projects")]
-pub async fn list_projects() -> Result<ProjectList, AppError> {
+pub async fn list_projects(after: Option<i64>) -> Result<ProjectList, AppError> {
     use campus_core::authz::{check, Action, Object};
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let projects = campus_core::services::projects::list(&db, actor.as_ref()).await?;
+    let page = campus_core::services::projects::list(
+        &db,
+        actor.as_ref(),
+        after,
+        campus_core::paging::PAGE_SIZE,
+    )
+    .await?;
     Ok(ProjectList {
         can_create: check(actor.as_ref(), Action::CreateProject, Object::Portal).is_ok(),
-        projects: projects
+        next: page.next,
+        projects: page
+            .items
             .into_iter()
             .map(|p| ProjectRow {
                 id: p.id,

@@ -373,12 +373,25 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
     })
 }
 
+/// A page of the requests in the person's projects, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourcePage {
+    pub rows: Vec<ResourceRow>,
+    /// The request id the next (older) page continues after, if there is more.
+    pub next: Option<i64>,
+}
+
 #[server(prefix = "/_sf", endpoint = "list_my_requests")]
-pub async fn list_my_requests() -> Result<Vec<ResourceRow>, AppError> {
+pub async fn list_my_requests(after: Option<i64>) -> Result<ResourcePage, AppError> {
+    use campus_core::paging::PAGE_SIZE;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let list = campus_core::services::resources::mine(&db, actor.as_ref()).await?;
-    Ok(list.iter().map(convert::row).collect())
+    let page =
+        campus_core::services::resources::mine(&db, actor.as_ref(), after, PAGE_SIZE).await?;
+    Ok(ResourcePage {
+        rows: page.items.iter().map(convert::row).collect(),
+        next: page.next,
+    })
 }
 
 #[server(prefix = "/_sf", endpoint = "list_awaiting_decision")]

@@ -3,3 +3,4 @@
 pub mod gauges;
 pub mod layout;
 pub mod ons;
+pub mod paging;

@@ -7,8 +7,9 @@ use crate::api::{
 };
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, ErrorSummary, Input, RadioItems, StatusTag};
+use crate::components::paging::{after_param, NextPage};
 use crate::error::AppError;
-use crate::forms::FormState;
+use crate::forms::{url_encode, FormState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -70,7 +71,11 @@ fn table(caption: &'static str, rows: Vec<AcquisitionRow>, show_due: bool) -> im
 /// to start one.
 #[component]
 pub fn AcquisitionsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| list_acquisitions());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| after_param(q.get("after").as_deref())),
+        list_acquisitions,
+    );
     let form = Resource::new(|| (), |_| take_form("new-acquisition".into()));
     view! {
         <Title text="Data applications"/>
@@ -96,6 +101,7 @@ pub fn AcquisitionsPage() -> impl IntoView {
                     } else {
                         table("Your applications", l.mine, false).into_any()
                     }}
+                    <NextPage next=l.mine_next href=|n| format!("/acquisitions?after={n}") text="Older applications"/>
                     {l.can_start.then(|| view! {
                         <h2>"Apply to bring data in"</h2>
                         <form method="post" action="/acquisitions" novalidate>
@@ -602,13 +608,18 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn DatasetsPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let data = Resource::new(q, list_datasets);
+    let after = move || query.with(|m| after_param(m.get("after").as_deref()));
+    let data = Resource::new(move || (q(), after()), |(q, after)| list_datasets(q, after));
     view! {
         <Title text="Datasets"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let current = q();
-                or_error_page(data.await, move |rows| view! {
+                or_error_page(data.await, move |page| {
+                let rows = page.rows;
+                let current_for_link = current.clone();
+                let more_href = move |n: i64| format!("/datasets?q={}&after={n}", url_encode(&current_for_link));
+                view! {
                     <h1 class="ons-u-fs-2xl">"Datasets"</h1>
                     <p>"Data brought into the Campus network by approved acquisitions, with their conditions, versions and the projects allowed to use them."</p>
                     <form method="get" action="/datasets" role="search" class="ons-u-mb-l">
@@ -649,7 +660,8 @@ pub fn DatasetsPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }}
-                })
+                    <NextPage next=page.next href=more_href text="More datasets"/>
+                }})
             })}
         </Suspense>
     }

@@ -1,20 +1,25 @@
 use crate::api::{get_user_roles, list_users, take_form};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, Checkbox, ErrorSummary};
+use crate::components::paging::{after_param, NextPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Everyone with an account, and their roles.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| list_users());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| after_param(q.get("after").as_deref())),
+        list_users,
+    );
     view! {
         <Title text="Users and roles"/>
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                or_error_page(data.await, |users| view! {
+                or_error_page(data.await, |page| view! {
                     <h1 class="ons-u-fs-2xl">"Users and roles"</h1>
                     <table class="ons-table">
                         <caption class="ons-table__caption ons-u-vh">"People with an account"</caption>
@@ -26,7 +31,7 @@ pub fn UsersPage() -> impl IntoView {
                             <th scope="col" class="ons-table__header">"Last signed in"</th>
                         </tr></thead>
                         <tbody class="ons-table__body">
-                            {users.into_iter().map(|u| view! {
+                            {page.users.into_iter().map(|u| view! {
                                 <tr class="ons-table__row">
                                     <td class="ons-table__cell"><a href=format!("/admin/users/{}", u.id)>{u.display_name}</a></td>
                                     <td class="ons-table__cell"><code>{u.username}</code></td>
@@ -37,6 +42,7 @@ pub fn UsersPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    <NextPage next=page.next href=|n| format!("/admin/users?after={n}") text="More people"/>
                 })
             })}
         </Suspense>

@@ -7,6 +7,7 @@ use crate::api::{
 use crate::components::gauges::{state_variant, GaugeTable};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, ErrorSummary, LinkButton, StatusTag};
+use crate::components::paging::{after_param, NextPage};
 use crate::pages::resources_table;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -213,14 +214,19 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_notifications());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| after_param(q.get("after").as_deref())),
+        get_notifications,
+    );
     view! {
         <Title text="Notifications"/>
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                or_error_page(data.await, |list| {
-                    let unread = list.iter().any(|n| !n.read);
+                or_error_page(data.await, |page| {
+                    let unread = page.unread > 0;
+                    let (list, next) = (page.lines, page.next);
                     view! {
                         <h1 class="ons-u-fs-2xl">"Notifications"</h1>
                         {unread.then(|| view! {
@@ -242,6 +248,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }}
+                        <NextPage next=next href=|n| format!("/notifications?after={n}") text="Older notifications"/>
                     }
                 })
             })}

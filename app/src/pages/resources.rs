@@ -9,6 +9,7 @@ use crate::components::ons::{
     options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton, RadioItems,
     StatusTag,
 };
+use crate::components::paging::{after_param, NextPage};
 use crate::forms::FormState;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -207,16 +208,21 @@ pub fn resources_table(
 /// Everything in the person's projects.
 #[component]
 pub fn RequestsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| list_my_requests());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| after_param(q.get("after").as_deref())),
+        list_my_requests,
+    );
     view! {
         <Title text="My resources"/>
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                or_error_page(data.await, |rows| view! {
+                or_error_page(data.await, |page| view! {
                     <h1 class="ons-u-fs-2xl">"Resources in my projects"</h1>
                     <p><a href="/catalogue">"Ask for something new from the catalogue"</a></p>
-                    {resource_table(rows, "Requests and resources in your projects", true)}
+                    {resource_table(page.rows, "Requests and resources in your projects", true)}
+                    <NextPage next=page.next href=|n| format!("/requests?after={n}") text="Older requests"/>
                 })
             })}
         </Suspense>

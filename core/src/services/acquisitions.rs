@@ -12,6 +12,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
+use crate::paging::{self, Page};
 use crate::services::audit_context;
 use crate::store::acquisitions::{self as store, Acquisition, Change, Comment};
 use crate::store::{notifications, users};
@@ -153,10 +154,16 @@ pub async fn start(db: &Db, actor: Option<&Actor>, title: &str) -> Result<i64, C
     Ok(id)
 }
 
-/// The actor's applications (made or collaborating on).
-pub async fn mine(db: &Db, actor: Option<&Actor>) -> Result<Vec<Acquisition>, CoreError> {
+/// A page of the actor's applications (made or collaborating on), newest first.
+pub async fn mine(
+    db: &Db,
+    actor: Option<&Actor>,
+    before: Option<i64>,
+    size: usize,
+) -> Result<Page<Acquisition>, CoreError> {
     authz::check(actor, Action::ListProjects, Object::Portal)?;
-    Ok(store::for_member(db, me(actor)).await?)
+    let rows = store::for_member(db, me(actor), before, paging::fetch_limit(size)).await?;
+    Ok(Page::from_rows(rows, size, |a| a.id))
 }
 
 /// Applications under review, soonest deadline first, for reviewers.

@@ -7,6 +7,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::CoreError;
+use crate::paging::{self, Page};
 use crate::services::audit_context;
 use crate::store::acquisitions as acquisitions_store;
 use crate::store::datasets::{self as store, Dataset, FileRow, Grant, Upload, Version};
@@ -191,10 +192,17 @@ pub async fn record_uploads(
     Ok(out)
 }
 
-/// The catalogue, searched by title, description or source.
-pub async fn list(db: &Db, actor: Option<&Actor>, q: &str) -> Result<Vec<Dataset>, CoreError> {
+/// A page of the catalogue by title, searched by title, description or source.
+pub async fn list(
+    db: &Db,
+    actor: Option<&Actor>,
+    q: &str,
+    after: Option<i64>,
+    size: usize,
+) -> Result<Page<Dataset>, CoreError> {
     authz::check(actor, Action::ListDatasets, Object::Portal)?;
-    Ok(store::search(db, q).await?)
+    let rows = store::search(db, q, after, paging::fetch_limit(size)).await?;
+    Ok(Page::from_rows(rows, size, |d| d.id))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

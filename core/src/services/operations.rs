@@ -3,6 +3,7 @@
 use crate::authz::{self, Action, Actor, Object};
 use crate::db::Db;
 use crate::error::CoreError;
+use crate::paging::{self, Page};
 use crate::requests::capacity::Capacity;
 use crate::requests::lifecycle::State;
 use crate::store::inventory::{self, HostRow};
@@ -81,13 +82,18 @@ pub async fn audit(
     Ok(audit::list(db, filter).await?)
 }
 
-/// The actor's own notifications, newest first.
+/// A page of the actor's own notifications, newest first, and how many are unread in all.
 pub async fn notifications(
     db: &Db,
     actor: Option<&Actor>,
-) -> Result<Vec<notifications::Notification>, CoreError> {
+    before: Option<i64>,
+    size: usize,
+) -> Result<(Page<notifications::Notification>, i64), CoreError> {
     let actor = actor.ok_or(authz::Denied::NotSignedIn)?;
-    Ok(notifications::for_user(db, actor.user_id).await?)
+    let rows =
+        notifications::for_user(db, actor.user_id, before, paging::fetch_limit(size)).await?;
+    let unread = notifications::unread_count(db, actor.user_id).await?;
+    Ok((Page::from_rows(rows, size, |n| n.id), unread))
 }
 
 pub async fn mark_notifications_read(db: &Db, actor: Option<&Actor>) -> Result<u64, CoreError> {

@@ -5,6 +5,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::domain::{EndDate, ProjectName, ProjectSummary, Username};
 use crate::error::{is_unique_violation, CoreError, FieldErrors};
+use crate::paging::{self, Page};
 use crate::store::projects::{self, Member, Project};
 use crate::store::users;
 
@@ -52,22 +53,43 @@ pub async fn create(
     })
 }
 
-/// The projects the actor may see: each one passes the same `ViewProject` check as its page.
-pub async fn list(db: &Db, actor: Option<&Actor>) -> Result<Vec<Project>, CoreError> {
+/// A page of the projects the actor may see, by name: each one passes the same `ViewProject`
+/// check as its page. People who may see any project page through every project; others only
+/// through their own, so a partner's list does not read the whole table.
+pub async fn list(
+    db: &Db,
+    actor: Option<&Actor>,
+    after: Option<i64>,
+    size: usize,
+) -> Result<Page<Project>, CoreError> {
     authz::check(actor, Action::ListProjects, Object::Portal)?;
     let me = actor.map(|a| a.user_id).unwrap_or_default();
+    let stranger = Object::Project {
+        lead_id: 0,
+        actor_is_member: false,
+    };
+    let scope = if authz::check(actor, Action::ViewProject, stranger).is_ok() {
+        projects::Scope::Every
+    } else {
+        projects::Scope::Of(me)
+    };
+    let rows = projects::list_page(db, scope, after, paging::fetch_limit(size)).await?;
     let mine = projects::ids_for_member(db, me).await?;
-    Ok(projects::list_all(db)
-        .await?
-        .into_iter()
-        .filter(|p| {
-            let object = Object::Project {
-                lead_id: p.lead_id,
-                actor_is_member: mine.contains(&p.id),
-            };
-            authz::check(actor, Action::ViewProject, object).is_ok()
-        })
-        .collect())
+    let page = Page::from_rows(rows, size, |p| p.id);
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .filter(|p| {
+                let object = Object::Project {
+                    lead_id: p.lead_id,
+                    actor_is_member: mine.contains(&p.id),
+                };
+                authz::check(actor, Action::ViewProject, object).is_ok()
+            })
+            .collect(),
+        next: page.next,
+    })
 }
 
 /// What the project page shows, plus whether the actor may manage members.

@@ -7,6 +7,7 @@ use crate::clock::{self, format_date, parse_date, today};
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
+use crate::paging::{self, Page};
 use crate::requests::capacity::{self, Capacity};
 use crate::requests::kind::{resource_name, Kind, Visibility};
 use crate::requests::lifecycle::{transition, Event, State};
@@ -708,10 +709,16 @@ pub async fn watch(db: &Db, actor: Option<&Actor>, id: i64) -> Result<ProgressWa
     Ok(ProgressWatch { id })
 }
 
-/// Everything in the actor's projects, newest first.
-pub async fn mine(db: &Db, actor: Option<&Actor>) -> Result<Vec<Resource>, CoreError> {
+/// A page of everything in the actor's projects, newest first, older than `before`.
+pub async fn mine(
+    db: &Db,
+    actor: Option<&Actor>,
+    before: Option<i64>,
+    size: usize,
+) -> Result<Page<Resource>, CoreError> {
     let actor = actor.ok_or(Denied::NotSignedIn)?;
-    Ok(resources::for_member(db, actor.user_id).await?)
+    let rows = resources::for_member(db, actor.user_id, before, paging::fetch_limit(size)).await?;
+    Ok(Page::from_rows(rows, size, |r| r.id))
 }
 
 /// Requests waiting for an operator.

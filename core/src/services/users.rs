@@ -4,11 +4,18 @@ use crate::authz::{self, Action, Actor, Object};
 use crate::db::Db;
 use crate::domain::{Role, RoleSet};
 use crate::error::CoreError;
+use crate::paging::{self, Page, PAGE_SIZE};
 use crate::store::users::{self, User};
 
-pub async fn list(db: &Db, actor: Option<&Actor>) -> Result<Vec<User>, CoreError> {
+/// A page of everyone with an account, by display name.
+pub async fn list(
+    db: &Db,
+    actor: Option<&Actor>,
+    after: Option<i64>,
+) -> Result<Page<User>, CoreError> {
     authz::check(actor, Action::ListUsers, Object::Portal)?;
-    Ok(users::list(db).await?)
+    let rows = users::list(db, after, paging::fetch_limit(PAGE_SIZE)).await?;
+    Ok(Page::from_rows(rows, PAGE_SIZE, |u| u.id))
 }
 
 /// The user with the roles an administrator granted in the portal, for the edit form.

@@ -134,14 +134,21 @@ pub async fn find(db: &Db, id: i64) -> Result<Option<Acquisition>, sqlx::Error> 
     row.as_ref().map(from_row).transpose()
 }
 
-/// Applications the user made or collaborates on, newest first.
-pub async fn for_member(db: &Db, user_id: i64) -> Result<Vec<Acquisition>, sqlx::Error> {
+/// Applications the user made or collaborates on, newest first, older than `before`.
+pub async fn for_member(
+    db: &Db,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Acquisition>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "{SELECT} WHERE a.applicant_id = $1 OR a.id IN \
-         (SELECT acquisition_id FROM acquisition_collaborators WHERE user_id = $1) \
-         ORDER BY a.id DESC"
+        "{SELECT} WHERE (a.applicant_id = $1 OR a.id IN \
+         (SELECT acquisition_id FROM acquisition_collaborators WHERE user_id = $1)) \
+         AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
     ))
     .bind(user_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(from_row).collect()

@@ -128,8 +128,14 @@ pub async fn for_acquisition(db: &Db, acquisition_id: i64) -> Result<Option<Data
     row.as_ref().map(from_row).transpose()
 }
 
-/// Datasets whose title, description or source contains `q` (any case); all when empty.
-pub async fn search(db: &Db, q: &str) -> Result<Vec<Dataset>, sqlx::Error> {
+/// Datasets whose title, description or source contains `q` (any case), all when empty; by
+/// title, after the dataset with id `after`, at most `limit`.
+pub async fn search(
+    db: &Db,
+    q: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Dataset>, sqlx::Error> {
     let pattern = format!(
         "%{}%",
         q.trim()
@@ -139,10 +145,14 @@ pub async fn search(db: &Db, q: &str) -> Result<Vec<Dataset>, sqlx::Error> {
             .replace('_', "\\_")
     );
     let rows = sqlx::query(&format!(
-        "{SELECT} WHERE LOWER(d.title) LIKE $1 ESCAPE '\\' OR LOWER(d.description) LIKE $1 ESCAPE '\\' \
-         OR LOWER(d.source) LIKE $1 ESCAPE '\\' ORDER BY d.title, d.id"
+        "{SELECT} WHERE (LOWER(d.title) LIKE $1 ESCAPE '\\' OR LOWER(d.description) LIKE $1 ESCAPE '\\' \
+         OR LOWER(d.source) LIKE $1 ESCAPE '\\') \
+         AND ($2 = 0 OR (d.title, d.id) > (SELECT x.title, x.id FROM datasets x WHERE x.id = $2)) \
+         ORDER BY d.title, d.id LIMIT $3"
     ))
     .bind(pattern)
+    .bind(after.unwrap_or(0))
+    .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(from_row).collect()

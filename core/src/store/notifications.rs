@@ -48,12 +48,20 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Notification, sqlx::Error> {
     })
 }
 
-pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<Notification>, sqlx::Error> {
+/// A person's notifications, newest first, older than `before`, at most `limit`.
+pub async fn for_user(
+    db: &Db,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, user_id, subject, body, link, created_at, read_at FROM notifications \
-         WHERE user_id = $1 ORDER BY id DESC LIMIT 100",
+         WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(user_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(from_row).collect()

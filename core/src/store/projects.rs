@@ -99,6 +99,40 @@ pub async fn list_all(db: &Db) -> Result<Vec<Project>, sqlx::Error> {
     rows.iter().map(project_from_row).collect()
 }
 
+/// Whose projects a page of the list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Every,
+    /// Those the person leads or belongs to.
+    Of(i64),
+}
+
+/// Projects by name, after the project with id `after`, at most `limit`.
+pub async fn list_page(
+    db: &Db,
+    scope: Scope,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let person = match scope {
+        Scope::Every => 0,
+        Scope::Of(id) => id,
+    };
+    let sql = format!(
+        "{PROJECT_SELECT} WHERE ($1 = 0 OR p.lead_id = $1 OR EXISTS \
+         (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = $1)) \
+         AND ($2 = 0 OR (p.name, p.id) > (SELECT a.name, a.id FROM projects a WHERE a.id = $2)) \
+         ORDER BY p.name, p.id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(person)
+        .bind(after.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(project_from_row).collect()
+}
+
 /// The ids of the projects a person belongs to.
 pub async fn ids_for_member(
     db: &Db,

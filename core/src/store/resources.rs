@@ -310,13 +310,23 @@ pub async fn for_project(db: &Db, project_id: i64) -> Result<Vec<Resource>, sqlx
     rows.iter().map(from_row).collect()
 }
 
-/// Everything in the projects a person belongs to, newest first.
-pub async fn for_member(db: &Db, user_id: i64) -> Result<Vec<Resource>, sqlx::Error> {
+/// Everything in the projects a person belongs to, newest first, older than `before`.
+pub async fn for_member(
+    db: &Db,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Resource>, sqlx::Error> {
     let sql = format!(
         "{SELECT} WHERE r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $1) \
-         ORDER BY r.id DESC"
+         AND r.id < $2 ORDER BY r.id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -120,22 +120,48 @@ pub async fn password_hash(db: &Db, username: &str) -> Result<Option<(i64, Strin
         .transpose()
 }
 
-pub async fn list(db: &Db) -> Result<Vec<User>, sqlx::Error> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY display_name, id");
-    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
-    let role_rows = sqlx::query("SELECT DISTINCT user_id, role FROM user_roles")
+/// People by display name, after the person with id `after`, at most `limit`, with their roles.
+pub async fn list(db: &Db, after: Option<i64>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users \
+         WHERE ($1 = 0 OR (display_name, id) > (SELECT a.display_name, a.id FROM users a WHERE a.id = $1)) \
+         ORDER BY display_name, id LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.unwrap_or(0))
+        .bind(limit)
         .fetch_all(&db.pool)
         .await?;
-    let mut users = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id: i64 = row.try_get("id")?;
-        let roles = RoleSet::new(role_rows.iter().filter_map(|r| {
-            let uid: i64 = r.try_get("user_id").ok()?;
-            (uid == id).then(|| r.try_get::<String, _>("role").ok()?.parse().ok())?
-        }));
-        users.push(user_from_row(row, roles)?);
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut roles_of: std::collections::HashMap<i64, Vec<Role>> = Default::default();
+    if !ids.is_empty() {
+        // The ids are integers from the query above, never user input.
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let role_rows = sqlx::query(&format!(
+            "SELECT DISTINCT user_id, role FROM user_roles WHERE user_id IN ({list})"
+        ))
+        .fetch_all(&db.pool)
+        .await?;
+        for r in &role_rows {
+            if let Ok(role) = r.try_get::<String, _>("role")?.parse() {
+                roles_of
+                    .entry(r.try_get("user_id")?)
+                    .or_default()
+                    .push(role);
+            }
+        }
     }
-    Ok(users)
+    rows.iter()
+        .zip(ids)
+        .map(|(row, id)| user_from_row(row, RoleSet::new(roles_of.remove(&id).unwrap_or_default())))
+        .collect()
 }
 
 pub struct NewLocalUser<'a> {

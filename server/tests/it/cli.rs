@@ -133,7 +133,9 @@ async fn demo_content_has_someone_in_every_role(backend: Backend) {
         server::demo::Seeded::Demo
     ));
     for role in campus_core::domain::Role::ALL {
-        let users = campus_core::store::users::list(&db).await.unwrap();
+        let users = campus_core::store::users::list(&db, None, 1000)
+            .await
+            .unwrap();
         assert!(
             users.iter().any(|u| u.roles.has(role)),
             "someone holds {role}"

@@ -9,6 +9,7 @@ mod databases;
 mod local_sign_in;
 mod mail;
 mod oidc;
+mod paging;
 mod projects;
 mod publishing;
 mod queue;
