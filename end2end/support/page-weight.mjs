@@ -1,5 +1,6 @@
-// Page-weight report: the compressed bytes (gzip and brotli) of everything a first visit loads
-// (HTML, CSS, fonts, JS, WASM) for the home page and for a signed-in page, in Debian's Chromium.
+// Page-weight report: the bytes a first visit loads as the portal sends them, and each body
+// recompressed with gzip 9 and brotli 11 for comparison
+// (HTML, CSS, fonts, JS, WASM): the home page, a public project page and a signed-in page, in Debian's Chromium.
 // Run with scripts/page-weight after building (scripts/setup and cargo build -p server).
 import { chromium } from '@playwright/test';
 import zlib from 'node:zlib';
@@ -28,22 +29,29 @@ async function firstVisit(label, path, signIn) {
   await cdp.send('Network.clearBrowserCache');
   const loaded = [];
   page.on('response', async (r) => {
-    try { loaded.push({ url: r.url(), type: r.request().resourceType(), body: await r.body() }); } catch { /* redirects have no body */ }
+    try {
+      const body = await r.body();
+      // What actually crossed the wire: the body as the portal encoded it for this browser.
+      const sent = (await r.request().sizes()).responseBodySize;
+      loaded.push({ url: r.url(), type: r.request().resourceType(), body, sent, encoding: r.headers()['content-encoding'] || '' });
+    } catch { /* redirects have no body */ }
   });
   await page.goto(`${portal.base}${path}`);
   await page.waitForLoadState('networkidle');
   await context.close();
-  const rows = loaded.map(({ url, type, body }) => ({
+  const rows = loaded.map(({ url, type, body, sent, encoding }) => ({
     resource: url.replace(portal.base, ''),
     type,
+    sent,
+    encoding,
     raw: body.length,
     gzip: zlib.gzipSync(body, { level: 9 }).length,
     brotli: zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
   }));
-  const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+  const total = rows.reduce((t, r) => ({ sent: t.sent + r.sent, raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { sent: 0, raw: 0, gzip: 0, brotli: 0 });
   console.log(`\n${label} (${path})`);
   console.table(rows);
-  console.log(`total: ${total.raw} bytes raw, ${total.gzip} bytes gzip, ${total.brotli} bytes brotli`);
+  console.log(`total: ${total.sent} bytes sent (bodies as served), ${total.raw} bytes raw, ${total.gzip} bytes gzip, ${total.brotli} bytes brotli`);
 }
 
 try {
