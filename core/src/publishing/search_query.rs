@@ -43,20 +43,27 @@ impl Terms {
         &self.0
     }
 
-    /// An SQLite FTS5 query: each word quoted as a prefix, all required.
+    /// An SQLite FTS5 query: each word quoted, all required. Whole words (stemmed by the
+    /// index's tokenizer), not prefixes: a prefix makes FTS5 merge every word that starts with
+    /// it, which grows with the index.
     pub fn fts5(&self) -> String {
         self.0
             .iter()
-            .map(|w| format!("\"{w}\"*"))
+            .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
             .join(" ")
     }
 
-    /// A PostgreSQL `to_tsquery` text: each word as a prefix, all required.
+    /// A PostgreSQL `to_tsquery` text: each word, all required.
     pub fn tsquery(&self) -> String {
+        self.0.join(" & ")
+    }
+
+    /// As [`Terms::tsquery`], each word found in the title (weight A).
+    pub fn tsquery_title(&self) -> String {
         self.0
             .iter()
-            .map(|w| format!("{w}:*"))
+            .map(|w| format!("{w}:A"))
             .collect::<Vec<_>>()
             .join(" & ")
     }
@@ -155,10 +162,14 @@ mod tests {
         );
         assert_eq!(
             t.fts5(),
-            r#""urban"* "forest"* "or"* "trees"* "near"* "and"* "drop"* "table"*"#
+            r#""urban" "forest" "or" "trees" "near" "and" "drop" "table""#
         );
         assert!(Terms::parse("\"\" ()* ^ : & | !").is_empty());
-        assert_eq!(Terms::parse("garden:* & !x").tsquery(), "garden:* & x:*");
+        assert_eq!(Terms::parse("garden:* & !x").tsquery(), "garden & x");
+        assert_eq!(
+            Terms::parse("garden:* & !x").tsquery_title(),
+            "garden:A & x:A"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The search index: one row per searchable item, and the one query over it. SQLite uses FTS5
-//! (bm25) and PostgreSQL a weighted tsvector (ts_rank); both give an integer score, higher is
-//! better, so keyset pages are exact on either.
+//! and PostgreSQL a weighted tsvector, both stemmed; results come in two tiers (every word in
+//! the title, then the rest), newest first within each, and the score is the tier, so keyset
+//! pages are exact on either.
 
 use crate::db::{Backend, Db};
 use crate::publishing::search_query::{Cursor, Terms};
@@ -104,13 +105,17 @@ pub struct Hit {
     pub score: i64,
 }
 
-/// Most matches ranked for one query: the newest this many. Ranking every match of a common
-/// word costs time in proportion to the index; ranking a bounded set keeps a search about as
-/// fast with a million documents as with ten thousand. Older matches beyond it are not shown.
-pub const CANDIDATES: i64 = 10_000;
+/// How a document matched: every word in its title ranks above words found only further in.
+pub const TITLE_TIER: i64 = 1;
+pub const BODY_TIER: i64 = 0;
 
-/// Up to `limit` documents matching every word, best first, after `cursor`, ranked among the
-/// newest [`CANDIDATES`] matches.
+/// Up to `limit` documents matching every word, after `cursor`: first those with every word in
+/// the title, then the rest, newest first within each (the score is the tier).
+///
+/// Each tier is read newest first straight from the index and stops at the page's end, so a
+/// page costs about the same with a million documents as with ten thousand. Scoring by term
+/// frequency (bm25, ts_rank) would have to visit every match: SQLite's bm25 counts each word's
+/// documents by walking all of them.
 pub async fn query(
     db: &Db,
     terms: &Terms,
@@ -118,18 +123,35 @@ pub async fn query(
     cursor: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<Hit>, sqlx::Error> {
+    let mut hits = Vec::new();
     if terms.is_empty() {
-        return Ok(Vec::new());
+        return Ok(hits);
     }
-    // The member projects are integers the store itself read, so inlining them is safe and
-    // keeps one statement for any number of them.
+    for tier in [TITLE_TIER, BODY_TIER] {
+        let before = match cursor {
+            Some(c) if c.score < tier => continue,
+            Some(c) if c.score == tier => c.id,
+            _ => i64::MAX,
+        };
+        let need = limit - hits.len() as i64;
+        if need <= 0 {
+            break;
+        }
+        hits.extend(tier_query(db, terms, scope, tier, before, need).await?);
+    }
+    Ok(hits)
+}
+
+/// Who may see a document, as SQL over `d`. The member projects are integers the store itself
+/// read, so inlining them is safe and keeps one statement for any number of them.
+fn visible(scope: &Scope) -> String {
     let projects = scope
         .projects
         .iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let visible = format!(
+    format!(
         "(d.audience = 'public'{}{})",
         if scope.staff {
             " OR d.audience = 'staff'"
@@ -143,40 +165,67 @@ pub async fn query(
         } else {
             format!(" OR (d.audience = 'project' AND d.project_id IN ({projects}))")
         }
-    );
-    let (matched, text) = match db.backend {
-        // bm25 is lower for better matches; titles weigh ten times the body.
-        Backend::Sqlite => (
-            "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, \
-             CAST(-bm25(search_index, 10.0, 1.0) * 1000000 AS INTEGER) AS score \
-             FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
-             WHERE search_index MATCH $1 AND search_index.rowid >= (SELECT COALESCE(MIN(c.rowid), 0) FROM \
-             (SELECT rowid FROM search_index WHERE search_index MATCH $1 ORDER BY rowid DESC LIMIT $6) c)",
-            terms.fts5(),
-        ),
-        Backend::Postgres => (
-            "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, \
-             CAST(ts_rank(d.document, to_tsquery('english', $1)) * 1000000 AS BIGINT) AS score \
-             FROM search_documents d WHERE d.id IN (SELECT c.id FROM search_documents c \
-             WHERE c.document @@ to_tsquery('english', $1) ORDER BY c.id DESC LIMIT $6)",
-            terms.tsquery(),
-        ),
+    )
+}
+
+/// One tier's matches with ids below `before`, newest first.
+async fn tier_query(
+    db: &Db,
+    terms: &Terms,
+    scope: &Scope,
+    tier: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Hit>, sqlx::Error> {
+    let visible = visible(scope);
+    let (sql, text) = match db.backend {
+        // The match drives: FTS5 hands rows over in descending rowid order, so LIMIT ends the
+        // walk early.
+        Backend::Sqlite => {
+            let all = terms.fts5();
+            let text = if tier == TITLE_TIER {
+                format!("{{title}} : ({all})")
+            } else {
+                format!("({all}) NOT {{title}} : ({all})")
+            };
+            (
+                format!(
+                    "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, {tier} AS score \
+                     FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
+                     WHERE search_index MATCH $1 AND search_index.rowid < $2 AND {visible} \
+                     ORDER BY search_index.rowid DESC LIMIT $3"
+                ),
+                text,
+            )
+        }
+        // Title words carry weight A in the document vector. Newest first by the primary key
+        // with the match as a filter stops early for common words; for rare ones the planner
+        // takes the GIN index and sorts the few matches.
+        Backend::Postgres => {
+            let condition = if tier == TITLE_TIER {
+                "d.document @@ to_tsquery('english', $1)"
+            } else {
+                "d.document @@ to_tsquery('english', $1) AND NOT d.document @@ to_tsquery('english', $4)"
+            };
+            (
+                format!(
+                    "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, CAST({tier} AS BIGINT) AS score \
+                     FROM search_documents d WHERE {condition} AND d.id < $2 AND {visible} \
+                     ORDER BY d.id DESC LIMIT $3"
+                ),
+                if tier == TITLE_TIER {
+                    terms.tsquery_title()
+                } else {
+                    terms.tsquery()
+                },
+            )
+        }
     };
-    let sql = format!(
-        "SELECT * FROM ({matched} AND {visible}) m \
-         WHERE ($2 = 0 OR m.score < $3 OR (m.score = $3 AND m.id > $4)) \
-         ORDER BY m.score DESC, m.id LIMIT $5"
-    );
-    let c = cursor.unwrap_or(Cursor { score: 0, id: 0 });
-    let rows = sqlx::query(&sql)
-        .bind(text)
-        .bind(i64::from(cursor.is_some()))
-        .bind(c.score)
-        .bind(c.id)
-        .bind(limit)
-        .bind(CANDIDATES)
-        .fetch_all(&db.pool)
-        .await?;
+    let mut q = sqlx::query(&sql).bind(text).bind(before).bind(limit);
+    if db.backend == Backend::Postgres && tier == BODY_TIER {
+        q = q.bind(terms.tsquery_title());
+    }
+    let rows = q.fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;

@@ -582,6 +582,21 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
         .await
         .unwrap();
     }
+    // Newer than every "Alpha project", but with the word only in its text: it ranks last.
+    put(
+        &mut tx,
+        &Document {
+            kind: Kind::Project,
+            ref_id: 200,
+            audience: Audience::Public,
+            title: "Beta project",
+            body: "Follows on from alpha",
+            url: "/showcase/beta",
+        },
+        now,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     for q in [
@@ -633,13 +648,21 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
         "operators see every project's requests; stems match: {o}"
     );
 
-    // Keyset pages: every match once, in pages of 20.
+    // Keyset pages: every match once, in pages of 20; the words in a title rank first, then
+    // the newest.
     let mut seen = std::collections::BTreeSet::new();
+    let mut order = Vec::new();
     let mut path = "/search?q=alpha".to_owned();
     let mut pages = 0;
     loop {
         let (_, html) = anon_text(&app, &path).await;
         pages += 1;
+        for part in html.split("href=\"/showcase/").skip(1) {
+            let slug = &part[..part.find('"').unwrap()];
+            if order.last().map(String::as_str) != Some(slug) {
+                order.push(slug.to_owned());
+            }
+        }
         for i in 0..45 {
             if html.contains(&format!("href=\"/showcase/alpha-{i}\"")) {
                 assert!(seen.insert(i), "alpha-{i} shown twice");
@@ -654,6 +677,9 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
         assert!(pages < 5);
     }
     assert_eq!((seen.len(), pages), (45, 3));
+    let mut expected: Vec<String> = (0..45).rev().map(|i| format!("alpha-{i}")).collect();
+    expected.push("beta".to_owned());
+    assert_eq!(order, expected, "title matches newest first, then the text match");
 }
 
 both_backends!(
