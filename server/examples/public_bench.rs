@@ -6,7 +6,8 @@
 //! 2. search: the search service's latency (p50/p99 over 300 queries of one and two words) with
 //!    10 thousand and with 1 million documents in the index, on SQLite and on PostgreSQL.
 //!
-//! Run: `scripts/bench-public [page|search|all]` (a release build; wrk and nginx from Debian).
+//! Run: `scripts/bench-public [all|page|search|search-sqlite|search-postgres]` (a release build;
+//! wrk and nginx from Debian).
 
 #[path = "support/wrk.rs"]
 mod wrk;
@@ -383,14 +384,16 @@ async fn search_backend(name: &str, db: Db) {
     println!("p50 at 1M / p50 at 10k: {ratio:.2}");
 }
 
-async fn search_bench() {
+async fn search_bench_sqlite() {
     let dir = scratch("search");
     let sqlite = Db::connect(&format!("sqlite://{}/search.db?mode=rwc", dir.display()))
         .await
         .unwrap();
     search_backend("SQLite (FTS5)", sqlite).await;
     let _ = std::fs::remove_dir_all(&dir);
+}
 
+async fn search_bench_postgres() {
     let admin = std::env::var("BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("campus_search_bench_{}", std::process::id());
@@ -414,10 +417,16 @@ async fn search_bench() {
 async fn main() {
     match std::env::args().nth(1).as_deref().unwrap_or("all") {
         "page" => page_bench().await,
-        "search" => search_bench().await,
+        "search" => {
+            search_bench_sqlite().await;
+            search_bench_postgres().await;
+        }
+        "search-sqlite" => search_bench_sqlite().await,
+        "search-postgres" => search_bench_postgres().await,
         _ => {
             page_bench().await;
-            search_bench().await;
+            search_bench_sqlite().await;
+            search_bench_postgres().await;
         }
     }
 }

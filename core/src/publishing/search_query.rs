@@ -58,15 +58,6 @@ impl Terms {
     pub fn tsquery(&self) -> String {
         self.0.join(" & ")
     }
-
-    /// As [`Terms::tsquery`], each word found in the title (weight A).
-    pub fn tsquery_title(&self) -> String {
-        self.0
-            .iter()
-            .map(|w| format!("{w}:A"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
 }
 
 /// Where the next page of results starts: after the result with this score and id.
@@ -166,10 +157,6 @@ mod tests {
         );
         assert!(Terms::parse("\"\" ()* ^ : & | !").is_empty());
         assert_eq!(Terms::parse("garden:* & !x").tsquery(), "garden & x");
-        assert_eq!(
-            Terms::parse("garden:* & !x").tsquery_title(),
-            "garden:A & x:A"
-        );
     }
 
     #[test]

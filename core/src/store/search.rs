@@ -168,6 +168,10 @@ fn visible(scope: &Scope) -> String {
     )
 }
 
+/// How many of the newest documents below the cursor PostgreSQL checks one by one before it
+/// turns to the GIN index (see [`tier_query`]).
+const POSTGRES_WINDOW: i64 = 5_000;
+
 /// One tier's matches with ids below `before`, newest first.
 async fn tier_query(
     db: &Db,
@@ -178,9 +182,11 @@ async fn tier_query(
     limit: i64,
 ) -> Result<Vec<Hit>, sqlx::Error> {
     let visible = visible(scope);
-    let (sql, text) = match db.backend {
+    let columns =
+        format!("d.id, d.kind, d.ref_id, d.title, d.body, d.url, CAST({tier} AS BIGINT) AS score");
+    let rows = match db.backend {
         // The match drives: FTS5 hands rows over in descending rowid order, so LIMIT ends the
-        // walk early.
+        // walk early whether a word is common or rare.
         Backend::Sqlite => {
             let all = terms.fts5();
             let text = if tier == TITLE_TIER {
@@ -188,44 +194,70 @@ async fn tier_query(
             } else {
                 format!("({all}) NOT {{title}} : ({all})")
             };
-            (
-                format!(
-                    "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, {tier} AS score \
-                     FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
-                     WHERE search_index MATCH $1 AND search_index.rowid < $2 AND {visible} \
-                     ORDER BY search_index.rowid DESC LIMIT $3"
-                ),
-                text,
-            )
+            sqlx::query(&format!(
+                "SELECT {columns} FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
+                 WHERE search_index MATCH $1 AND search_index.rowid < $2 AND {visible} \
+                 ORDER BY search_index.rowid DESC LIMIT $3"
+            ))
+            .bind(text)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&db.pool)
+            .await?
         }
-        // Title words carry weight A in the document vector. Newest first by the primary key
-        // with the match as a filter stops early for common words; for rare ones the planner
-        // takes the GIN index and sorts the few matches.
+        // A GIN index yields every match before any can be ordered, which for a common word is
+        // most of the table; walking the primary key backwards stops early for a common word but
+        // reads the whole table for a rare one, and the planner cannot tell which it has. So:
+        // first the newest POSTGRES_WINDOW documents below the cursor, checked one by one (the
+        // match wrapped so no index can take it); only if they hold too few, the GIN indexes
+        // for the older ones, which then match rarely enough to be few (at most about
+        // limit / POSTGRES_WINDOW of them). Titles have their own vector and index.
         Backend::Postgres => {
-            let condition = if tier == TITLE_TIER {
-                "d.document @@ to_tsquery('english', $1)"
+            let matches = if tier == TITLE_TIER {
+                "d.title_document @@ to_tsquery('english', $1)"
             } else {
-                "d.document @@ to_tsquery('english', $1) AND NOT d.document @@ to_tsquery('english', $4)"
+                "d.document @@ to_tsquery('english', $1) AND NOT d.title_document @@ to_tsquery('english', $1)"
             };
-            (
-                format!(
-                    "SELECT d.id, d.kind, d.ref_id, d.title, d.body, d.url, CAST({tier} AS BIGINT) AS score \
-                     FROM search_documents d WHERE {condition} AND d.id < $2 AND {visible} \
-                     ORDER BY d.id DESC LIMIT $3"
-                ),
-                if tier == TITLE_TIER {
-                    terms.tsquery_title()
-                } else {
-                    terms.tsquery()
-                },
-            )
+            let top = if before == i64::MAX {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM search_documents",
+                )
+                .fetch_one(&db.pool)
+                .await?
+            } else {
+                before
+            };
+            let floor = top.saturating_sub(POSTGRES_WINDOW);
+            let mut rows = sqlx::query(&format!(
+                "SELECT {columns} FROM search_documents d \
+                 WHERE d.id < $2 AND d.id >= $4 AND COALESCE({matches}, FALSE) AND {visible} \
+                 ORDER BY d.id DESC LIMIT $3"
+            ))
+            .bind(terms.tsquery())
+            .bind(top)
+            .bind(limit)
+            .bind(floor)
+            .fetch_all(&db.pool)
+            .await?;
+            let more = limit - rows.len() as i64;
+            if more > 0 && floor > 0 {
+                rows.extend(
+                    sqlx::query(&format!(
+                        "WITH m AS MATERIALIZED (SELECT d.id FROM search_documents d \
+                         WHERE {matches} AND d.id < $2) \
+                         SELECT {columns} FROM m JOIN search_documents d ON d.id = m.id \
+                         WHERE {visible} ORDER BY d.id DESC LIMIT $3"
+                    ))
+                    .bind(terms.tsquery())
+                    .bind(floor)
+                    .bind(more)
+                    .fetch_all(&db.pool)
+                    .await?,
+                );
+            }
+            rows
         }
     };
-    let mut q = sqlx::query(&sql).bind(text).bind(before).bind(limit);
-    if db.backend == Backend::Postgres && tier == BODY_TIER {
-        q = q.bind(terms.tsquery_title());
-    }
-    let rows = q.fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;

@@ -679,10 +679,66 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
     assert_eq!((seen.len(), pages), (45, 3));
     let mut expected: Vec<String> = (0..45).rev().map(|i| format!("alpha-{i}")).collect();
     expected.push("beta".to_owned());
-    assert_eq!(order, expected, "title matches newest first, then the text match");
+    assert_eq!(
+        order, expected,
+        "title matches newest first, then the text match"
+    );
+}
+
+/// PostgreSQL checks the newest 5,000 documents one by one and turns to its indexes for older
+/// ones; SQLite reads its index throughout. Either way a rare word's old matches are found, and
+/// a common word's page is its newest matches.
+async fn search_finds_old_rare_matches_behind_many_newer_documents(backend: Backend) {
+    use campus_core::store::search::{put, Audience, Document, Kind};
+    let app = TestApp::spawn(backend).await;
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for i in 0..3 {
+        put(
+            &mut tx,
+            &Document {
+                kind: Kind::Project,
+                ref_id: 900_000 + i,
+                audience: Audience::Public,
+                title: &format!("Zebra crossings {i}"),
+                body: "Counted from street images",
+                url: &format!("/showcase/zebra-{i}"),
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 8000) \
+         INSERT INTO search_documents (kind, ref_id, audience, project_id, title, body, url, updated_at) \
+         SELECT 'project', i, 'public', NULL, 'Filler ' || CAST(i AS TEXT), 'common words', \
+         '/showcase/filler-' || CAST(i AS TEXT), 0 FROM k",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    for q in ["zebra", "crossing zebra", "street zebras"] {
+        let (_, html) = anon_text(&app, &format!("/search?q={}", app::forms::url_encode(q))).await;
+        for i in 0..3 {
+            assert!(
+                html.contains(&format!("/showcase/zebra-{i}\"")),
+                "{q}: zebra-{i}"
+            );
+        }
+    }
+    let (_, html) = anon_text(&app, "/search?q=common").await;
+    let shown: Vec<&str> = html
+        .split("href=\"/showcase/filler-")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    let newest: Vec<String> = (7_981..=8_000).rev().map(|i| i.to_string()).collect();
+    assert_eq!(shown, newest, "the newest twenty");
 }
 
 both_backends!(
+    search_finds_old_rare_matches_behind_many_newer_documents,
     a_lead_publishes_a_page_that_anyone_reads_without_wasm,
     a_project_page_lists_its_published_services_while_they_run,
     another_replicas_change_reaches_the_cache_within_seconds,
