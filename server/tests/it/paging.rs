@@ -99,6 +99,27 @@ async fn long_lists_come_a_page_at_a_time_in_order(backend: Backend) {
         [vec![projects[110], projects[60], projects[5]]],
         "a partner pages through their own projects only"
     );
+    // The API pages by name too, 100 at a time, continuing after an id.
+    let token = token_for(&app, "lena").await;
+    let api_ids = |body: serde_json::Value| -> Vec<i64> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (s, first) = api(&app, reqwest::Method::GET, "/api/v1/projects", &token, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(api_ids(first), by_name[..100]);
+    let (_, rest) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/projects?after_id={}", by_name[99]),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(api_ids(rest), by_name[100..]);
     // A hand-edited continuation starts from the beginning instead of failing.
     let (s, html) = page(&lena_c, &app, "/projects?after=banana").await;
     assert_eq!(s, 200);
@@ -121,7 +142,6 @@ async fn long_lists_come_a_page_at_a_time_in_order(backend: Backend) {
     let pages = walk(&lena_c, &app, "/requests", "/requests/").await;
     assert_eq!(sizes(&pages), [50, 25]);
     assert_eq!(pages.concat(), newest_first);
-    let token = token_for(&app, "lena").await;
     let (s, body) = api(
         &app,
         reqwest::Method::GET,
@@ -131,13 +151,7 @@ async fn long_lists_come_a_page_at_a_time_in_order(backend: Backend) {
     )
     .await;
     assert_eq!(s, 200);
-    let api_ids: Vec<i64> = body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(api_ids, newest_first[10..]);
+    assert_eq!(api_ids(body), newest_first[10..]);
 
     // Applications, newest first, and the datasets they brought in, by title.
     insert_many(
