@@ -26,13 +26,6 @@ impl<T> Page<T> {
         let next = if more { rows.last().map(id) } else { None };
         Page { items: rows, next }
     }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next: self.next,
-        }
-    }
 }
 
 /// How many rows a store reads for one page: one more than it shows.

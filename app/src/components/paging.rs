@@ -10,6 +10,12 @@ pub fn after_param(raw: Option<&str>) -> Option<i64> {
         .filter(|id| *id > 0)
 }
 
+/// The page's `after` query parameter, read reactively: the key for a paged list's resource.
+pub fn use_after() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || query.with(|q| after_param(q.get("after").as_deref()))
+}
+
 /// "More …" after a list, when there is more.
 #[component]
 pub fn NextPage(

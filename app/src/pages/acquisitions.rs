@@ -7,7 +7,7 @@ use crate::api::{
 };
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, ErrorSummary, Input, RadioItems, StatusTag};
-use crate::components::paging::{after_param, NextPage};
+use crate::components::paging::{use_after, NextPage};
 use crate::error::AppError;
 use crate::forms::{url_encode, FormState};
 use leptos::prelude::*;
@@ -71,11 +71,7 @@ fn table(caption: &'static str, rows: Vec<AcquisitionRow>, show_due: bool) -> im
 /// to start one.
 #[component]
 pub fn AcquisitionsPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| after_param(q.get("after").as_deref())),
-        list_acquisitions,
-    );
+    let data = Resource::new(use_after(), list_acquisitions);
     let form = Resource::new(|| (), |_| take_form("new-acquisition".into()));
     view! {
         <Title text="Data applications"/>
@@ -608,7 +604,7 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn DatasetsPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let after = move || query.with(|m| after_param(m.get("after").as_deref()));
+    let after = use_after();
     let data = Resource::new(move || (q(), after()), |(q, after)| list_datasets(q, after));
     view! {
         <Title text="Datasets"/>

@@ -1,19 +1,15 @@
 use crate::api::{get_user_roles, list_users, take_form};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, Checkbox, ErrorSummary};
-use crate::components::paging::{after_param, NextPage};
+use crate::components::paging::{use_after, NextPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 /// Everyone with an account, and their roles.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| after_param(q.get("after").as_deref())),
-        list_users,
-    );
+    let data = Resource::new(use_after(), list_users);
     view! {
         <Title text="Users and roles"/>
         <Notice/>

@@ -7,7 +7,7 @@ use crate::api::{
 use crate::components::gauges::{state_variant, GaugeTable};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{Button, ErrorSummary, LinkButton, StatusTag};
-use crate::components::paging::{after_param, NextPage};
+use crate::components::paging::{use_after, NextPage};
 use crate::pages::resources_table;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -214,11 +214,7 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| after_param(q.get("after").as_deref())),
-        get_notifications,
-    );
+    let data = Resource::new(use_after(), get_notifications);
     view! {
         <Title text="Notifications"/>
         <Notice/>

@@ -6,20 +6,16 @@ use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
     Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton,
 };
-use crate::components::paging::{after_param, NextPage};
+use crate::components::paging::{use_after, NextPage};
 use crate::pages::ProjectHoldings;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 /// The projects the signed-in person can see.
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| after_param(q.get("after").as_deref())),
-        list_projects,
-    );
+    let data = Resource::new(use_after(), list_projects);
     view! {
         <Title text="Projects"/>
         <Notice/>

@@ -9,7 +9,7 @@ use crate::components::ons::{
     options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton, RadioItems,
     StatusTag,
 };
-use crate::components::paging::{after_param, NextPage};
+use crate::components::paging::{use_after, NextPage};
 use crate::forms::FormState;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -208,11 +208,7 @@ pub fn resources_table(
 /// Everything in the person's projects.
 #[component]
 pub fn RequestsPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| after_param(q.get("after").as_deref())),
-        list_my_requests,
-    );
+    let data = Resource::new(use_after(), list_my_requests);
     view! {
         <Title text="My resources"/>
         <Notice/>

@@ -20,3 +20,9 @@ pub mod tokens;
 pub mod training;
 pub mod training_sessions;
 pub mod users;
+
+/// Ids for an SQL `IN (…)` list, inlined: one statement for any number of them. Only for ids
+/// the store itself read (integers, never text a person typed).
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}

@@ -142,15 +142,9 @@ pub async fn query(
     Ok(hits)
 }
 
-/// Who may see a document, as SQL over `d`. The member projects are integers the store itself
-/// read, so inlining them is safe and keeps one statement for any number of them.
+/// Who may see a document, as SQL over `d`; the member projects are ids the store read.
 fn visible(scope: &Scope) -> String {
-    let projects = scope
-        .projects
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let projects = super::id_list(&scope.projects);
     format!(
         "(d.audience = 'public'{}{})",
         if scope.staff {

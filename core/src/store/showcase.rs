@@ -228,14 +228,9 @@ async fn tags_of_pages(
     if ids.is_empty() {
         return Ok(by_page);
     }
-    // The ids are integers from our own query, never user input.
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
     let rows = sqlx::query(&format!(
-        "SELECT page_id, tag FROM showcase_tags WHERE page_id IN ({list}) ORDER BY page_id, tag"
+        "SELECT page_id, tag FROM showcase_tags WHERE page_id IN ({}) ORDER BY page_id, tag",
+        super::id_list(ids)
     ))
     .fetch_all(&db.pool)
     .await?;

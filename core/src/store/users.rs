@@ -138,14 +138,9 @@ pub async fn list(db: &Db, after: Option<i64>, limit: i64) -> Result<Vec<User>, 
         .collect::<Result<Vec<_>, _>>()?;
     let mut roles_of: std::collections::HashMap<i64, Vec<Role>> = Default::default();
     if !ids.is_empty() {
-        // The ids are integers from the query above, never user input.
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
         let role_rows = sqlx::query(&format!(
-            "SELECT DISTINCT user_id, role FROM user_roles WHERE user_id IN ({list})"
+            "SELECT DISTINCT user_id, role FROM user_roles WHERE user_id IN ({})",
+            super::id_list(&ids)
         ))
         .fetch_all(&db.pool)
         .await?;
