@@ -6,6 +6,8 @@
 //! once the program has ended while this portal watched it).
 //! The launched shell writes its own pid before it execs the program, so a worker killed just
 //! after spawning still leaves a record the next attempt finds: one process per resource.
+//! Launches of one resource take `run/lock` (flock) until that record exists, so two attempts
+//! at once (a lease that ran out under load while its worker still ran the job) start it once.
 
 use super::command;
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
@@ -72,6 +74,44 @@ async fn live_pid(pid: i32, dir: &Path) -> bool {
         }
     }
     false
+}
+
+/// An exclusive flock on a resource's `run/lock`, held while it is launched or stopped. The
+/// kernel drops it when the holder's process dies, so a crashed worker never leaves it taken.
+struct RunLock {
+    _held: std::fs::File,
+}
+
+/// How long a launch waits for another one of the same resource to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+impl RunLock {
+    async fn take(run: &Path) -> Result<RunLock, DriverError> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(run.join("lock"))
+            .map_err(|e| io("cannot open the launch lock", e))?;
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        loop {
+            // SAFETY: flock(2) on a descriptor this struct owns; LOCK_NB never blocks the thread.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(RunLock { _held: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(io("cannot take the launch lock", e));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(DriverError::Transient(
+                    "another worker is still starting or stopping it".to_owned(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
 }
 
 fn free_port() -> Result<u16, DriverError> {
@@ -200,15 +240,16 @@ impl LocalDriver {
     }
 
     async fn launch(&self, spec: &Spec) -> Result<Placement, DriverError> {
-        if let Some(p) = self.placement(spec) {
-            if live_pid(p.external_id.parse().unwrap_or(0), &self.dir(spec)).await {
-                return Ok(p);
-            }
-        }
         let dir = self.dir(spec);
         let (files, run) = (dir.join("files"), dir.join("run"));
         for d in [&files, &run] {
             std::fs::create_dir_all(d).map_err(|e| io("cannot make the working directory", e))?;
+        }
+        let _lock = RunLock::take(&run).await?;
+        if let Some(p) = self.placement(spec) {
+            if live_pid(p.external_id.parse().unwrap_or(0), &dir).await {
+                return Ok(p);
+            }
         }
         let _ = std::fs::remove_file(run.join("pid"));
         let _ = std::fs::remove_file(run.join("exit"));
@@ -255,10 +296,10 @@ impl LocalDriver {
                 let _ = write_atomic(&exit_record, &ended.record(pid));
             }
         });
-        for _ in 0..50 {
-            if self.pid(spec).is_some() {
-                break;
-            }
+        // The lock is held until the shell has recorded itself, so a launch waiting for it
+        // finds this process rather than starting another.
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        while self.pid(spec).is_none() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Ok(Placement {
@@ -298,6 +339,11 @@ impl LocalDriver {
     }
 
     async fn kill(&self, spec: &Spec) -> Result<(), DriverError> {
+        let run = self.dir(spec).join("run");
+        if !run.is_dir() {
+            return Ok(());
+        }
+        let _lock = RunLock::take(&run).await?;
         let Some(pid) = self.pid(spec) else {
             return Ok(());
         };
@@ -410,9 +456,52 @@ impl Driver for LocalDriver {
 
 #[cfg(test)]
 mod tests {
-    use super::Ended;
+    use super::{inspect, live_pid, Ended, LocalDriver, Proc};
+    use crate::provision::driver::{Driver, Spec};
+    use campus_core::requests::kind::Kind;
     use std::os::unix::process::ExitStatusExt;
     use std::process::ExitStatus;
+
+    /// Two attempts to start one resource at the same moment (a worker whose lease ran out
+    /// while it still worked, and the one that took the job over) leave one program running.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_launches_at_once_start_one_program() {
+        let root = std::env::temp_dir().join(format!("campus-launch-{}", std::process::id()));
+        let driver = LocalDriver::new(&root.display().to_string(), None);
+        let spec = Spec {
+            id: 1,
+            name: "cp-1".to_owned(),
+            kind: Kind::WebService,
+            tool: String::new(),
+            command: "sleep 60".to_owned(),
+            amounts: Default::default(),
+            end_date: String::new(),
+            base_url: "/s/cp-1/".to_owned(),
+        };
+        let (a, b) = tokio::join!(driver.provision(&spec), driver.provision(&spec));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        // Past exec, so /proc shows whose each program is.
+        for p in [&a, &b] {
+            let pid = p.external_id.parse().unwrap();
+            assert!(live_pid(pid, &driver.dir(&spec)).await, "{pid} runs");
+        }
+        let marker = format!("CAMPUS_RESOURCE_DIR={}", driver.dir(&spec).display());
+        let running = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| inspect(*pid, &marker) == Proc::Ours)
+            .count();
+        // Both, however many there are.
+        for p in [&a, &b] {
+            // SAFETY: kill(2) on the process groups this test started.
+            unsafe { libc::kill(-p.external_id.parse::<i32>().unwrap(), libc::SIGKILL) };
+        }
+        driver.destroy(&spec, &a).await.unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(running, 1, "one program for the resource");
+        assert_eq!(a.external_id, b.external_id, "the second found the first");
+    }
 
     #[test]
     fn how_a_program_ended_is_recorded_and_read_back() {

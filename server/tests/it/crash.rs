@@ -15,6 +15,35 @@ use std::time::{Duration, Instant};
 const ROUNDS: usize = 2;
 use server::failpoint::PROVISIONING as PROVISION_POINTS;
 
+/// Where the workers of one test app write their log (warnings and the crash points reached).
+fn log_path(app: &TestApp) -> String {
+    format!("/tmp/crash-{}.log", app.base.rsplit(':').next().unwrap())
+}
+
+/// The workers' last log lines without colour codes, for a failure's message.
+fn log_tail(app: &TestApp) -> String {
+    let text = std::fs::read_to_string(log_path(app)).unwrap_or_default();
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An escape sequence runs to its final letter.
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let lines: Vec<&str> = plain
+        .lines()
+        .filter(|l| !l.starts_with("Provisioning worker running"))
+        .collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
 fn worker(app: &TestApp, crash_at: Option<&str>) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.arg("worker")
@@ -27,10 +56,7 @@ fn worker(app: &TestApp, crash_at: Option<&str>) -> Child {
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(format!(
-                    "/tmp/crash-{}.log",
-                    app.base.rsplit(':').next().unwrap()
-                ))
+                .open(log_path(app))
                 .unwrap(),
         );
     match crash_at {
@@ -49,13 +75,17 @@ async fn crash_at(app: &TestApp, point: &str) {
             assert_eq!(
                 status.signal(),
                 Some(9),
-                "the worker died at {point} by SIGKILL: {status:?}"
+                "the worker died at {point} by SIGKILL: {status:?}\n{}",
+                log_tail(app)
             );
             return;
         }
         if Instant::now() > deadline {
             let _ = w.kill();
-            panic!("the worker never reached the crash point {point}");
+            panic!(
+                "the worker never reached the crash point {point}\n{}",
+                log_tail(app)
+            );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -94,7 +124,7 @@ async fn finish(app: &TestApp, wanted: &[(i64, &str)]) {
                         .unwrap(),
                 );
             }
-            panic!("not finished: {pending:?}: {history:?}");
+            panic!("not finished: {pending:?}: {history:?}\n{}", log_tail(app));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -228,7 +258,12 @@ async fn killed_workers_leave_every_resource_once(backend: Backend, slurm: bool)
         }
     }
     for &s in &services {
-        assert_eq!(effects.running(s), 1, "cp-{s} runs exactly once");
+        assert_eq!(
+            effects.running(s),
+            1,
+            "cp-{s} runs exactly once\n{}",
+            log_tail(&app)
+        );
         assert!(effects.directory(s));
     }
     for &d in &stores {
@@ -244,7 +279,12 @@ async fn killed_workers_leave_every_resource_once(backend: Backend, slurm: bool)
             crash_at(&app, "stopping").await;
         }
         finish(&app, &[(s, "stopped")]).await;
-        assert_eq!(effects.running(s), 0, "cp-{s} no longer runs");
+        assert_eq!(
+            effects.running(s),
+            0,
+            "cp-{s} no longer runs\n{}",
+            log_tail(&app)
+        );
         assert!(effects.directory(s), "a stopped service keeps its files");
     }
     for (i, &r) in to_remove.iter().chain(stores.iter()).enumerate() {
@@ -253,7 +293,12 @@ async fn killed_workers_leave_every_resource_once(backend: Backend, slurm: bool)
             crash_at(&app, "destroying").await;
         }
         finish(&app, &[(r, "decommissioned")]).await;
-        assert_eq!(effects.running(r), 0, "cp-{r} no longer runs");
+        assert_eq!(
+            effects.running(r),
+            0,
+            "cp-{r} no longer runs\n{}",
+            log_tail(&app)
+        );
         assert!(!effects.directory(r), "nothing of cp-{r} is left");
     }
 
