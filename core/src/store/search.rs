@@ -163,8 +163,9 @@ fn visible(scope: &Scope) -> String {
 }
 
 /// How many of the newest documents below the cursor PostgreSQL checks one by one before it
-/// turns to the GIN index (see [`tier_query`]).
-const POSTGRES_WINDOW: i64 = 5_000;
+/// turns to the chunked GIN indexes (see [`tier_query`]): a word found in more than one in a
+/// hundred of them fills a page here, and anything rarer costs a chunk little to read.
+const POSTGRES_WINDOW: i64 = 2_000;
 
 /// One tier's matches with ids below `before`, newest first.
 async fn tier_query(
@@ -203,9 +204,12 @@ async fn tier_query(
         // most of the table; walking the primary key backwards stops early for a common word but
         // reads the whole table for a rare one, and the planner cannot tell which it has. So:
         // first the newest POSTGRES_WINDOW documents below the cursor, checked one by one (the
-        // match wrapped so no index can take it); only if they hold too few, the GIN indexes
-        // for the older ones, which then match rarely enough to be few (at most about
-        // limit / POSTGRES_WINDOW of them). Titles have their own vector and index.
+        // match wrapped so no index can take it). Only if they hold too few, the older ones
+        // chunk by chunk, newest chunk first: the (chunk, words) GIN indexes of migration 0015
+        // intersect one chunk's rows with each word's postings by skipping, and what a chunk
+        // matches is sparse by then (fewer than `limit` in the window), so a page costs the
+        // chunks it needs, not the table. The lateral join runs chunk after chunk and stops at
+        // the LIMIT; within a chunk the rows are sorted, so the whole is newest first.
         Backend::Postgres => {
             let matches = if tier == TITLE_TIER {
                 "d.title_document @@ to_tsquery('english', $1)"
@@ -237,10 +241,13 @@ async fn tier_query(
             if more > 0 && floor > 0 {
                 rows.extend(
                     sqlx::query(&format!(
-                        "WITH m AS MATERIALIZED (SELECT d.id FROM search_documents d \
-                         WHERE {matches} AND d.id < $2) \
-                         SELECT {columns} FROM m JOIN search_documents d ON d.id = m.id \
-                         WHERE {visible} ORDER BY d.id DESC LIMIT $3"
+                        "SELECT h.* FROM generate_series( \
+                           (SELECT d.chunk FROM search_documents d WHERE d.id < $2 ORDER BY d.id DESC LIMIT 1), \
+                           0, -1) AS c(k) \
+                         CROSS JOIN LATERAL (SELECT {columns} FROM search_documents d \
+                           WHERE d.chunk = c.k AND {matches} AND d.id < $2 AND {visible} \
+                           ORDER BY d.id DESC) h \
+                         LIMIT $3"
                     ))
                     .bind(terms.tsquery())
                     .bind(floor)

@@ -691,8 +691,9 @@ async fn search_takes_any_input_and_shows_each_person_what_they_may_see(backend:
 async fn search_finds_old_rare_matches_behind_many_newer_documents(backend: Backend) {
     use campus_core::store::search::{put, Audience, Document, Kind};
     let app = TestApp::spawn(backend).await;
-    let mut tx = app.db.pool.begin().await.unwrap();
-    for i in 0..3 {
+    let pool = &app.db.pool;
+    let zebra = |i: i64| async move {
+        let mut tx = pool.begin().await.unwrap();
         put(
             &mut tx,
             &Document {
@@ -707,25 +708,38 @@ async fn search_finds_old_rare_matches_behind_many_newer_documents(backend: Back
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
+    };
+    // 20,000 documents at a time: more than one of PostgreSQL's search chunks (16,384 rows), so
+    // the rare matches sit in different chunks, behind a full one.
+    let filler = |from: i64| async move {
+        sqlx::query(&format!(
+            "WITH RECURSIVE k(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM k WHERE i < {}) \
+             INSERT INTO search_documents (kind, ref_id, audience, project_id, title, body, url, updated_at) \
+             SELECT 'project', i, 'public', NULL, 'Filler ' || CAST(i AS TEXT), 'common words', \
+             '/showcase/filler-' || CAST(i AS TEXT), 0 FROM k",
+            from + 19_999
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+    };
+    for i in 0..3 {
+        zebra(i).await;
     }
-    tx.commit().await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 8000) \
-         INSERT INTO search_documents (kind, ref_id, audience, project_id, title, body, url, updated_at) \
-         SELECT 'project', i, 'public', NULL, 'Filler ' || CAST(i AS TEXT), 'common words', \
-         '/showcase/filler-' || CAST(i AS TEXT), 0 FROM k",
-    )
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    filler(1).await;
+    zebra(3).await;
+    filler(20_001).await;
     for q in ["zebra", "crossing zebra", "street zebras"] {
         let (_, html) = anon_text(&app, &format!("/search?q={}", app::forms::url_encode(q))).await;
-        for i in 0..3 {
-            assert!(
-                html.contains(&format!("/showcase/zebra-{i}\"")),
-                "{q}: zebra-{i}"
-            );
-        }
+        let at: Vec<usize> = (0..4)
+            .rev()
+            .map(|i| {
+                html.find(&format!("/showcase/zebra-{i}\""))
+                    .unwrap_or_else(|| panic!("{q}: zebra-{i} found"))
+            })
+            .collect();
+        assert!(at.is_sorted(), "{q}: newest first: {at:?}");
     }
     let (_, html) = anon_text(&app, "/search?q=common").await;
     let shown: Vec<&str> = html
@@ -733,7 +747,7 @@ async fn search_finds_old_rare_matches_behind_many_newer_documents(backend: Back
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
-    let newest: Vec<String> = (7_981..=8_000).rev().map(|i| i.to_string()).collect();
+    let newest: Vec<String> = (39_981..=40_000).rev().map(|i| i.to_string()).collect();
     assert_eq!(shown, newest, "the newest twenty");
 }
 
