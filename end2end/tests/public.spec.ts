@@ -86,6 +86,8 @@ test('training materials are public, and a search finds a project, a dataset and
     await page.getByLabel('Search projects, training, datasets and requests').fill(q);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect(page.locator('#result-count')).toContainText(q);
+    // The box keeps the words, so a searcher can change them rather than type them again.
+    await expect(page.getByLabel('Search projects, training, datasets and requests')).toHaveValue(q);
   };
   await search('PyGrams');
   await expect(page.getByRole('link', { name: 'Emerging trends in patents' })).toBeVisible();

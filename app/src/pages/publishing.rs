@@ -45,7 +45,7 @@ pub fn SearchPage() -> impl IntoView {
             <div class="ons-field">
                 <label class="ons-label" for="q">"Search projects, training, datasets and requests"</label>
                 <input type="search" id="q" name="q" class="ons-input ons-input--text ons-input-type__input ons-input--w-30"
-                    prop:value=move || query.read().get("q").unwrap_or_default()/>
+                    value=move || query.read().get("q").unwrap_or_default()/>
             </div>
             <Button text="Search" small=true/>
         </form>
@@ -427,7 +427,11 @@ pub fn SessionPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 live.await.ok().map(|now| view! {
                                     <div aria-live="polite">
-                                        <p><strong>"Status: "</strong>{now.phase.clone()}</p>
+                                        // A list of its own, read out when it changes, that
+                                        // continues the details above on the page.
+                                        <DescriptionList>
+                                            <DescriptionRow term="Status">{now.phase.clone()}</DescriptionRow>
+                                        </DescriptionList>
                                         {now.mine.clone().map(mine)}
                                         {now.can_manage.then(|| view! {
                                             <h2 class="ons-u-fs-l ons-u-mt-l">"Attendees"</h2>
