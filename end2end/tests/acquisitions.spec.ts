@@ -38,6 +38,9 @@ async function saveSection(page: Page, title: string, fields: [string, string][]
 // a condition, uploads with one quarantined, the dataset with its condition, a grant, and the
 // public register seen without an account.
 test('an application goes through data control and ethics review to the public register', async ({ page }, testInfo) => {
+  // Some forty pages through five people and a virus scan: 50 s with JavaScript on in a clean CI
+  // run, so the default minute left too little room for the slower JavaScript-off run.
+  test.setTimeout(180_000);
   const title = `Local housing supply (${testInfo.project.name})`;
   await signInLocal(page, 'sam');
   await page.getByRole('link', { name: 'Data applications' }).click();
