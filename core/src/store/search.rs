@@ -211,10 +211,15 @@ async fn tier_query(
         // chunks it needs, not the table. The lateral join runs chunk after chunk and stops at
         // the LIMIT; within a chunk the rows are sorted, so the whole is newest first.
         Backend::Postgres => {
+            // The query is parsed in a sub-select, which runs once per statement. Written
+            // inline, a prepared statement's generic plan (which PostgreSQL settles on after
+            // five runs when it costs no more than the custom ones) parses it again for every
+            // row the window checks: 2 ms of a 10,000-document search's 2.4 ms.
             let matches = if tier == TITLE_TIER {
-                "d.title_document @@ to_tsquery('english', $1)"
+                "d.title_document @@ (SELECT to_tsquery('english', $1))"
             } else {
-                "d.document @@ to_tsquery('english', $1) AND NOT d.title_document @@ to_tsquery('english', $1)"
+                "d.document @@ (SELECT to_tsquery('english', $1)) \
+                 AND NOT d.title_document @@ (SELECT to_tsquery('english', $1))"
             };
             let top = if before == i64::MAX {
                 sqlx::query_scalar::<_, i64>(
