@@ -144,6 +144,7 @@ pub struct SearchView {
     pub results: Vec<SearchResultView>,
     pub next: Option<String>,
     pub no_words: bool,
+    pub too_common: Vec<String>,
 }
 
 #[server(prefix = "/_sf", endpoint = "search")]
@@ -160,6 +161,7 @@ pub async fn search(q: String, after: Option<String>) -> Result<SearchView, AppE
             .map(|n| format!("/search?q={}&after={}", encoded(&r.query), encoded(&n))),
         query: r.query,
         no_words: r.no_words,
+        too_common: r.too_common,
         results: r
             .results
             .into_iter()

@@ -27,6 +27,16 @@ fn marked(pieces: Vec<(String, bool)>) -> impl IntoView {
         .collect_view()
 }
 
+/// Why a query of only common words found nothing, naming them.
+fn too_common(words: &[String]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("“{w}”")).collect();
+    let verb = if words.len() == 1 { "is" } else { "are" };
+    format!(
+        "{} {verb} too common to search for. Add a word that says what you are looking for.",
+        quoted.join(", ")
+    )
+}
+
 /// One box across projects, training, datasets and (for their members) requests.
 #[component]
 pub fn SearchPage() -> impl IntoView {
@@ -56,6 +66,8 @@ pub fn SearchPage() -> impl IntoView {
                     view! {
                         {if r.no_words {
                             view! { <p>"Type words to search for: letters or digits."</p> }.into_any()
+                        } else if !r.too_common.is_empty() {
+                            view! { <p id="result-count">{too_common(&r.too_common)}</p> }.into_any()
                         } else if r.query.trim().is_empty() {
                             ().into_any()
                         } else if n == 0 {

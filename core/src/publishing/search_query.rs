@@ -11,13 +11,151 @@ pub const MAX_WORD: usize = 40;
 /// Characters of the input looked at.
 pub const MAX_INPUT: usize = 400;
 
-/// The words of a query, lower case, in the order typed, without repeats.
+/// Words too common to search for: the English stop words PostgreSQL's `english` configuration
+/// leaves out of every document (Snowball's list). Both databases drop them from queries, so a
+/// query finds the same documents on either, and SQLite does not walk "the" through every row.
+const COMMON_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "don",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "s",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "t",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+/// The words of a query, lower case, in the order typed, without repeats, and the common words
+/// it left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Terms(Vec<String>);
+pub struct Terms {
+    words: Vec<String>,
+    common: Vec<String>,
+}
 
 impl Terms {
     pub fn parse(raw: &str) -> Terms {
         let mut words: Vec<String> = Vec::new();
+        let mut common: Vec<String> = Vec::new();
         let input: String = raw.chars().take(MAX_INPUT).collect();
         for w in input.split(|c: char| !c.is_alphanumeric()) {
             let w: String = w
@@ -25,29 +163,40 @@ impl Terms {
                 .flat_map(char::to_lowercase)
                 .take(MAX_WORD)
                 .collect();
-            if !w.is_empty() && !words.contains(&w) {
-                words.push(w);
+            if w.is_empty() || words.contains(&w) || common.contains(&w) {
+                continue;
             }
-            if words.len() == MAX_WORDS {
-                break;
+            if COMMON_WORDS.binary_search(&w.as_str()).is_ok() {
+                common.push(w);
+            } else {
+                words.push(w);
+                if words.len() == MAX_WORDS {
+                    break;
+                }
             }
         }
-        Terms(words)
+        Terms { words, common }
     }
 
+    /// No word left to search for.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.words.is_empty()
     }
 
     pub fn words(&self) -> &[String] {
-        &self.0
+        &self.words
+    }
+
+    /// The words left out as too common, in the order typed.
+    pub fn common(&self) -> &[String] {
+        &self.common
     }
 
     /// An SQLite FTS5 query: each word quoted, all required. Whole words (stemmed by the
     /// index's tokenizer), not prefixes: a prefix makes FTS5 merge every word that starts with
     /// it, which grows with the index.
     pub fn fts5(&self) -> String {
-        self.0
+        self.words
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
@@ -56,7 +205,7 @@ impl Terms {
 
     /// A PostgreSQL `to_tsquery` text: each word, all required.
     pub fn tsquery(&self) -> String {
-        self.0.join(" & ")
+        self.words.join(" & ")
     }
 }
 
@@ -149,14 +298,30 @@ mod tests {
         let t = Terms::parse(r#"urban "forest" OR trees* -(NEAR) AND urban'; DROP TABLE x;--"#);
         assert_eq!(
             t.words(),
-            ["urban", "forest", "or", "trees", "near", "and", "drop", "table"]
+            ["urban", "forest", "trees", "near", "drop", "table", "x"]
         );
+        assert_eq!(t.common(), ["or", "and"]);
         assert_eq!(
             t.fts5(),
-            r#""urban" "forest" "or" "trees" "near" "and" "drop" "table""#
+            r#""urban" "forest" "trees" "near" "drop" "table" "x""#
         );
         assert!(Terms::parse("\"\" ()* ^ : & | !").is_empty());
         assert_eq!(Terms::parse("garden:* & !x").tsquery(), "garden & x");
+    }
+
+    #[test]
+    fn common_words_are_left_out_and_reported() {
+        let t = Terms::parse("The Gardens of THE city");
+        assert_eq!(t.words(), ["gardens", "city"]);
+        assert_eq!(t.common(), ["the", "of"]);
+        assert_eq!(t.tsquery(), "gardens & city");
+        let only = Terms::parse("to be or not to be");
+        assert!(only.is_empty());
+        assert_eq!(only.common(), ["to", "be", "or", "not"]);
+        assert!(
+            COMMON_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "sorted for binary search"
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct Results {
     pub next: Option<String>,
     /// Nothing searchable was typed (only punctuation, or nothing).
     pub no_words: bool,
+    /// Every word typed was too common to search for ("the", "of"): these, in the order typed.
+    pub too_common: Vec<String>,
 }
 
 async fn scope(db: &Db, actor: Option<&Actor>) -> Result<Scope, CoreError> {
@@ -67,7 +69,8 @@ pub async fn search(
             query,
             results: Vec::new(),
             next: None,
-            no_words: !raw.trim().is_empty(),
+            no_words: terms.common().is_empty() && !raw.trim().is_empty(),
+            too_common: terms.common().to_vec(),
         });
     }
     let scope = scope(db, actor).await?;
@@ -99,5 +102,6 @@ pub async fn search(
         results,
         next,
         no_words: false,
+        too_common: Vec::new(),
     })
 }
