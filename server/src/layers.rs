@@ -20,7 +20,8 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    // ThreadRng: a CSPRNG seeded from the OS, without a system call on every request.
+    rand::thread_rng().fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let path = req.uri().path();

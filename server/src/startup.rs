@@ -205,7 +205,7 @@ pub fn router(
     // Room for a few files at the per-file limit; each is checked as it streams in.
     let upload_limit =
         usize::try_from(config.ingest.max_file_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
-    let state = AppState {
+    let state = AppState::new(crate::state::Shared {
         db,
         config: Arc::new(config),
         leptos_options: leptos_options.clone(),
@@ -215,7 +215,7 @@ pub fn router(
         grants: Default::default(),
         databases,
         pages: Default::default(),
-    };
+    });
     tokio::spawn(public_pages::watch_for_changes(
         state.db.clone(),
         state.pages.clone(),
