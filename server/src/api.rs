@@ -116,6 +116,52 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
+/// A query string whose rejections are answered in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "send a valid token as Authorization: Bearer <token>",
+    )
+}
+
+/// The actor behind the request's bearer token: `None` without an Authorization header, and a
+/// refusal for a header that does not carry a valid token (never quietly anonymous).
+async fn token_actor(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthenticated)?;
+    let user = campus_core::store::tokens::authenticate(&state.db, token.trim())
+        .await
+        .map_err(CoreError::from)?
+        .ok_or_else(unauthenticated)?;
+    let actor = accounts::actor(&state.db, user)
+        .await?
+        .ok_or_else(unauthenticated)?;
+    Ok(Some(actor))
+}
+
 /// The actor behind the bearer token; requests without a valid token are refused.
 pub struct TokenActor(pub Actor);
 
@@ -125,27 +171,24 @@ impl FromRequestParts<AppState> for TokenActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let unauthenticated = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "send a valid token as Authorization: Bearer <token>",
-            )
-        };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthenticated)?;
-        let user = campus_core::store::tokens::authenticate(&state.db, token.trim())
-            .await
-            .map_err(CoreError::from)?
-            .ok_or_else(unauthenticated)?;
-        let actor = accounts::actor(&state.db, user)
+        token_actor(parts, state)
             .await?
-            .ok_or_else(unauthenticated)?;
-        Ok(TokenActor(actor))
+            .map(TokenActor)
+            .ok_or_else(unauthenticated)
+    }
+}
+
+/// For routes open to anyone: the token's actor when one is sent, else anonymous. A token that
+/// is sent but not valid is refused.
+pub struct MaybeTokenActor(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeTokenActor {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeTokenActor(token_actor(parts, state).await?))
     }
 }
 
@@ -237,7 +280,7 @@ pub struct ProjectsQuery {
 pub async fn list_projects(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Query(q): Query<ProjectsQuery>,
+    ApiQuery(q): ApiQuery<ProjectsQuery>,
 ) -> Result<Json<Vec<ProjectOut>>, ApiError> {
     let page = projects::list(&state.db, Some(&actor), q.after_id, 100).await?;
     Ok(Json(page.items.into_iter().map(project_out).collect()))
@@ -334,7 +377,7 @@ impl utoipa::Modify for TokenSecurity {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, and the public data-use register on the Data Science Campus network. Authenticate with a personal access token from My account."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
         crate::api_resources::catalogue, crate::api_resources::list_requests,
         crate::api_resources::submit, crate::api_resources::get_request,
@@ -357,7 +400,9 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_acquisitions::datasets, crate::api_acquisitions::dataset,
         crate::api_acquisitions::grant, crate::api_acquisitions::revoke,
         crate::api_acquisitions::project_datasets, crate::api_acquisitions::upload,
-        crate::api_acquisitions::close),
+        crate::api_acquisitions::close,
+        crate::api_public::showcase_list, crate::api_public::showcase_page,
+        crate::api_public::courses, crate::api_public::course, crate::api_public::search),
     modifiers(&TokenSecurity)
 )]
 pub struct ApiDoc;
@@ -386,6 +431,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_operations::router())
         .merge(crate::api_acquisitions::router())
         .merge(crate::api_acquisitions::datasets_router())
+        .merge(crate::api_public::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

@@ -177,7 +177,7 @@ pub struct MineQuery {
 pub async fn list(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    axum::extract::Query(q): axum::extract::Query<MineQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<MineQuery>,
 ) -> Result<Json<AcquisitionListsOut>, ApiError> {
     use campus_core::authz::{check, Action, Object};
     let mine = svc::mine(&state.db, Some(&actor), q.before_id, 100).await?;
@@ -670,7 +670,7 @@ pub struct DatasetQuery {
 pub async fn datasets(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    axum::extract::Query(query): axum::extract::Query<DatasetQuery>,
+    crate::api::ApiQuery(query): crate::api::ApiQuery<DatasetQuery>,
 ) -> Result<Json<Vec<DatasetSummaryOut>>, ApiError> {
     let page = campus_core::services::datasets::list(
         &state.db,

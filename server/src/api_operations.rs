@@ -165,7 +165,7 @@ pub struct NotificationQuery {
 pub async fn notifications(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    axum::extract::Query(q): axum::extract::Query<NotificationQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<NotificationQuery>,
 ) -> Result<Json<Vec<NotificationOut>>, ApiError> {
     let (page, _) = operations::notifications(&state.db, Some(&actor), q.before_id, 100).await?;
     Ok(Json(

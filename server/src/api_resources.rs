@@ -1,9 +1,9 @@
 //! The requests-and-provisioning part of the JSON API: the catalogue, requests, decisions,
 //! changes to resources, the audit trail and dead-letter re-drive. Same services as the pages.
 
-use crate::api::{ApiError, ApiJson, TokenActor};
+use crate::api::{ApiError, ApiJson, ApiQuery, TokenActor};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -245,7 +245,7 @@ pub struct PageQuery {
 pub async fn list_requests(
     State(state): State<AppState>,
     actor: TokenActor,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Vec<RequestOut>>, ApiError> {
     let page = resources::mine(&state.db, Some(&actor.0), q.before_id, 100).await?;
     Ok(Json(
@@ -382,7 +382,7 @@ pub async fn act(
 pub async fn audit(
     State(state): State<AppState>,
     actor: TokenActor,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditOut>>, ApiError> {
     let filter = campus_core::store::audit::Filter {
         action: q.action,

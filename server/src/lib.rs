@@ -5,6 +5,7 @@ pub mod acquisition_forms;
 pub mod api;
 pub mod api_acquisitions;
 pub mod api_operations;
+pub mod api_public;
 pub mod api_resources;
 pub mod api_settings;
 pub mod auth;

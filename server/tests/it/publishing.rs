@@ -765,7 +765,132 @@ async fn search_finds_old_rare_matches_behind_many_newer_documents(backend: Back
     assert_eq!(shown, newest, "the newest twenty");
 }
 
+/// GET with no token at all: (status, the body as JSON).
+async fn anon_json(app: &TestApp, path: &str) -> (u16, serde_json::Value) {
+    let r = anon(app, path).await;
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn the_public_api_serves_project_pages_courses_and_search(backend: Backend) {
+    use reqwest::Method;
+    let app = TestApp::spawn(backend).await;
+    let lead = app.create_user("lena", &[Role::Staff]).await;
+    app.create_user("sam", &[Role::Staff]).await;
+    let pid = app.project("Urban forest", lead, &[]).await;
+    let lena = app.browser_for("lena").await;
+    let body = "# Aim\n\nCount *trees*. <script>alert(1)</script>";
+    let r = post(
+        &lena,
+        &app,
+        &format!("/projects/{pid}/showcase"),
+        &page_form("Urban forest", "Lena\nMax", body, "publish"),
+    )
+    .await;
+    assert_eq!(location(&r), format!("/projects/{pid}/showcase"));
+    for (title, audience) in [("Python basics", "public"), ("Spark internals", "staff")] {
+        let form = [
+            ("title", title),
+            ("topic", "Python"),
+            ("summary", "Forest data in pandas."),
+            ("audience", audience),
+        ];
+        post(&lena, &app, "/training", &form).await;
+    }
+
+    // Project pages: the list with its filters, and one page as published.
+    let (s, list) = anon_json(&app, "/api/v1/showcase").await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["projects"][0]["slug"], "urban-forest", "{list}");
+    assert_eq!(list["projects"][0]["url"], "/showcase/urban-forest");
+    assert_eq!(list["years"], serde_json::json!([2019]));
+    assert!(list["next"].is_null());
+    let (_, none) = anon_json(&app, "/api/v1/showcase?tag=transport").await;
+    assert_eq!(none["projects"], serde_json::json!([]), "{none}");
+    let (s, bad) = anon_json(&app, "/api/v1/showcase?year=abc").await;
+    assert_eq!(
+        (s, &bad["error"]["code"]),
+        (400, &"bad_query".into()),
+        "{bad}"
+    );
+    let (s, one) = anon_json(&app, "/api/v1/showcase/urban-forest").await;
+    assert_eq!(s, 200, "{one}");
+    assert_eq!(one["team"], serde_json::json!(["Lena", "Max"]));
+    assert_eq!(one["links"][0]["url"], "https://example.org/code");
+    let html = one["html"].as_str().unwrap();
+    assert!(
+        html.contains("<h2>Aim</h2>") && !html.contains("<script"),
+        "{html}"
+    );
+    let (s, missing) = anon_json(&app, "/api/v1/showcase/no-such-page").await;
+    assert_eq!((s, &missing["error"]["code"]), (404, &"not_found".into()));
+
+    // Courses: the public ones for anyone, staff ones with a staff token; a bad token is
+    // refused, never read as anonymous.
+    let slugs = |v: &serde_json::Value| -> Vec<String> {
+        v["courses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, public) = anon_json(&app, "/api/v1/courses").await;
+    assert_eq!(slugs(&public), ["python-basics"]);
+    let sam = token_for(&app, "sam").await;
+    let (_, all) = api(&app, Method::GET, "/api/v1/courses", &sam, None).await;
+    assert_eq!(slugs(&all), ["python-basics", "spark-internals"]);
+    let (s, _) = api(&app, Method::GET, "/api/v1/courses", "cpat_nonsense", None).await;
+    assert_eq!(s, 401);
+    let (s, _) = anon_json(&app, "/api/v1/courses/spark-internals").await;
+    assert_eq!(s, 401);
+    let (s, course) = api(
+        &app,
+        Method::GET,
+        "/api/v1/courses/spark-internals",
+        &sam,
+        None,
+    )
+    .await;
+    assert_eq!((s, &course["public"]), (200, &false.into()), "{course}");
+
+    // Search: the same results as the page, plain text with the matched words named.
+    let (_, found) = anon_json(&app, "/api/v1/search?q=FOREST").await;
+    let urls: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        ["/showcase/urban-forest", "/training/python-basics"],
+        "{found}"
+    );
+    assert_eq!(found["results"][0]["title"], "Urban forest");
+    assert_eq!(
+        found["results"][0]["matched"],
+        serde_json::json!(["forest"])
+    );
+    let (_, staff) = api(&app, Method::GET, "/api/v1/search?q=forest", &sam, None).await;
+    assert_eq!(staff["results"].as_array().unwrap().len(), 3, "{staff}");
+    let (s, common) = anon_json(&app, "/api/v1/search?q=the+of").await;
+    assert_eq!(s, 200);
+    assert_eq!(common["too_common"], serde_json::json!(["the", "of"]));
+    let (s, odd) = anon_json(&app, "/api/v1/search?q=%22%27%3B--&after=x").await;
+    assert_eq!((s, &odd["results"]), (200, &serde_json::json!([])));
+
+    let (_, doc) = anon_json(&app, "/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/showcase/{slug}",
+        "/api/v1/courses",
+        "/api/v1/search",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+}
+
 both_backends!(
+    the_public_api_serves_project_pages_courses_and_search,
     search_finds_old_rare_matches_behind_many_newer_documents,
     a_lead_publishes_a_page_that_anyone_reads_without_wasm,
     a_project_page_lists_its_published_services_while_they_run,
