@@ -66,7 +66,11 @@ test('an application goes through data control and ethics review to the public r
   await page.getByRole('button', { name: 'Save and return to the task list' }).click();
 
   await page.getByRole('link', { name: 'Ethics self-assessment', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ethics self-assessment');
   const radios = page.locator('input[type="radio"][value="low"]');
+  // count() does not wait: with JavaScript on the form may still be loading, and a count of
+  // none would save an empty assessment. Six principles, two questions each.
+  await expect(radios).toHaveCount(12);
   for (let i = 0; i < await radios.count(); i++) await radios.nth(i).check();
   const reasons = page.locator('textarea[id$="-justification"]');
   for (let i = 0; i < await reasons.count(); i++) await reasons.nth(i).fill('Considered with the team.');
