@@ -49,6 +49,7 @@ test('a trainer books a session for three attendees, whose sandboxes are ready, 
   await expect(page.getByText('3 of 3 taken')).toBeVisible();
   const live = testInfo.project.name === 'js-on';
   await waitForRoster(page, /^Ready/, 3, 90, live);
+  await expect(page.locator('#session-status')).toContainText('Open: sandboxes are made');
   await checkPage(page, testInfo, 'session-roster');
   await signOut(page);
 
@@ -67,6 +68,6 @@ test('a trainer books a session for three attendees, whose sandboxes are ready, 
   await signInLocal(page, 'sam');
   await page.goto(sessionUrl);
   await waitForRoster(page, /^Removed/, 3, 200, live);
-  await expect(page.getByText('Over: every sandbox has been removed')).toBeVisible();
+  await expect(page.locator('#session-status')).toHaveText('Over: every sandbox has been removed');
   await signOut(page);
 });

@@ -226,7 +226,13 @@ pub async fn get_session(id: i64) -> Result<SessionPageView, AppError> {
                 "Booked: sandboxes are made {} minutes before the start",
                 s.lead_minutes
             ),
-            Phase::Provisioning => "Sandboxes are being made and are ready to use".into(),
+            Phase::Provisioning if s.grace_minutes == 0 => {
+                "Open: sandboxes are made for everyone with a seat, and removed when it ends".into()
+            }
+            Phase::Provisioning => format!(
+                "Open: sandboxes are made for everyone with a seat, and removed {} minutes after the end",
+                s.grace_minutes
+            ),
             Phase::Grace => format!(
                 "The session has ended: sandboxes are removed {} minutes after the end",
                 s.grace_minutes

@@ -434,25 +434,31 @@ pub fn SessionPage() -> impl IntoView {
                             <DescriptionRow term="Sandbox">{s.sandbox.clone()}</DescriptionRow>
                             <DescriptionRow term="Trainer">{s.trainer.clone()}</DescriptionRow>
                             <DescriptionRow term="Seats">{format!("{} of {} taken", s.taken, s.seats)}</DescriptionRow>
+                            // The live regions stay in place while what is inside them is
+                            // replaced, so a screen reader reads out each change.
+                            <DescriptionRow term="Status">
+                                <span id="session-status" aria-live="polite">
+                                    <Transition fallback=|| ()>
+                                        {move || Suspend::new(async move {
+                                            live.await.ok().map(|now| now.phase)
+                                        })}
+                                    </Transition>
+                                </span>
+                            </DescriptionRow>
                         </DescriptionList>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                live.await.ok().map(|now| view! {
-                                    <div aria-live="polite">
-                                        // A list of its own, read out when it changes, that
-                                        // continues the details above on the page.
-                                        <DescriptionList>
-                                            <DescriptionRow term="Status">{now.phase.clone()}</DescriptionRow>
-                                        </DescriptionList>
+                        <div aria-live="polite">
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    live.await.ok().map(|now| view! {
                                         {now.mine.clone().map(mine)}
                                         {now.can_manage.then(|| view! {
                                             <h2 class="ons-u-fs-l ons-u-mt-l">"Attendees"</h2>
                                             {roster(now.roster.clone())}
                                         })}
-                                    </div>
-                                })
-                            })}
-                        </Transition>
+                                    })
+                                })}
+                            </Transition>
+                        </div>
                         {s.can_enrol.then(|| view! {
                             <form method="post" action=format!("{base}/enrol")>
                                 <Button text="Take a seat"/>
@@ -474,7 +480,7 @@ pub fn SessionPage() -> impl IntoView {
 
 fn mine(m: SeatView) -> impl IntoView {
     view! {
-        <h2 class="ons-u-fs-l">"Your sandbox"</h2>
+        <h2 class="ons-u-fs-l ons-u-mt-l">"Your sandbox"</h2>
         <p id="my-sandbox">
             {m.status.clone()}
             {(!m.reason.is_empty()).then(|| format!(": {}", m.reason))}
