@@ -71,6 +71,22 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind_addr.to_string(),
+                source,
+            })?;
+        Self::build_on(config, listener).await
+    }
+
+    /// Builds the application on a socket the caller already holds. Tests bind port 0 first and
+    /// keep the socket, so the address they give the OIDC provider cannot be taken by another
+    /// process (such as that provider) before the portal listens on it.
+    pub async fn build_on(
+        config: Config,
+        listener: TcpListener,
+    ) -> Result<Application, StartError> {
         let db = open_database(&config).await?;
         match crate::demo::seed(&db, config.demo_content).await? {
             crate::demo::Seeded::Admin { password } => {
@@ -81,12 +97,6 @@ impl Application {
         }
         crate::demo_catalogue::seed_catalogue(&db, config.provisioning.databases.is_some()).await?;
         crate::demo_catalogue::seed_inventory(&db, config.demo_content).await?;
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.bind_addr.to_string(),
-                source,
-            })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let databases =
             crate::provision::databases(&config.provisioning).map_err(StartError::Databases)?;

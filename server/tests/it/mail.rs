@@ -15,41 +15,30 @@ struct SmtpSink {
 
 impl SmtpSink {
     async fn start() -> SmtpSink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = std::env::temp_dir().join(format!("campus-mail-{port}"));
+        let dir_for = |port: u16| std::env::temp_dir().join(format!("campus-mail-{port}"));
         let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../.local/tools/bin/python");
-        let child = tokio::process::Command::new(python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("aiosmtpd is installed in .local/tools (scripts/test installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (port, child) = crate::support::start_listening("the SMTP server", |port| {
+            tokio::process::Command::new(python)
+                .args([
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                ])
+                .arg(dir_for(port))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("aiosmtpd is installed in .local/tools (scripts/test installs it)")
+        })
+        .await;
         SmtpSink {
             port,
-            dir,
+            dir: dir_for(port),
             _child: child,
         }
     }

@@ -149,12 +149,55 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Starts a server process on a free loopback port and returns once that very process listens
+/// there. A port found free can be taken by another test's process before the child binds it;
+/// then the child exits (or would answer nobody) and it is started again on another port.
+pub async fn start_listening(
+    what: &str,
+    spawn: impl Fn(u16) -> tokio::process::Child,
+) -> (u16, tokio::process::Child) {
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = spawn(port);
+        for _ in 0..400 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if child.id().is_some_and(|pid| listens_on(pid, port)) {
+                return (port, child);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let _ = child.kill().await;
+    }
+    panic!("{what} did not start listening on loopback in five tries");
+}
+
+/// Whether process `pid` holds a socket listening on 127.0.0.1:`port` (from /proc).
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let wanted = format!("0100007F:{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() > 9 && f[1] == wanted && f[3] == "0A")
+        .map(|f| format!("socket:[{}]", f[9]))
+        .collect();
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path())
+                    .is_ok_and(|l| inodes.iter().any(|i| l.as_os_str() == i.as_str()))
+            })
+        })
+        .unwrap_or(false)
 }
 
 /// The PostgreSQL server tests make databases on, as a role that may create them.
@@ -243,56 +286,61 @@ pub fn config(database_url: String, port: u16) -> Config {
 /// A real clamd on loopback with only the project's test signatures (EICAR), stopped on drop.
 pub struct Clamd {
     pub addr: String,
-    child: std::process::Child,
+    child: tokio::process::Child,
     dir: std::path::PathBuf,
 }
 
 impl Clamd {
     pub async fn start() -> Clamd {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("campus-clamd-{port}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clamav/campus-test.ndb"),
-            dir.join("campus-test.ndb"),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("clamd.conf"),
-            format!(
-                "TCPAddr 127.0.0.1\nTCPSocket {port}\nForeground true\nDatabaseDirectory {}\n",
-                dir.display()
-            ),
-        )
-        .unwrap();
         let bin = ["/usr/sbin/clamd", "/usr/bin/clamd"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
             .expect("clamd is installed (scripts/test installs Debian's clamav-daemon)");
-        let mut child = std::process::Command::new(bin)
-            .arg("-c")
-            .arg(dir.join("clamd.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+        let dir_for = |port: u16| std::env::temp_dir().join(format!("campus-clamd-{port}"));
+        let (port, child) = start_listening("clamd", |port| {
+            let dir = dir_for(port);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::copy(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clamav/campus-test.ndb"),
+                dir.join("campus-test.ndb"),
+            )
             .unwrap();
-        let addr = format!("127.0.0.1:{port}");
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-                return Clamd { addr, child, dir };
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            std::fs::write(
+                dir.join("clamd.conf"),
+                format!(
+                    "TCPAddr 127.0.0.1\nTCPSocket {port}\nForeground true\nDatabaseDirectory {}\n",
+                    dir.display()
+                ),
+            )
+            .unwrap();
+            tokio::process::Command::new(bin)
+                .arg("-c")
+                .arg(dir.join("clamd.conf"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap()
+        })
+        .await;
+        Clamd {
+            addr: format!("127.0.0.1:{port}"),
+            child,
+            dir: dir_for(port),
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("clamd did not start listening on {addr}");
     }
 }
 
 impl Drop for Clamd {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Waited for, so a test that drops the scanner finds its port closed straight after.
+        let _ = self.child.start_kill();
+        for _ in 0..200 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -308,7 +356,12 @@ impl TestApp {
             server::telemetry::init(false);
         }
         let (url, tmp) = fresh_database(backend).await;
-        let port = free_port();
+        // Held from here until the app serves on it: a port only looked up and released can be
+        // handed to the OIDC provider (or another test) that starts in between.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port for the app");
+        let port = listener.local_addr().unwrap().port();
         let mut cfg = config(url, port);
         cfg.body_limit_bytes = opts.body_limit;
         cfg.demo_content = opts.demo;
@@ -353,7 +406,7 @@ impl TestApp {
         let config = cfg.clone();
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
-        let app = server::startup::Application::build(cfg)
+        let app = server::startup::Application::build_on(cfg, listener)
             .await
             .expect("the app starts");
         let db = app.db.clone();
