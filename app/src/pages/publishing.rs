@@ -467,7 +467,9 @@ pub fn SessionPage() -> impl IntoView {
                         {s.can_manage.then(|| view! {
                             <p><a href=base.clone()>"Refresh the roster"</a></p>
                             <form method="post" action=format!("{base}/attendees") novalidate>
-                                <Input id="attendees" label="Add people by email" hint="One address per line, or separated by commas. Each must belong to a Campus Portal account." form=f.clone() textarea=true/>
+                                <div class="ons-u-mb-l">
+                                    <Input id="attendees" label="Add people by email" hint="One address per line, or separated by commas. Each must belong to a Campus Portal account." form=f.clone() textarea=true/>
+                                </div>
                                 <Button text="Add attendees" secondary=true/>
                             </form>
                         })}
