@@ -51,6 +51,10 @@ test('a trainer books a session for three attendees, whose sandboxes are ready, 
   await waitForRoster(page, /^Ready/, 3, 90, live);
   await expect(page.locator('#session-status')).toContainText('Open: sandboxes are made');
   await checkPage(page, testInfo, 'session-roster');
+  // The project holding the sandboxes is in the trainer's list, marked as the session's.
+  await page.goto('/projects');
+  await expect(page.locator(`a[href="${new URL(sessionUrl).pathname}"]`)).toHaveText('a training session');
+  await checkPage(page, testInfo, 'projects-with-session');
   await signOut(page);
 
   // An attendee opens their own sandbox.

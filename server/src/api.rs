@@ -208,6 +208,8 @@ pub struct ProjectOut {
     lead: String,
     end_date: String,
     member_count: i64,
+    /// Set when the project holds the sandboxes of this training session.
+    training_session_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -247,6 +249,7 @@ fn project_out(p: campus_core::store::projects::Project) -> ProjectOut {
         lead: p.lead_name,
         end_date: p.end_date,
         member_count: p.member_count,
+        training_session_id: p.training_session,
     }
 }
 

@@ -12,6 +12,8 @@ pub struct ProjectRow {
     pub lead_name: String,
     pub end_date: String,
     pub member_count: i64,
+    /// The training session whose sandboxes the project holds, if it was made for one.
+    pub training_session: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +32,7 @@ pub struct ProjectDetail {
     pub lead_name: String,
     pub end_date: String,
     pub created: String,
+    pub training_session: Option<i64>,
     pub members: Vec<MemberRow>,
     pub can_manage_members: bool,
 }
@@ -67,6 +70,7 @@ pub async fn list_projects(after: Option<i64>) -> Result<ProjectList, AppError> 
                 lead_name: p.lead_name,
                 end_date: p.end_date,
                 member_count: p.member_count,
+                training_session: p.training_session,
             })
             .collect(),
     })
@@ -94,6 +98,7 @@ pub async fn get_project(id: i64) -> Result<ProjectDetail, AppError> {
         lead_name: v.project.lead_name,
         end_date: v.project.end_date,
         created: campus_core::clock::format_utc(v.project.created_at),
+        training_session: v.project.training_session,
         members: v
             .members
             .into_iter()

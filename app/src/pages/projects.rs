@@ -42,6 +42,12 @@ pub fn ProjectsPage() -> impl IntoView {
                                             <td class="ons-table__cell">
                                                 <a href=format!("/projects/{}", p.id)>{p.name}</a>
                                                 <p class="ons-u-fs-s ons-u-mb-no">{p.summary}</p>
+                                                {p.training_session.map(|s| view! {
+                                                    <p class="ons-u-fs-s ons-u-mb-no">
+                                                        "Holds the sandboxes of "
+                                                        <a href=format!("/training/sessions/{s}")>"a training session"</a>
+                                                    </p>
+                                                })}
                                             </td>
                                             <td class="ons-table__cell">{p.lead_name}</td>
                                             <td class="ons-table__cell">{p.member_count}</td>
@@ -132,6 +138,12 @@ pub fn ProjectPage() -> impl IntoView {
                             <DescriptionRow term="Lead">{p.lead_name.clone()}</DescriptionRow>
                             <DescriptionRow term="Ends">{p.end_date.clone()}</DescriptionRow>
                             <DescriptionRow term="Started">{p.created.clone()}</DescriptionRow>
+                            {p.training_session.map(|s| view! {
+                                <DescriptionRow term="Made for">
+                                    <a href=format!("/training/sessions/{s}")>"A training session"</a>
+                                    ", whose attendees' sandboxes it holds"
+                                </DescriptionRow>
+                            })}
                         </DescriptionList>
                         {manage.then(|| view! {
                             <p><a href=format!("/projects/{pid}/showcase")>"Public page"</a>": what visitors to the showcase read about this project"</p>

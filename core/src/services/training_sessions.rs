@@ -91,10 +91,12 @@ pub async fn book(
             ),
         ));
     }
+    // Named after the session below, which needs the project first; this name only has to be
+    // unique until then.
     let project_id = projects::insert_on(
         &mut tx,
         projects::NewProject {
-            name: &format!("Training: {} ({starts}, #{})", course.title, now),
+            name: &format!("Training: {} ({starts}, #{now})", course.title),
             summary: &format!("Sandboxes for a session of the course {}.", course.title),
             lead_id: trainer,
             end_date: &last_day,
@@ -118,6 +120,12 @@ pub async fn book(
             grace_minutes: b.grace_minutes,
         },
         now,
+    )
+    .await?;
+    projects::rename_on(
+        &mut tx,
+        project_id,
+        &format!("Training: {}, session {id} ({starts})", course.title),
     )
     .await?;
     showcase::bump_generation(&mut tx).await?;

@@ -15,6 +15,8 @@ pub struct Project {
     pub end_date: String,
     pub created_at: i64,
     pub member_count: i64,
+    /// The training session this project was made for: it holds that session's sandboxes.
+    pub training_session: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +30,8 @@ pub struct Member {
 const PROJECT_SELECT: &str =
     "SELECT p.id, p.name, p.summary, p.lead_id, u.display_name AS lead_name, \
      p.end_date, p.created_at, \
-     (SELECT COUNT(*) FROM project_members m WHERE m.project_id = p.id) AS member_count \
+     (SELECT COUNT(*) FROM project_members m WHERE m.project_id = p.id) AS member_count, \
+     (SELECT MIN(s.id) FROM training_sessions s WHERE s.project_id = p.id) AS training_session \
      FROM projects p JOIN users u ON u.id = p.lead_id";
 
 fn project_from_row(r: &sqlx::any::AnyRow) -> Result<Project, sqlx::Error> {
@@ -41,6 +44,7 @@ fn project_from_row(r: &sqlx::any::AnyRow) -> Result<Project, sqlx::Error> {
         end_date: r.try_get("end_date")?,
         created_at: r.try_get("created_at")?,
         member_count: r.try_get("member_count")?,
+        training_session: r.try_get("training_session")?,
     })
 }
 
@@ -49,6 +53,19 @@ pub struct NewProject<'a> {
     pub summary: &'a str,
     pub lead_id: i64,
     pub end_date: &'a str,
+}
+
+pub async fn rename_on(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Creates the project with its lead as the first member, in one transaction.

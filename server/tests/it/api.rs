@@ -19,6 +19,7 @@ async fn the_api_lists_and_creates_projects_with_a_token(backend: Backend) {
     assert_eq!(r.status().as_u16(), 201);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["name"], "Patents");
+    assert!(p["training_session_id"].is_null(), "{p}");
     let id = p["id"].as_i64().unwrap();
     let r = c
         .post(app.url(&format!("/api/v1/projects/{id}/members")))

@@ -100,6 +100,37 @@ async fn a_trainer_books_a_session_whose_sandboxes_come_and_go(backend: Backend)
     );
     let id = id_from(&session_path);
 
+    // The session's project says what it is for, in the trainer's list and on its own page.
+    let link = format!("<a href=\"{session_path}\">a training session</a>");
+    let (_, projects) = page(&tess, &app, "/projects").await;
+    assert!(projects.contains(&link), "{projects}");
+    assert!(
+        projects.contains(&format!("Training: Python basics, session {id} (")),
+        "{projects}"
+    );
+    let project = count(
+        &app,
+        &format!("SELECT project_id FROM training_sessions WHERE id = {id}"),
+    )
+    .await;
+    let (_, project_page) = page(&tess, &app, &format!("/projects/{project}")).await;
+    assert!(
+        project_page.contains(&format!(
+            "<a href=\"{session_path}\">A training session</a>"
+        )),
+        "{project_page}"
+    );
+    let from_api: serde_json::Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/projects/{project}")))
+        .bearer_auth(token_for(&app, "tess").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(from_api["training_session_id"], id, "{from_api}");
+
     // Attendees by email: an unknown address adds nobody; more than the seats adds nobody.
     let add = format!("{session_path}/attendees");
     post(
