@@ -120,15 +120,15 @@ async fn a_trainer_books_a_session_whose_sandboxes_come_and_go(backend: Backend)
         )),
         "{project_page}"
     );
-    let from_api: serde_json::Value = reqwest::Client::new()
-        .get(app.url(&format!("/api/v1/projects/{project}")))
-        .bearer_auth(token_for(&app, "tess").await)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = token_for(&app, "tess").await;
+    let (_, from_api) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/projects/{project}"),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(from_api["training_session_id"], id, "{from_api}");
 
     // Attendees by email: an unknown address adds nobody; more than the seats adds nobody.
