@@ -65,28 +65,6 @@ fn sanitise(html: &str) -> String {
         .to_string()
 }
 
-/// Plain text of `markdown`, for search and summaries.
-pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::new();
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak
-            | Event::HardBreak
-            | Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
-            ) => out.push(' '),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,13 +119,5 @@ mod tests {
         assert!(!html.contains("http://img.example"), "{html}");
         assert!(html.contains(r#"src="/training/x/files/c.png""#), "{html}");
         assert!(!html.contains("data:image"), "{html}");
-    }
-
-    #[test]
-    fn plain_text_drops_the_markup() {
-        assert_eq!(
-            plain_text("# Aim\n\nWe *measure* [access](https://x.org)."),
-            "Aim We measure access."
-        );
     }
 }

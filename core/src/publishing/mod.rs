@@ -3,6 +3,7 @@
 
 pub mod announcement;
 pub mod markdown;
+pub mod plain_text;
 pub mod search_query;
 pub mod showcase;
 pub mod slug;

@@ -7,7 +7,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::CoreError;
 use crate::publishing::showcase::{self as rules, Content, Form, Published};
-use crate::publishing::slug;
+use crate::publishing::{plain_text, slug};
 use crate::requests::kind::{Kind, Visibility};
 use crate::requests::lifecycle::State;
 use crate::services::audit_context;
@@ -236,13 +236,16 @@ pub async fn publish(db: &Db, actor: Option<&Actor>, project_id: i64) -> Result<
     let mut tx = db.pool.begin().await?;
     store::publish(&mut tx, page.id, &published, by, now).await?;
     let c = &published.content;
-    let body = format!(
-        "{} {} {} {} {}",
-        c.summary,
-        c.tags.join(" "),
-        c.team.join(" "),
-        c.outputs.join(" "),
-        crate::publishing::markdown::plain_text(&c.body)
+    let body = plain_text::sentences(
+        [
+            c.summary.clone(),
+            c.tags.join(", "),
+            c.team.join(", "),
+            c.outputs.join(". "),
+            plain_text::of_markdown(&c.body),
+        ]
+        .iter()
+        .map(String::as_str),
     );
     search::put(
         &mut tx,

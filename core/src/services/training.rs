@@ -5,7 +5,7 @@ use crate::authz::{self, Action, Actor, Object};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, FieldErrors};
-use crate::publishing::{markdown, slug};
+use crate::publishing::{markdown, plain_text, slug};
 use crate::services::audit_context;
 use crate::store::search::{self, Audience, Document};
 use crate::store::showcase::bump_generation;
@@ -181,13 +181,12 @@ async fn index(
     pages: &[CoursePage],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut body = summary.to_owned();
+    let mut parts = vec![summary.to_owned()];
     for p in pages {
-        body.push(' ');
-        body.push_str(&p.title);
-        body.push(' ');
-        body.push_str(&markdown::plain_text(&p.body));
+        parts.push(p.title.clone());
+        parts.push(plain_text::of_markdown(&p.body));
     }
+    let body = plain_text::sentences(parts.iter().map(String::as_str));
     search::put(
         conn,
         &Document {
