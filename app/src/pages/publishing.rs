@@ -484,11 +484,10 @@ fn mine(m: SeatView) -> impl IntoView {
     view! {
         <h2 class="ons-u-fs-l ons-u-mt-l">"Your sandbox"</h2>
         <p id="my-sandbox">
-            {m.status.clone()}
+            "Status: "{m.status.clone()}
             {(!m.reason.is_empty()).then(|| format!(": {}", m.reason))}
-            " "
-            {m.open_href.map(|h| view! { <a href=h rel="external">"Open your sandbox"</a> })}
         </p>
+        {m.open_href.map(|h| view! { <p><a href=h rel="external">"Open your sandbox"</a></p> })}
     }
 }
 
