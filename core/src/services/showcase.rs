@@ -236,17 +236,13 @@ pub async fn publish(db: &Db, actor: Option<&Actor>, project_id: i64) -> Result<
     let mut tx = db.pool.begin().await?;
     store::publish(&mut tx, page.id, &published, by, now).await?;
     let c = &published.content;
-    let body = plain_text::sentences(
-        [
-            c.summary.clone(),
-            c.tags.join(", "),
-            c.team.join(", "),
-            c.outputs.join(". "),
-            plain_text::of_markdown(&c.body),
-        ]
-        .iter()
-        .map(String::as_str),
-    );
+    let body = plain_text::sentences([
+        c.summary.as_str(),
+        &c.tags.join(", "),
+        &c.team.join(", "),
+        &c.outputs.join(". "),
+        &plain_text::of_markdown(&c.body),
+    ]);
     search::put(
         &mut tx,
         &Document {
