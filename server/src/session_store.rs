@@ -2,7 +2,7 @@
 //! sessions and a person's sessions can be listed and ended together.
 
 use app::forms::keys;
-use campus_core::store::sessions::{self, StoredSession};
+use campus_core::store::sessions::{self, SessionRecord};
 use campus_core::Db;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -22,8 +22,8 @@ fn backend(e: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
-fn to_stored(record: &Record) -> session_store::Result<StoredSession> {
-    Ok(StoredSession {
+fn to_stored(record: &Record) -> session_store::Result<SessionRecord> {
+    Ok(SessionRecord {
         id: record.id.to_string(),
         user_id: record.data.get(keys::USER_ID).and_then(|v| v.as_i64()),
         data: serde_json::to_string(&record.data)

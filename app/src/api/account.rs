@@ -47,7 +47,10 @@ pub async fn get_account() -> Result<AccountView, AppError> {
         .await
         .map_err(campus_core::CoreError::from)?
         .ok_or(AppError::NotSignedIn)?;
-    let current_id = crate::ssr::session().await?.id().map(|id| id.to_string());
+    let current = crate::ssr::session()
+        .await?
+        .id()
+        .map(|id| campus_core::store::sessions::key_of(&id.to_string()));
     let new_token = crate::ssr::take::<String>(crate::forms::keys::NEW_TOKEN).await?;
     Ok(AccountView {
         username: user.username,
@@ -64,7 +67,7 @@ pub async fn get_account() -> Result<AccountView, AppError> {
                 let data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
                 let field = |k: &str| data.get(k).cloned();
                 SessionRow {
-                    this_device: current_id.as_deref() == Some(s.id.as_str()),
+                    this_device: current.as_deref() == Some(s.key.as_str()),
                     signed_in: field(crate::forms::keys::SIGNED_IN_AT)
                         .and_then(|v| v.as_i64())
                         .map(format_utc)

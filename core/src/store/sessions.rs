@@ -1,34 +1,54 @@
 //! Server-side sessions. The session layer keeps its record as JSON in `data`; `user_id` is
 //! copied out of it so a person's sessions can be listed and ended together.
+//!
+//! Only the SHA-256 of each session id is stored (as with API tokens): a copy of the database
+//! (a backup, a dump, a process that could once read the file) holds no id a browser could
+//! send. Every function here takes the id the browser sends and hashes it itself.
 
 use crate::db::Db;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct StoredSession {
+/// A session as the layer writes it: `id` is the id the browser holds.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
     pub id: String,
     pub user_id: Option<i64>,
     pub data: String,
     pub expires_at: i64,
 }
 
+/// A session as stored: `key` is the hash of its id, never the id.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSession {
+    pub key: String,
+    pub user_id: Option<i64>,
+    pub data: String,
+    pub expires_at: i64,
+}
+
+/// The stored key of a session id: its SHA-256 in hex.
+pub fn key_of(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
+
 fn session_from_row(r: &sqlx::any::AnyRow) -> Result<StoredSession, sqlx::Error> {
     Ok(StoredSession {
-        id: r.try_get("id")?,
+        key: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
         data: r.try_get("data")?,
         expires_at: r.try_get("expires_at")?,
     })
 }
 
-pub async fn save(db: &Db, s: &StoredSession) -> Result<(), sqlx::Error> {
+pub async fn save(db: &Db, s: &SessionRecord) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, \
          expires_at = EXCLUDED.expires_at",
     )
-    .bind(&s.id)
+    .bind(key_of(&s.id))
     .bind(s.user_id)
     .bind(&s.data)
     .bind(s.expires_at)
@@ -38,12 +58,12 @@ pub async fn save(db: &Db, s: &StoredSession) -> Result<(), sqlx::Error> {
 }
 
 /// Inserts only if the id is unused; false on a collision so the caller can draw a new id.
-pub async fn create(db: &Db, s: &StoredSession) -> Result<bool, sqlx::Error> {
+pub async fn create(db: &Db, s: &SessionRecord) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (id) DO NOTHING",
     )
-    .bind(&s.id)
+    .bind(key_of(&s.id))
     .bind(s.user_id)
     .bind(&s.data)
     .bind(s.expires_at)
@@ -56,7 +76,7 @@ pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, 
     let row = sqlx::query(
         "SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
     )
-    .bind(id)
+    .bind(key_of(id))
     .bind(now)
     .fetch_optional(&db.pool)
     .await?;
@@ -68,7 +88,7 @@ pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, 
 pub async fn extend(db: &Db, id: &str, expires_at: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2 AND expires_at < $1")
         .bind(expires_at)
-        .bind(id)
+        .bind(key_of(id))
         .execute(&db.pool)
         .await
         .map(|_| ())
@@ -76,7 +96,7 @@ pub async fn extend(db: &Db, id: &str, expires_at: i64) -> Result<(), sqlx::Erro
 
 pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
+        .bind(key_of(id))
         .execute(&db.pool)
         .await
         .map(|_| ())
@@ -108,4 +128,15 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
         .execute(&db.pool)
         .await
         .map(|r| r.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_session_is_stored_under_the_sha256_of_its_id() {
+        assert_eq!(
+            super::key_of("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -165,7 +165,35 @@ async fn an_expired_absolute_session_is_ended(backend: Backend) {
     assert_eq!(app.get_text("/account").await.0, 401);
 }
 
+/// Someone who obtains a copy of the database (a backup, a leaked dump, a workspace that once
+/// could read the file) finds no session they can use: only a hash of each id is stored.
+async fn a_session_id_copied_from_the_database_signs_nobody_in(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.sign_in("alice").await;
+    assert_eq!(app.get_text("/account").await.0, 200, "alice is signed in");
+    let stored: String = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id IS NOT NULL")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let thief = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = thief
+        .get(app.url("/account"))
+        .header("cookie", format!("campus_session={stored}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "the stored id is not a session id");
+    // The stored value is the SHA-256 of the real id, in hex.
+    assert_eq!(stored.len(), 64, "{stored}");
+    assert!(stored.chars().all(|c| c.is_ascii_hexdigit()), "{stored}");
+}
+
 both_backends!(
+    a_session_id_copied_from_the_database_signs_nobody_in,
     a_correct_password_signs_in_and_rotates_the_session,
     a_wrong_password_is_refused_with_a_message_and_keeps_the_name,
     empty_fields_get_a_message_each,
