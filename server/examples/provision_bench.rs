@@ -345,8 +345,8 @@ async fn startup_bench(
     resource_dir: std::path::PathBuf,
     runs: usize,
 ) {
-    let jupyter = server::provision::command::find_jupyter(None)
-        .expect("JupyterLab (scripts/setup installs it)");
+    let jupyter = server::config::default_tools_dir().join("bin/jupyter-lab");
+    assert!(jupyter.exists(), "JupyterLab (scripts/setup installs it)");
     let p = portal(slurm, resource_dir).await;
     let lab = p.offering("jupyterlab").await;
     let (mut through, mut alone) = (Vec::new(), Vec::new());
@@ -421,6 +421,7 @@ fn main() {
                     jwt_key: std::fs::read(key).unwrap(),
                     partition: std::env::var("SLURM_PARTITION").unwrap_or_else(|_| "campus".into()),
                     job_prefix: format!("bench{}-", std::process::id()),
+                    gate_ports: (20_000, 29_999),
                 };
                 startup_bench("Slurm", Some(cfg), root.clone(), 3).await;
                 let _ = std::fs::remove_dir_all(root);

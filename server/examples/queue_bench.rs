@@ -77,14 +77,23 @@ async fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(5000);
-    let driver: Arc<dyn server::provision::Driver> =
-        Arc::new(server::provision::local::LocalDriver::new(
-            &std::env::temp_dir()
-                .join("campus-bench-res")
-                .display()
-                .to_string(),
-            None,
-        ));
+    // No-op jobs never reach the driver; it is the local one only because a worker needs one.
+    let root = std::env::temp_dir().join("campus-bench-res");
+    let workloads = server::config::WorkloadConfig {
+        private_dir: root.join("private"),
+        key: b"the queue benchmark's workload key".to_vec(),
+        uid_base: 200_000,
+        uid_count: 100_000,
+        tools_dir: server::config::default_tools_dir(),
+        bwrap: "/usr/bin/bwrap".into(),
+        gate: "/nonexistent/campus-gate".into(),
+    };
+    let ids = server::provision::identity::Identities::for_this_process(200_000, 100_000)
+        .expect("a uid range");
+    let driver: Arc<dyn server::provision::Driver> = Arc::new(
+        server::provision::local::LocalDriver::new(&root.display().to_string(), &workloads, ids)
+            .expect("the local driver"),
+    );
     println!(
         "queue benchmark: {n} no-op jobs, one worker process with 8 claim loops, {} cores",
         std::thread::available_parallelism()

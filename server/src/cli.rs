@@ -97,7 +97,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let db = open_database(&config).await?;
             let databases = crate::provision::databases(&config.provisioning)
                 .map_err(crate::startup::StartError::Databases)?;
-            let worker = crate::startup::worker_for(&config, db, databases);
+            let worker = crate::startup::worker_for(&config, db, databases)
+                .map_err(crate::startup::StartError::Workloads)?;
             println!("Provisioning worker running (press Ctrl+C to stop)");
             tokio::select! {
                 () = worker.run(config.provisioning.worker_concurrency) => {}

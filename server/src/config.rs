@@ -41,11 +41,10 @@ pub struct IngestConfig {
 pub struct ProvisioningConfig {
     /// `local` (processes and directories on this machine) or `slurm`.
     pub driver: String,
-    /// Where the local driver keeps each resource's working directory.
+    /// Where each resource's directory is kept (with Slurm, on the nodes' shared filesystem).
     pub resource_dir: String,
-    /// The JupyterLab program for JupyterLab workspaces; found on PATH or in `.local/jupyter`
-    /// when not set. Without it, JupyterLab offerings run their configured command instead.
-    pub jupyter_bin: Option<String>,
+    /// How workloads are kept apart from the portal and from each other.
+    pub workloads: WorkloadConfig,
     /// Run the worker inside `serve` (the default); `server worker` runs one on its own.
     pub run_worker: bool,
     /// Jobs one worker runs at once.
@@ -57,6 +56,118 @@ pub struct ProvisioningConfig {
     pub slurm: Option<SlurmConfig>,
     /// Dataset storage as PostgreSQL databases; off unless STORAGE_POSTGRES_ADMIN_URL is set.
     pub databases: Option<DatabasesConfig>,
+}
+
+/// The sandbox and identity every workspace, web service and training sandbox runs with.
+#[derive(Clone)]
+pub struct WorkloadConfig {
+    /// What only the portal may read: keys. Made with mode 0700.
+    pub private_dir: std::path::PathBuf,
+    /// The key per-resource secrets (JupyterLab tokens, gate secrets) are derived from.
+    pub key: Vec<u8>,
+    /// First uid and gid given to people when the portal runs as root, and how many.
+    pub uid_base: u32,
+    pub uid_count: u32,
+    /// Programs every workload may use (JupyterLab, code-server, …), bound read-only into each
+    /// sandbox at the same path; its `bin` is first on the sandbox's PATH.
+    pub tools_dir: std::path::PathBuf,
+    /// bubblewrap.
+    pub bwrap: std::path::PathBuf,
+    /// The gate program (`campus-gate`) on this machine.
+    pub gate: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for WorkloadConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadConfig")
+            .field("private_dir", &self.private_dir)
+            .field("key", &"***")
+            .field("uid_base", &self.uid_base)
+            .field("uid_count", &self.uid_count)
+            .field("tools_dir", &self.tools_dir)
+            .field("bwrap", &self.bwrap)
+            .field("gate", &self.gate)
+            .finish()
+    }
+}
+
+/// Where scripts/setup installs the workloads' tools: a directory every uid can read when the
+/// portal runs as root (a checkout in root's home is not), else the checkout's `.local`.
+/// scripts/setup makes the same choice; keep them in agreement.
+pub fn default_tools_dir() -> std::path::PathBuf {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        "/opt/campus-portal".into()
+    } else {
+        std::path::absolute(".local/workload-tools")
+            .unwrap_or_else(|_| ".local/workload-tools".into())
+    }
+}
+
+/// A program on PATH, as an absolute path.
+fn on_path(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Makes the private directory (0700) and reads or makes a key in it.
+pub fn private_key(
+    dir: &std::path::Path,
+    file: &str,
+    var: &'static str,
+) -> Result<Vec<u8>, ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| ConfigError {
+            name: "PRIVATE_DIR",
+            message: format!("cannot make {}: {e}", dir.display()),
+        })?;
+    key_file(var, &dir.join(file).display().to_string())
+}
+
+fn workloads_from_env() -> Result<WorkloadConfig, ConfigError> {
+    let private_dir = std::path::absolute(
+        var("PRIVATE_DIR").unwrap_or_else(|| "data/private".into()),
+    )
+    .map_err(|e| ConfigError {
+        name: "PRIVATE_DIR",
+        message: e.to_string(),
+    })?;
+    let bwrap = match var("BWRAP") {
+        Some(b) => b.into(),
+        None => on_path("bwrap").ok_or(ConfigError {
+            name: "BWRAP",
+            message: "bubblewrap (bwrap) is not installed: every workload runs in its sandbox, and                       none runs without one (Debian: apt-get install bubblewrap)"
+                .into(),
+        })?,
+    };
+    let gate = match var("CAMPUS_GATE") {
+        Some(g) => g.into(),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|e| Some(e.parent()?.join("campus-gate")))
+            .filter(|g| g.is_file())
+            .ok_or(ConfigError {
+                name: "CAMPUS_GATE",
+                message: "campus-gate is not beside the server program: build it with cargo build"
+                    .into(),
+            })?,
+    };
+    Ok(WorkloadConfig {
+        key: private_key(&private_dir, "workload.key", "PRIVATE_DIR")?,
+        private_dir,
+        uid_base: parsed("WORKLOAD_UID_BASE", 200_000)?,
+        uid_count: parsed("WORKLOAD_UID_COUNT", 100_000)?,
+        tools_dir: var("WORKLOAD_TOOLS_DIR")
+            .map(Into::into)
+            .unwrap_or_else(default_tools_dir),
+        bwrap,
+        gate,
+    })
 }
 
 #[derive(Clone)]
@@ -82,21 +193,21 @@ impl std::fmt::Debug for DatabasesConfig {
     }
 }
 
-/// Reads the password key, or makes one (32 random bytes, readable by the portal's user only)
-/// the first time, so a single machine needs no set-up. Replicas must share the file.
-fn database_key(path: &str) -> Result<Vec<u8>, ConfigError> {
+/// Reads a key, or makes one (32 random bytes, readable by the portal's user only) the first
+/// time, so a single machine needs no set-up. Replicas must share the file.
+fn key_file(var: &'static str, path: &str) -> Result<Vec<u8>, ConfigError> {
     use rand::RngCore;
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let err = |e: std::io::Error| ConfigError {
-        name: "STORAGE_POSTGRES_KEY_FILE",
+        name: var,
         message: format!("cannot read or create {path}: {e}"),
     };
     match std::fs::read(path) {
         Ok(k) if k.len() >= 16 => return Ok(k),
         Ok(_) => {
             return Err(ConfigError {
-                name: "STORAGE_POSTGRES_KEY_FILE",
+                name: var,
                 message: format!("{path} holds fewer than 16 bytes: too short for a key"),
             })
         }
@@ -116,13 +227,15 @@ fn database_key(path: &str) -> Result<Vec<u8>, ConfigError> {
     {
         Ok(mut f) => f.write_all(&key).map_err(err)?,
         // Another process made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return database_key(path),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return key_file(var, path),
         Err(e) => return Err(err(e)),
     }
     Ok(key)
 }
 
-fn databases_from_env(resource_dir: &str) -> Result<Option<DatabasesConfig>, ConfigError> {
+fn databases_from_env(
+    private_dir: &std::path::Path,
+) -> Result<Option<DatabasesConfig>, ConfigError> {
     let Some(admin_url) = var("STORAGE_POSTGRES_ADMIN_URL") else {
         return Ok(None);
     };
@@ -139,12 +252,14 @@ fn databases_from_env(resource_dir: &str) -> Result<Option<DatabasesConfig>, Con
             ),
         });
     }
-    let key_file = var("STORAGE_POSTGRES_KEY_FILE")
-        .unwrap_or_else(|| format!("{}/postgres.key", resource_dir.trim_end_matches('/')));
+    let key = match var("STORAGE_POSTGRES_KEY_FILE") {
+        Some(file) => key_file("STORAGE_POSTGRES_KEY_FILE", &file)?,
+        None => private_key(private_dir, "postgres.key", "STORAGE_POSTGRES_KEY_FILE")?,
+    };
     Ok(Some(DatabasesConfig {
         admin_url,
         prefix,
-        key: database_key(&key_file)?,
+        key,
         host_for_users: var("STORAGE_POSTGRES_HOST"),
     }))
 }
@@ -161,6 +276,20 @@ pub struct SlurmConfig {
     /// Put before `cp-<id>` in job names, so portals sharing one cluster never take each
     /// other's jobs for their own.
     pub job_prefix: String,
+    /// The ports a job's gate may listen on (inclusive): an endpoint outside them is never used.
+    pub gate_ports: (u16, u16),
+}
+
+/// `LOW-HIGH`, both ports, LOW at most HIGH.
+pub fn parse_port_range(raw: &str) -> Result<(u16, u16), ConfigError> {
+    raw.trim()
+        .split_once('-')
+        .and_then(|(l, h)| Some((l.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)))
+        .filter(|(l, h)| *l > 0 && l <= h)
+        .ok_or_else(|| ConfigError {
+            name: "SLURM_GATE_PORTS",
+            message: format!("{raw:?} should be two ports, LOW-HIGH"),
+        })
 }
 
 impl std::fmt::Debug for SlurmConfig {
@@ -171,6 +300,7 @@ impl std::fmt::Debug for SlurmConfig {
             .field("jwt_key", &"***")
             .field("partition", &self.partition)
             .field("job_prefix", &self.job_prefix)
+            .field("gate_ports", &self.gate_ports)
             .finish()
     }
 }
@@ -191,6 +321,9 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
             })?,
             partition: var("SLURM_PARTITION").unwrap_or_else(|| "campus".into()),
             job_prefix: var("SLURM_JOB_PREFIX").unwrap_or_else(|| "portal-".into()),
+            gate_ports: parse_port_range(
+                &var("SLURM_GATE_PORTS").unwrap_or_else(|| "20000-29999".into()),
+            )?,
         })
     } else if driver == "local" {
         None
@@ -201,11 +334,12 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
         });
     };
     let resource_dir = var("RESOURCE_DIR").unwrap_or_else(|| "data/resources".into());
+    let workloads = workloads_from_env()?;
     Ok(ProvisioningConfig {
         driver,
-        databases: databases_from_env(&resource_dir)?,
+        databases: databases_from_env(&workloads.private_dir)?,
         resource_dir,
-        jupyter_bin: var("JUPYTER_BIN"),
+        workloads,
         run_worker: parsed("RUN_WORKER", true)?,
         worker_concurrency: parsed("WORKER_CONCURRENCY", 4)?,
         ready_timeout_secs: parsed("READY_TIMEOUT_SECS", 120)?,
@@ -359,17 +493,25 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("keys/postgres.key");
         let path = path.to_str().unwrap();
-        let first = database_key(path).unwrap();
+        let first = key_file("X", path).unwrap();
         assert_eq!(first.len(), 32);
         let mode = std::fs::metadata(path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(database_key(path).unwrap(), first);
+        assert_eq!(key_file("X", path).unwrap(), first);
         std::fs::write(path, b"short").unwrap();
-        assert!(database_key(path)
+        assert!(key_file("X", path)
             .unwrap_err()
             .message
             .contains("too short"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_port_range_is_two_ports_in_order() {
+        assert_eq!(parse_port_range("20000-29999").unwrap(), (20000, 29999));
+        for bad in ["20000", "3-2", "0-10", "a-b", "1-70000"] {
+            assert!(parse_port_range(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -17,6 +17,10 @@ fn size(code: &str, label: &str, cpu: u32, ram: u32, gpus: u32, storage: u32) ->
     }
 }
 
+/// JupyterLab on the resource's socket, under the proxy's path, with the person's home as its
+/// root. Its token comes from the environment (JUPYTER_TOKEN), never its command line.
+pub const JUPYTERLAB: &str = r#"["jupyter-lab","--no-browser","--ServerApp.sock={socket}","--ServerApp.sock_mode=0600","--ServerApp.base_url={base_url}","--ServerApp.root_dir={home}","--ServerApp.allow_remote_access=True"]"#;
+
 /// Loads the standard offerings when the catalogue is empty. The project database offering is
 /// retired unless a PostgreSQL server for it is configured; an operator can offer it later.
 pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), CoreError> {
@@ -35,7 +39,7 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             tool: "jupyterlab",
             name: "JupyterLab workspace",
             description: "Python notebooks with the Campus's standard libraries. Opens in your browser.",
-            command: "",
+            command: JUPYTERLAB,
             needs_approval: false,
             default_days: 30,
             extension_days: 30,
@@ -45,12 +49,12 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             sizes: &notebook_sizes,
         },
         NewOffering {
-            slug: "rstudio",
+            slug: "r-workspace",
             kind: Kind::Workspace,
-            tool: "rstudio",
-            name: "RStudio workspace",
-            description: "R and RStudio Server. Opens in your browser.",
-            command: "rserver --www-address={host} --www-port={port} --www-root-path={base_url} --server-daemonize=0",
+            tool: "jupyterlab",
+            name: "R workspace",
+            description: "R notebooks in JupyterLab (the R kernel), with the Campus's R packages. Opens in your browser.",
+            command: JUPYTERLAB,
             needs_approval: false,
             default_days: 30,
             extension_days: 30,
@@ -65,7 +69,7 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             tool: "vscode",
             name: "VS Code workspace",
             description: "Visual Studio Code in the browser (code-server), for Python, R and Git.",
-            command: "code-server --bind-addr {host}:{port} --auth none {workdir}",
+            command: r#"["code-server","--socket={socket}","--auth","none","--disable-telemetry","--disable-update-check","{home}"]"#,
             needs_approval: false,
             default_days: 30,
             extension_days: 30,
@@ -79,8 +83,8 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             kind: Kind::Workspace,
             tool: "jupyterlab",
             name: "Spark workspace",
-            description: "JupyterLab with PySpark for data too big for one notebook. Needs an operator's approval.",
-            command: "",
+            description: "JupyterLab with PySpark (Spark in local mode) for data too big for one notebook. Needs an operator's approval.",
+            command: JUPYTERLAB,
             needs_approval: true,
             default_days: 14,
             extension_days: 14,
@@ -98,7 +102,7 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             tool: "jupyterlab",
             name: "GPU workspace",
             description: "JupyterLab on an accelerator machine, for deep learning. Needs an operator's approval.",
-            command: "",
+            command: JUPYTERLAB,
             needs_approval: true,
             default_days: 14,
             extension_days: 7,
@@ -153,7 +157,7 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
             tool: "command",
             name: "Published web service",
             description: "A web page or API to share findings, served from a directory you fill. Choose who may see it.",
-            command: "python3 -m http.server {port} --bind {host} --directory {workdir}",
+            command: r#"["python3","-m","http.server","{port}","--bind","{host}","--directory","{home}"]"#,
             needs_approval: false,
             default_days: 90,
             extension_days: 90,

@@ -9,6 +9,7 @@
 //! rules: expired or past the absolute limit is not signed in.
 
 use crate::flash::see_other;
+use crate::provision::upstream::Connector;
 use crate::state::AppState;
 use app::forms::keys;
 use axum::body::Body;
@@ -22,14 +23,19 @@ use campus_core::services::resources;
 use campus_core::store::resources::Resource;
 use campus_core::store::sessions;
 use campus_core::CoreError;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub type ProxyClient = Client<HttpConnector, Body>;
+/// The client and the connector whose registered targets (Unix sockets, cluster gates) its
+/// requests name by host.
+#[derive(Clone)]
+pub struct ProxyClient {
+    client: Client<Connector, Body>,
+    connector: Connector,
+}
 
 /// How long a decision to let a session through to a resource is reused. Every proxied request
 /// used to cost an account lookup, an authorisation query and a "last used" write; a workspace
@@ -71,11 +77,13 @@ impl Grants {
 }
 
 pub fn client() -> ProxyClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(std::time::Duration::from_secs(30))
-        .build(connector)
+    let connector = Connector::default();
+    ProxyClient {
+        client: Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
+            .build(connector.clone()),
+        connector,
+    }
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -229,7 +237,17 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
         .query()
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    let uri: Uri = match format!("http://{}{upstream_path}{query}", placement.endpoint).parse() {
+    // Only an endpoint the portal made itself is ever connected to: a resource's own socket,
+    // or a cluster job's gate on the node Slurm says it runs on.
+    let Some(target) = placement.target(name, &state.secrets) else {
+        return page(
+            StatusCode::BAD_GATEWAY,
+            &format!("The {what} is not answering"),
+            "It was started before workloads ran in their own sandboxes. Stop it and start it again from its page.",
+        );
+    };
+    let host = state.proxy.connector.host_for(&target);
+    let uri: Uri = match format!("http://{host}{upstream_path}{query}").parse() {
         Ok(u) => u,
         Err(_) => return not_found(),
     };
@@ -250,6 +268,12 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
         }
     }
     strip_portal_cookie(headers, state.config.cookie_name());
+    // JupyterLab demands its token: only the proxy knows it, so only the proxy's requests pass.
+    if let Some(auth) = placement.authorization(name, &state.secrets) {
+        if let Ok(v) = HeaderValue::from_str(&auth) {
+            headers.insert(header::AUTHORIZATION, v);
+        }
+    }
     headers.insert("x-forwarded-host", original_host);
     headers.insert(
         "x-forwarded-proto",
@@ -259,7 +283,7 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             "http"
         }),
     );
-    let mut res = match state.proxy.request(req).await {
+    let mut res = match state.proxy.client.request(req).await {
         Ok(res) => res,
         Err(e) => {
             tracing::warn!(error = %e, resource = id, "backend did not answer");

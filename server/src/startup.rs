@@ -40,6 +40,8 @@ pub enum StartError {
     Mail(#[from] crate::mail::MailError),
     #[error("project databases are misconfigured: {0}")]
     Databases(String),
+    #[error("workloads cannot be isolated, so none will run: {0}")]
+    Workloads(String),
     #[error("single sign-on is misconfigured: {0}")]
     Oidc(#[from] crate::auth::oidc::OidcError),
 }
@@ -100,12 +102,14 @@ impl Application {
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let databases =
             crate::provision::databases(&config.provisioning).map_err(StartError::Databases)?;
-        let worker = config.provisioning.run_worker.then(|| {
-            (
-                worker_for(&config, db.clone(), databases.clone()),
+        let worker = match config.provisioning.run_worker {
+            true => Some((
+                worker_for(&config, db.clone(), databases.clone())
+                    .map_err(StartError::Workloads)?,
                 config.provisioning.worker_concurrency,
-            )
-        });
+            )),
+            false => None,
+        };
         let mailer = match &config.mail {
             Some(m) => Some(crate::mail::Mailer::new(m)?),
             None => None,
@@ -135,15 +139,15 @@ impl Application {
     }
 }
 
-/// The provisioning worker the configuration describes.
+/// The provisioning worker the configuration describes, or why workloads cannot be isolated.
 pub fn worker_for(
     config: &Config,
     db: Db,
     databases: Option<Arc<PgDatabases>>,
-) -> crate::provision::worker::Worker {
-    crate::provision::worker::Worker::new(
+) -> Result<crate::provision::worker::Worker, String> {
+    Ok(crate::provision::worker::Worker::new(
         db,
-        crate::provision::from_config(&config.provisioning, databases),
+        crate::provision::from_config(&config.provisioning, databases)?,
         std::time::Duration::from_secs(config.provisioning.ready_timeout_secs),
     )
     .with_lease(std::time::Duration::from_secs(
@@ -152,7 +156,7 @@ pub fn worker_for(
     .with_mounts(crate::provision::mounts::Mounts::new(
         &config.provisioning.resource_dir,
         &config.ingest.dataset_dir,
-    ))
+    )))
 }
 
 /// Removes expired sessions and old failed sign-ins every ten minutes.
@@ -215,6 +219,7 @@ pub fn router(
     // Room for a few files at the per-file limit; each is checked as it streams in.
     let upload_limit =
         usize::try_from(config.ingest.max_file_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
+    let secrets = crate::provision::secrets::Secrets::new(&config.provisioning.workloads.key);
     let state = AppState::new(crate::state::Shared {
         db,
         config: Arc::new(config),
@@ -222,6 +227,7 @@ pub fn router(
         oidc,
         settings,
         proxy: crate::proxy::client(),
+        secrets,
         grants: Default::default(),
         databases,
         pages: Default::default(),

@@ -33,8 +33,10 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub oidc: Option<Arc<OidcClient>>,
     pub settings: app::api::PortalSettings,
-    /// One pooled HTTP client for the authenticating proxy.
+    /// One pooled HTTP client for the authenticating proxy, and where it connects.
     pub proxy: crate::proxy::ProxyClient,
+    /// Derives the per-resource secrets the proxy presents (tokens, gate answers).
+    pub secrets: crate::provision::secrets::Secrets,
     /// The proxy's recent authorisation decisions.
     pub grants: Arc<crate::proxy::Grants>,
     /// The PostgreSQL server for project databases, to hand out connection settings.

@@ -4,8 +4,10 @@
 
 pub mod capacity;
 pub mod expiry;
+pub mod identity;
 pub mod kind;
 pub mod lifecycle;
 pub mod policy;
 pub mod quota;
 pub mod retry;
+pub mod template;

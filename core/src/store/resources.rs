@@ -23,6 +23,10 @@ pub struct Resource {
     pub size_code: String,
     pub requester_id: i64,
     pub requester_name: String,
+    /// The requester's user name and the Unix account mapped to them: their workloads run as
+    /// that person.
+    pub requester_username: String,
+    pub requester_unix_account: Option<String>,
     pub state: State,
     pub amounts: Amounts,
     pub end_date: String,
@@ -52,7 +56,8 @@ pub struct Event {
 
 const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_id AS project_lead_id, \
      p.end_date AS project_end_date, r.offering_id, o.name AS offering_name, o.kind, o.tool, o.command, \
-     r.size_code, r.requester_id, u.display_name AS requester_name, r.state, r.cpu_cores, r.ram_gb, \
+     r.size_code, r.requester_id, u.display_name AS requester_name, \
+     u.username AS requester_username, u.unix_account AS requester_unix_account, r.state, r.cpu_cores, r.ram_gb, \
      r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
      r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at \
      FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
@@ -95,6 +100,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         size_code: r.try_get("size_code")?,
         requester_id: r.try_get("requester_id")?,
         requester_name: r.try_get("requester_name")?,
+        requester_username: r.try_get("requester_username")?,
+        requester_unix_account: r.try_get("requester_unix_account")?,
         state,
         amounts,
         end_date: r.try_get("end_date")?,

@@ -7,21 +7,28 @@ use campus_core::requests::kind::{resource_name, Kind};
 use campus_core::requests::quota::Amounts;
 use campus_core::store::resources::Resource;
 
+pub use super::identity::Owner;
+use super::secrets::Secrets;
+use super::upstream::Target;
+
 /// What to make, from the approved request.
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub id: i64,
-    /// `cp-<id>`: the name of the directory, process group, Slurm job or database.
+    /// `cp-<id>`: the name of the directory, sandbox, Slurm job or database.
     pub name: String,
     pub kind: Kind,
     pub tool: String,
-    /// The offering's command, with `{port}`, `{base_url}` and `{workdir}` placeholders.
+    /// The offering's command as stored: a JSON array, program first (see
+    /// `campus_core::requests::template`).
     pub command: String,
     pub amounts: Amounts,
     /// The end date, for engines that enforce a time limit.
     pub end_date: String,
     /// The path the proxy serves it under, e.g. `/w/cp-7/`.
     pub base_url: String,
+    /// Whose it is: its processes run as this person, never as the portal.
+    pub owner: Owner,
 }
 
 impl Spec {
@@ -36,40 +43,79 @@ impl Spec {
             command: r.command.clone(),
             amounts: r.amounts,
             end_date: r.end_date.clone(),
+            owner: Owner {
+                user_id: r.requester_id,
+                username: r.requester_username.clone(),
+                unix_account: r.requester_unix_account.clone(),
+            },
         }
     }
+
+    /// Whether the proxy authenticates to it with a JupyterLab token.
+    pub fn wants_token(&self) -> bool {
+        self.tool == JUPYTERLAB
+    }
 }
+
+/// The offering tool whose server demands the per-resource token.
+pub const JUPYTERLAB: &str = "jupyterlab";
 
 /// Where a resource ended up, recorded as soon as it is known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Placement {
     /// The engine's own id: a process id, a Slurm job id, a directory.
     pub external_id: String,
-    /// `host:port` the proxy forwards to (empty for storage).
+    /// Where the proxy reaches it: `unix:<socket>` or `gate:<host>:<port>` (empty for storage
+    /// and until it is known).
     pub endpoint: String,
     /// Whether the backend expects the proxy's path prefix (it was told its base URL).
     pub keeps_prefix: bool,
+    /// Whether the proxy must send the resource's JupyterLab token.
+    pub token: bool,
 }
 
 impl Placement {
-    /// Stored as one string: `endpoint` plus a `+prefix` marker when the backend keeps it.
+    /// Stored as one string: `endpoint`, then `+prefix` and `+token` markers.
     pub fn endpoint_record(&self) -> String {
+        let mut r = self.endpoint.clone();
         if self.keeps_prefix {
-            format!("{}+prefix", self.endpoint)
-        } else {
-            self.endpoint.clone()
+            r.push_str("+prefix");
         }
+        if self.token {
+            r.push_str("+token");
+        }
+        r
     }
-    pub fn from_record(external_id: &str, endpoint: &str) -> Placement {
-        let (endpoint, keeps_prefix) = match endpoint.strip_suffix("+prefix") {
-            Some(e) => (e, true),
-            None => (endpoint, false),
-        };
+
+    pub fn from_record(external_id: &str, record: &str) -> Placement {
+        let mut parts = record.split('+');
+        let endpoint = parts.next().unwrap_or("").to_owned();
+        let flags: Vec<&str> = parts.collect();
         Placement {
             external_id: external_id.to_owned(),
-            endpoint: endpoint.to_owned(),
-            keeps_prefix,
+            endpoint,
+            keeps_prefix: flags.contains(&"prefix"),
+            token: flags.contains(&"token"),
         }
+    }
+
+    /// How to connect to it; None for an endpoint the portal never made (an old plain
+    /// `host:port` from before workloads were sandboxed, or nothing yet).
+    pub fn target(&self, name: &str, secrets: &Secrets) -> Option<Target> {
+        if let Some(path) = self.endpoint.strip_prefix("unix:") {
+            return Some(Target::Unix(path.into()));
+        }
+        let addr = self.endpoint.strip_prefix("gate:")?;
+        Some(Target::Gated {
+            addr: addr.to_owned(),
+            secret: secrets.gate_secret(name),
+        })
+    }
+
+    /// The Authorization header the proxy adds, if the backend wants one.
+    pub fn authorization(&self, name: &str, secrets: &Secrets) -> Option<String> {
+        self.token
+            .then(|| format!("token {}", secrets.jupyter_token(name)))
     }
 }
 
@@ -141,4 +187,44 @@ pub trait Driver: Send + Sync {
     async fn stop(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError>;
     /// Removes everything the resource had, whatever state an earlier attempt left it in.
     async fn destroy(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_record_keeps_its_markers() {
+        let p = Placement {
+            external_id: "42".into(),
+            endpoint: "unix:/r/cp-1/sock/app.sock".into(),
+            keeps_prefix: true,
+            token: true,
+        };
+        assert_eq!(
+            p.endpoint_record(),
+            "unix:/r/cp-1/sock/app.sock+prefix+token"
+        );
+        assert_eq!(Placement::from_record("42", &p.endpoint_record()), p);
+        let secrets = Secrets::new(b"key");
+        assert_eq!(
+            p.target("cp-1", &secrets),
+            Some(Target::Unix("/r/cp-1/sock/app.sock".into()))
+        );
+        assert_eq!(
+            p.authorization("cp-1", &secrets),
+            Some(format!("token {}", secrets.jupyter_token("cp-1")))
+        );
+        let gated = Placement::from_record("7", "gate:10.0.0.5:20001");
+        assert!(matches!(
+            gated.target("cp-1", &secrets),
+            Some(Target::Gated { addr, .. }) if addr == "10.0.0.5:20001"
+        ));
+        assert_eq!(gated.authorization("cp-1", &secrets), None);
+        // What an unsandboxed workload once recorded is never connected to.
+        assert_eq!(
+            Placement::from_record("7", "127.0.0.1:8000+prefix").target("cp-1", &secrets),
+            None
+        );
+    }
 }

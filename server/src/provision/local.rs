@@ -1,27 +1,45 @@
-//! The embedded driver: workspaces and web services are real processes on this machine, each on
-//! its own loopback port in its own working directory; storage is a directory.
+//! The embedded driver: each workspace and web service is a sandbox on this machine (see
+//! [`super::sandbox`]) running as its owner, reached only through a Unix socket in its own
+//! directory; storage is a directory.
 //!
-//! Layout under the resource directory, per resource `cp-<id>`:
-//! `files/` (the person's working directory) and `run/` (`pid`, `endpoint`, `log`, and `exit`
-//! once the program has ended while this portal watched it).
-//! The launched shell writes its own pid before it execs the program, so a worker killed just
-//! after spawning still leaves a record the next attempt finds: one process per resource.
+//! Each resource's directory follows [`super::layout`]; `run/` is the portal's alone here.
+//!
+//! The launched shell writes its own pid before it execs bubblewrap, so a worker killed just
+//! after spawning still leaves a record the next attempt finds: one sandbox per resource.
 //! Launches of one resource take `run/lock` (flock) until that record exists, so two attempts
 //! at once (a lease that ran out under load while its worker still ran the job) start it once.
 
-use super::command;
+use super::beneath::Dir;
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
+use super::identity::{Identities, Person};
+use super::layout::Layout;
+use super::sandbox::{self, Sandbox};
+use super::secrets::Secrets;
+use super::upstream::{self, Target};
+use crate::config::WorkloadConfig;
 use async_trait::async_trait;
 use campus_core::requests::kind::Kind;
+use campus_core::requests::template::{Listens, Template, Values};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 pub struct LocalDriver {
-    root: PathBuf,
-    jupyter: Option<PathBuf>,
-    http: reqwest::Client,
+    layout: Layout,
+    identities: Identities,
+    secrets: Secrets,
+    bwrap: PathBuf,
+    gate: PathBuf,
+    tools: PathBuf,
 }
+
+/// The port a program that can only listen on TCP is given inside its sandbox. The sandbox's
+/// network is its own, so every resource can have the same one; the gate turns it into the
+/// resource's socket.
+pub const INNER_PORT: u16 = 8080;
+
+/// How much of a log is read to find its last lines.
+const LOG_TAIL_BYTES: u64 = 64 * 1024;
 
 fn io(context: &str, e: std::io::Error) -> DriverError {
     DriverError::Transient(format!("{context}: {e}"))
@@ -114,13 +132,6 @@ impl RunLock {
     }
 }
 
-fn free_port() -> Result<u16, DriverError> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| io("no free port", e))
-}
-
 fn write_atomic(path: &Path, contents: &str) -> Result<(), DriverError> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, contents)
@@ -139,9 +150,13 @@ enum Ended {
 }
 
 impl Ended {
+    /// bubblewrap reports a program ended by signal N as exit status 128 + N, as shells do.
     fn of(status: std::process::ExitStatus) -> Option<Ended> {
         use std::os::unix::process::ExitStatusExt;
         match (status.code(), status.signal()) {
+            (Some(code), _) if (129..=128 + 64).contains(&code) => {
+                Some(Ended::Signalled(code - 128))
+            }
             (Some(code), _) => Some(Ended::Exited(code)),
             (None, Some(signal)) => Some(Ended::Signalled(signal)),
             (None, None) => None,
@@ -194,97 +209,177 @@ pub fn usage_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// The last three non-empty lines of a log, joined, at most 500 characters: what a failed
+/// program said last, for the person who asked for it. Read through a handle that refuses a
+/// link and at most [`LOG_TAIL_BYTES`] of it, so a workload can neither make the portal read
+/// another file nor hand it an endless one. Empty when it said nothing.
+pub fn log_tail(dir: &Path, name: &str) -> String {
+    let bytes = Dir::open(dir)
+        .and_then(|d| d.tail(name, LOG_TAIL_BYTES))
+        .unwrap_or_default();
+    let log = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(3)..]
+        .join(" / ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect()
+}
+
 impl LocalDriver {
-    pub fn new(root: &str, jupyter: Option<PathBuf>) -> LocalDriver {
-        let root = PathBuf::from(root);
-        let root = std::fs::create_dir_all(&root)
-            .and_then(|_| std::fs::canonicalize(&root))
-            .unwrap_or(root);
-        LocalDriver {
-            root,
-            jupyter,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(2))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("a plain HTTP client builds"),
-        }
+    pub fn new(
+        root: &str,
+        workloads: &WorkloadConfig,
+        identities: Identities,
+    ) -> Result<LocalDriver, String> {
+        Ok(LocalDriver {
+            layout: Layout::new(root, identities.is_root())?,
+            identities,
+            secrets: Secrets::new(&workloads.key),
+            bwrap: workloads.bwrap.clone(),
+            gate: workloads.gate.clone(),
+            tools: workloads.tools_dir.clone(),
+        })
     }
 
     fn dir(&self, spec: &Spec) -> PathBuf {
-        self.root.join(&spec.name)
+        self.layout.dir(&spec.name)
     }
 
     fn pid(&self, spec: &Spec) -> Option<i32> {
-        let raw = std::fs::read_to_string(self.dir(spec).join("run/pid")).ok()?;
+        let raw = std::fs::read_to_string(self.layout.run(&spec.name).join("pid")).ok()?;
         raw.trim().parse().ok().filter(|p| *p > 1)
     }
 
-    /// The command line to run, and whether it was told its base URL.
-    fn command(&self, spec: &Spec, port: u16, workdir: &Path) -> (String, bool) {
-        // SAFETY: geteuid has no preconditions.
-        let as_root = unsafe { libc::geteuid() } == 0;
-        command::render(
-            &command::template(spec, self.jupyter.as_deref(), as_root),
-            "127.0.0.1",
-            &port.to_string(),
-            &spec.base_url,
-            &workdir.display().to_string(),
-        )
+    /// Where the proxy finds it: the same for every launch of the resource.
+    fn placement(&self, spec: &Spec, template: &Template, pid: &str) -> Placement {
+        Placement {
+            external_id: pid.to_owned(),
+            endpoint: format!("unix:{}", self.layout.socket(&spec.name).display()),
+            keeps_prefix: template.keeps_prefix(),
+            token: spec.wants_token(),
+        }
     }
 
-    fn placement(&self, spec: &Spec) -> Option<Placement> {
-        let pid = self.pid(spec)?;
-        let endpoint = std::fs::read_to_string(self.dir(spec).join("run/endpoint")).ok()?;
-        Some(Placement::from_record(&pid.to_string(), endpoint.trim()))
+    /// bubblewrap's arguments for the resource: the sandbox around its program.
+    fn sandbox(&self, spec: &Spec, who: &Person, template: &Template) -> Sandbox {
+        let (name, run) = (&spec.name, self.layout.run(&spec.name));
+        let home = sandbox::home_of(&who.name);
+        let mut argv = template.render(&Values {
+            port: INNER_PORT,
+            socket: sandbox::SOCKET,
+            home: &home,
+            base_url: &spec.base_url,
+        });
+        let mut env = vec![("BASE_URL".to_owned(), spec.base_url.clone())];
+        let needs_gate = template.listens() == Listens::Port;
+        if needs_gate {
+            let mut gated = vec![
+                sandbox::GATE.to_owned(),
+                "--listen".to_owned(),
+                format!("unix:{}", sandbox::SOCKET),
+                "--to".to_owned(),
+                format!("tcp:127.0.0.1:{INNER_PORT}"),
+                "--".to_owned(),
+            ];
+            gated.append(&mut argv);
+            argv = gated;
+            env.push(("PORT".to_owned(), INNER_PORT.to_string()));
+        }
+        if spec.wants_token() {
+            env.push((
+                "JUPYTER_TOKEN".to_owned(),
+                self.secrets.jupyter_token(&spec.name),
+            ));
+        }
+        Sandbox {
+            identity: who.identity,
+            name: spec.name.clone(),
+            user: who.name.clone(),
+            home: self.layout.files(name),
+            datasets: Some(self.layout.datasets(name)),
+            socket_dir: self.layout.socket_dir(name),
+            passwd: run.join("passwd"),
+            group: run.join("group"),
+            hosts: run.join("hosts"),
+            tools: vec![self.tools.clone()]
+                .into_iter()
+                .filter(|t| t.is_dir())
+                .collect(),
+            gate: needs_gate.then(|| self.gate.clone()),
+            root: sandbox::host_root(),
+            etc: sandbox::host_etc(),
+            env,
+            argv,
+        }
     }
 
     async fn launch(&self, spec: &Spec) -> Result<Placement, DriverError> {
+        let template = Template::from_stored(&spec.command)
+            .map_err(|e| DriverError::Permanent(e.to_string()))?;
+        let who = self.identities.of(&spec.owner)?;
+        self.layout.make(&spec.name, spec.kind, &who, false)?;
         let dir = self.dir(spec);
-        let (files, run) = (dir.join("files"), dir.join("run"));
-        for d in [&files, &run] {
-            std::fs::create_dir_all(d).map_err(|e| io("cannot make the working directory", e))?;
-        }
+        let run = self.layout.run(&spec.name);
         let _lock = RunLock::take(&run).await?;
-        if let Some(p) = self.placement(spec) {
-            if live_pid(p.external_id.parse().unwrap_or(0), &dir).await {
-                return Ok(p);
+        if let Some(pid) = self.pid(spec) {
+            if live_pid(pid, &dir).await {
+                return Ok(self.placement(spec, &template, &pid.to_string()));
             }
         }
         let _ = std::fs::remove_file(run.join("pid"));
         let _ = std::fs::remove_file(run.join("exit"));
-        let port = free_port()?;
-        let (cmd, keeps_prefix) = self.command(spec, port, &files);
-        let endpoint = Placement {
-            external_id: String::new(),
-            endpoint: format!("127.0.0.1:{port}"),
-            keeps_prefix,
-        };
-        write_atomic(&run.join("endpoint"), &endpoint.endpoint_record())?;
+        // A socket left by an earlier run would make the gate (or the program) fail to listen.
+        let _ = std::fs::remove_file(self.layout.socket(&spec.name));
+        let sandbox = self.sandbox(spec, &who, &template);
+        let (passwd, group) = sandbox::passwd_and_group(&who.name, who.uid, who.gid);
+        write_atomic(&run.join("passwd"), &passwd)?;
+        write_atomic(&run.join("group"), &group)?;
+        write_atomic(&run.join("hosts"), &sandbox::hosts(&spec.name))?;
+        // Through a file bubblewrap reads on descriptor 3, not the command line: the
+        // arguments carry the JupyterLab token, and anyone on the machine can read a command
+        // line.
+        let (options, program) = sandbox.options_and_command();
+        std::fs::write(run.join("args"), sandbox::nul_separated(&options))
+            .map_err(|e| io("cannot write the sandbox's arguments", e))?;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(run.join("log"))
             .map_err(|e| io("cannot open the log", e))?;
         let log2 = log.try_clone().map_err(|e| io("cannot open the log", e))?;
-        // The shell records its own pid, then becomes the program (exec keeps the pid).
-        let script =
-            format!("echo $$ > run/pid.tmp && mv run/pid.tmp run/pid && cd files && exec {cmd}");
-        let child = tokio::process::Command::new("sh")
+        // The shell records its own pid, then becomes bubblewrap (exec keeps the pid).
+        let script = r#"echo $$ > run/pid.tmp && mv run/pid.tmp run/pid && exec "$0" --args 3 "$@" 3<run/args"#;
+        let mut command = tokio::process::Command::new("/bin/sh");
+        command
             .arg("-c")
-            .arg(&script)
+            .arg(script)
+            .arg(&self.bwrap)
+            .args(&program)
             .current_dir(&dir)
-            .env("CAMPUS_RESOURCE", &spec.name)
+            // Nothing of the portal's environment: only the marker that proves a pid is this
+            // resource's (and bubblewrap clears even that for the program).
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("CAMPUS_RESOURCE_DIR", &dir)
-            .env("PORT", port.to_string())
-            .env("BASE_URL", &spec.base_url)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2))
-            // Its own process group, so stop reaches everything it starts and it outlives us.
-            .process_group(0)
+            .stderr(Stdio::from(log2));
+        // SAFETY: setsid(2) is async-signal-safe. A session of its own: stop reaches every
+        // process it starts, it outlives this worker, and it has no controlling terminal a
+        // program could push keystrokes into.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
             .spawn()
-            .map_err(|e| DriverError::Permanent(format!("could not start the program: {e}")))?;
+            .map_err(|e| DriverError::Permanent(format!("could not start the sandbox: {e}")))?;
         let pid = child.id().unwrap_or_default();
         crate::failpoint::hit("engine-called");
         // We track the program by its pid file from here on; waiting for it here reaps it and
@@ -302,10 +397,7 @@ impl LocalDriver {
         while self.pid(spec).is_none() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        Ok(Placement {
-            external_id: pid.to_string(),
-            ..endpoint
-        })
+        Ok(self.placement(spec, &template, &pid.to_string()))
     }
 
     /// What became of a program that is no longer running. When this portal started it, the
@@ -323,7 +415,7 @@ impl LocalDriver {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let tail = super::command::log_tail(&run.join("log"));
+        let tail = log_tail(&run, "log");
         let said = if tail.is_empty() {
             " without saying why".to_owned()
         } else {
@@ -375,13 +467,11 @@ impl Driver for LocalDriver {
     async fn provision(&self, spec: &Spec) -> Result<Placement, DriverError> {
         match spec.kind {
             Kind::Storage => {
-                let files = self.dir(spec).join("files");
-                std::fs::create_dir_all(&files)
-                    .map_err(|e| io("cannot make the storage directory", e))?;
+                let who = self.identities.of(&spec.owner)?;
+                self.layout.make(&spec.name, spec.kind, &who, false)?;
                 Ok(Placement {
-                    external_id: files.display().to_string(),
-                    endpoint: String::new(),
-                    keeps_prefix: false,
+                    external_id: self.layout.files(&spec.name).display().to_string(),
+                    ..Placement::default()
                 })
             }
             Kind::Workspace | Kind::WebService => self.launch(spec).await,
@@ -411,13 +501,10 @@ impl Driver for LocalDriver {
         } else {
             "/"
         };
-        match self
-            .http
-            .get(format!("http://{}{}", placement.endpoint, path))
-            .send()
-            .await
-        {
-            Ok(r) if r.status().as_u16() < 500 => Ok(Health::Ready),
+        let auth = placement.authorization(&spec.name, &self.secrets);
+        let target = Target::Unix(self.layout.socket(&spec.name));
+        match upstream::status_of(&target, path, auth.as_deref()).await {
+            Some(status) if status < 500 => Ok(Health::Ready),
             _ => Ok(Health::Starting),
         }
     }
@@ -446,37 +533,52 @@ impl Driver for LocalDriver {
 
     async fn destroy(&self, spec: &Spec, _placement: &Placement) -> Result<(), DriverError> {
         self.kill(spec).await?;
-        match std::fs::remove_dir_all(self.dir(spec)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io("cannot remove the working directory", e)),
-        }
+        self.layout.remove(&spec.name)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{inspect, live_pid, Ended, LocalDriver, Proc};
+    use super::{inspect, live_pid, Ended, Identities, LocalDriver, Proc};
     use crate::provision::driver::{Driver, Spec};
     use campus_core::requests::kind::Kind;
     use std::os::unix::process::ExitStatusExt;
     use std::process::ExitStatus;
+
+    fn driver(root: &std::path::Path) -> LocalDriver {
+        let workloads = crate::config::WorkloadConfig {
+            private_dir: root.join("private"),
+            key: b"a test key for workload secrets".to_vec(),
+            uid_base: 200_000,
+            uid_count: 1000,
+            tools_dir: root.join("no-tools"),
+            bwrap: "/usr/bin/bwrap".into(),
+            gate: "/nonexistent/campus-gate".into(),
+        };
+        let ids = Identities::for_this_process(200_000, 1000).unwrap();
+        LocalDriver::new(&root.display().to_string(), &workloads, ids).unwrap()
+    }
 
     /// Two attempts to start one resource at the same moment (a worker whose lease ran out
     /// while it still worked, and the one that took the job over) leave one program running.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_launches_at_once_start_one_program() {
         let root = std::env::temp_dir().join(format!("campus-launch-{}", std::process::id()));
-        let driver = LocalDriver::new(&root.display().to_string(), None);
+        let driver = driver(&root);
         let spec = Spec {
             id: 1,
             name: "cp-1".to_owned(),
             kind: Kind::WebService,
             tool: String::new(),
-            command: "sleep 60".to_owned(),
+            command: r#"["sh","-c","exec sleep 60","{socket}"]"#.to_owned(),
             amounts: Default::default(),
             end_date: String::new(),
             base_url: "/s/cp-1/".to_owned(),
+            owner: crate::provision::identity::Owner {
+                user_id: 1,
+                username: "alice".into(),
+                unix_account: None,
+            },
         };
         let (a, b) = tokio::join!(driver.provision(&spec), driver.provision(&spec));
         let (a, b) = (a.unwrap(), b.unwrap());
@@ -486,12 +588,19 @@ mod tests {
             assert!(live_pid(pid, &driver.dir(&spec)).await, "{pid} runs");
         }
         let marker = format!("CAMPUS_RESOURCE_DIR={}", driver.dir(&spec).display());
-        let running = std::fs::read_dir("/proc")
+        // bubblewrap and the sandbox's init both carry the marker: count sandboxes by their
+        // session, which each launch makes its own.
+        let mut sessions: Vec<i32> = std::fs::read_dir("/proc")
             .unwrap()
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
             .filter(|pid| inspect(*pid, &marker) == Proc::Ours)
-            .count();
+            // SAFETY: getsid(2) has no preconditions.
+            .map(|pid| unsafe { libc::getsid(pid) })
+            .collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        let running = sessions.len();
         // Both, however many there are.
         for p in [&a, &b] {
             // SAFETY: kill(2) on the process groups this test started.
@@ -509,6 +618,11 @@ mod tests {
         let exited = Ended::of(ExitStatus::from_raw(1 << 8)).unwrap();
         let killed = Ended::of(ExitStatus::from_raw(9)).unwrap();
         assert_eq!((exited, killed), (Ended::Exited(1), Ended::Signalled(9)));
+        // As bubblewrap reports a program it ran that a signal ended.
+        assert_eq!(
+            Ended::of(ExitStatus::from_raw(137 << 8)),
+            Some(Ended::Signalled(9))
+        );
         for e in [exited, killed] {
             assert_eq!(Ended::parse(&e.record(42), 42), Some(e));
             assert_eq!(

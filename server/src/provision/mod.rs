@@ -1,12 +1,17 @@
 //! Turning approved requests into real resources: one driver trait with a driver per engine,
 //! and the worker that claims jobs from the queue and drives them.
 
-pub mod command;
+pub mod beneath;
 pub mod driver;
+pub mod identity;
+pub mod layout;
 pub mod local;
 pub mod mounts;
 pub mod postgres;
+pub mod sandbox;
+pub mod secrets;
 pub mod slurm;
+pub mod upstream;
 pub mod worker;
 
 pub use driver::{Driver, DriverError, Health, Node, Placement, Spec};
@@ -25,17 +30,69 @@ pub fn databases(cfg: &ProvisioningConfig) -> Result<Option<Arc<PgDatabases>>, S
         .transpose()
 }
 
-/// The driver the configuration names, with project databases routed to PostgreSQL.
+/// The driver the configuration names, with project databases routed to PostgreSQL. Refuses
+/// to start what could not isolate its workloads (no bubblewrap, a uid range that collides
+/// with this machine's accounts, a resource directory too deep for sockets): nothing ever runs
+/// without its sandbox.
 pub fn from_config(
     cfg: &ProvisioningConfig,
     databases: Option<Arc<PgDatabases>>,
-) -> Arc<dyn Driver> {
-    let jupyter = command::find_jupyter(cfg.jupyter_bin.as_deref());
+) -> Result<Arc<dyn Driver>, String> {
+    let w = &cfg.workloads;
+    check_bwrap(&w.bwrap)?;
     let engine: Arc<dyn Driver> = match &cfg.slurm {
-        Some(slurm) => Arc::new(slurm::SlurmDriver::new(slurm, &cfg.resource_dir, jupyter)),
-        None => Arc::new(local::LocalDriver::new(&cfg.resource_dir, jupyter)),
+        Some(slurm) => {
+            install_gate(w)?;
+            Arc::new(slurm::SlurmDriver::new(slurm, &cfg.resource_dir, w)?)
+        }
+        None => {
+            let ids = identity::Identities::for_this_process(w.uid_base, w.uid_count)?;
+            Arc::new(local::LocalDriver::new(&cfg.resource_dir, w, ids)?)
+        }
     };
-    Arc::new(Routed { engine, databases })
+    Ok(Arc::new(Routed { engine, databases }))
+}
+
+/// bubblewrap must be there and able to make a sandbox here (namespaces allowed).
+fn check_bwrap(bwrap: &std::path::Path) -> Result<(), String> {
+    let out = std::process::Command::new(bwrap)
+        .args(["--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"])
+        .env_clear()
+        .output()
+        .map_err(|e| {
+            format!(
+                "bubblewrap ({}) cannot be run: {e}. Every workload runs in its sandbox and none \
+                 runs without one (Debian: apt-get install bubblewrap)",
+                bwrap.display()
+            )
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "bubblewrap cannot make a sandbox on this machine: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+/// Cluster jobs run the gate from the tools directory the nodes share: put this portal's own
+/// there (replacing it only when it differs, in one rename, so a job starting meanwhile finds
+/// either the old one or the new).
+fn install_gate(w: &crate::config::WorkloadConfig) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = w.tools_dir.join("bin");
+    let target = bin.join("campus-gate");
+    let ours = std::fs::read(&w.gate)
+        .map_err(|e| format!("cannot read the gate {}: {e}", w.gate.display()))?;
+    if std::fs::read(&target).is_ok_and(|theirs| theirs == ours) {
+        return Ok(());
+    }
+    let tmp = bin.join(format!("campus-gate.{}.tmp", std::process::id()));
+    std::fs::create_dir_all(&bin)
+        .and_then(|_| std::fs::write(&tmp, &ours))
+        .and_then(|_| std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)))
+        .and_then(|_| std::fs::rename(&tmp, &target))
+        .map_err(|e| format!("cannot put the gate into {}: {e}", bin.display()))
 }
 
 /// Sends storage whose offering is a PostgreSQL database to the database server and

@@ -1,8 +1,13 @@
-//! Granted datasets inside workspaces. Each live workspace of a project sees, under
-//! `files/datasets/<dataset id>-<slug>/`, a link to every file of the latest version of each
-//! dataset the project holds a live grant for. The worker reconciles this every minute, so a new
-//! grant or version appears and a revoked grant or closed dataset disappears within a minute.
-//! Only links are ever removed: anything else a person puts in that folder is left alone.
+//! Granted datasets inside workspaces. Each live workspace of a project has a view,
+//! `<resource>/datasets/`, holding `<dataset id>-<slug>/<file>` for every file of the latest
+//! version of each dataset the project holds a live grant for; the sandbox mounts it read-only
+//! at `~/datasets`. The worker reconciles views every minute, so a new grant or version appears
+//! and a revoked grant or closed dataset disappears within a minute.
+//!
+//! A view belongs to the portal (the person may read it, never write it) and holds hard links
+//! to the stored files (copies where the two are on different filesystems), so nothing in it
+//! points anywhere a person could change. Every step goes through [`super::beneath::Dir`]
+//! handles all the same: a link found in a view is removed, never followed.
 
 use campus_core::requests::kind::Kind;
 use campus_core::requests::lifecycle::State;
@@ -69,7 +74,7 @@ impl Mounts {
         Ok(out)
     }
 
-    /// Brings every live workspace's `datasets/` folder in line with its project's grants.
+    /// Brings every live workspace's dataset view in line with its project's grants.
     pub async fn sync(&self, db: &Db) -> Result<Synced, CoreError> {
         let live = resources::in_states(db, &[State::Active, State::Stopped]).await?;
         let mut by_project: BTreeMap<i64, BTreeMap<PathBuf, PathBuf>> = BTreeMap::new();
@@ -78,12 +83,14 @@ impl Mounts {
             if let std::collections::btree_map::Entry::Vacant(e) = by_project.entry(r.project_id) {
                 e.insert(self.wanted(db, r.project_id).await?);
             }
-            let wanted = &by_project[&r.project_id];
-            let root = self
-                .resource_dir
-                .join(format!("cp-{}", r.id))
-                .join("files/datasets");
-            let (linked, unlinked) = reconcile(&root, wanted).await;
+            let wanted = by_project[&r.project_id].clone();
+            let root = self.resource_dir.clone();
+            let name = format!("cp-{}", r.id);
+            // Directory work blocks: keep it off the async threads.
+            let (linked, unlinked) =
+                tokio::task::spawn_blocking(move || reconcile(&root, &name, &wanted))
+                    .await
+                    .unwrap_or_default();
             done.linked += linked;
             done.unlinked += unlinked;
         }
@@ -91,54 +98,80 @@ impl Mounts {
     }
 }
 
-/// Removes links under `root` that are not wanted (or point elsewhere) and adds the missing
-/// ones; returns (added, removed). Failures are logged and retried on the next sync.
-async fn reconcile(root: &Path, wanted: &BTreeMap<PathBuf, PathBuf>) -> (usize, usize) {
-    let (mut added, mut removed) = (0, 0);
-    if let Ok(mut folders) = tokio::fs::read_dir(root).await {
-        while let Ok(Some(folder)) = folders.next_entry().await {
-            let Ok(mut files) = tokio::fs::read_dir(folder.path()).await else {
-                continue;
-            };
-            while let Ok(Some(f)) = files.next_entry().await {
-                let path = f.path();
-                let Ok(meta) = tokio::fs::symlink_metadata(&path).await else {
-                    continue;
-                };
-                if !meta.file_type().is_symlink() {
-                    continue;
-                }
-                let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                let target = tokio::fs::read_link(&path).await.ok();
-                if wanted.get(&rel) != target.as_ref() {
-                    match tokio::fs::remove_file(&path).await {
-                        Ok(()) => removed += 1,
-                        Err(e) => {
-                            tracing::warn!(path = %path.display(), error = %e, "could not remove a dataset link")
-                        }
-                    }
-                }
-            }
-            // A folder left empty by a revoked grant goes too (this fails, harmlessly, when
-            // someone keeps their own files in it).
-            let _ = tokio::fs::remove_dir(folder.path()).await;
+/// Makes `<root>/<resource>/datasets` hold exactly `wanted` (folder/file → stored file);
+/// returns (added, removed). A resource without a view (none made yet, or gone) is left alone.
+/// Failures are logged and retried on the next sync.
+fn reconcile(root: &Path, resource: &str, wanted: &BTreeMap<PathBuf, PathBuf>) -> (usize, usize) {
+    use super::beneath::{Dir, Entry};
+    let view = match Dir::open(root).and_then(|r| r.dir(resource)?.dir("datasets")) {
+        Ok(v) => v,
+        Err(_) => return (0, 0),
+    };
+    let warn = |what: &str, path: &str, e: std::io::Error| {
+        tracing::warn!(resource, path, error = %e, "{what}");
+    };
+    // folder → file → stored file
+    let mut want: BTreeMap<String, BTreeMap<String, PathBuf>> = BTreeMap::new();
+    for (rel, source) in wanted {
+        let mut parts = rel.iter().filter_map(|p| p.to_str());
+        if let (Some(folder), Some(file), None) = (parts.next(), parts.next(), parts.next()) {
+            want.entry(folder.to_owned())
+                .or_default()
+                .insert(file.to_owned(), source.clone());
         }
     }
-    for (rel, target) in wanted {
-        let path = root.join(rel);
-        if tokio::fs::symlink_metadata(&path).await.is_ok() {
-            continue;
+    let same_file = |e: Option<Entry>, source: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (e, std::fs::metadata(source)) {
+            (Some(Entry::File { dev, ino }), Ok(m)) => m.dev() == dev && m.ino() == ino,
+            _ => false,
         }
-        if let Some(parent) = path.parent() {
-            if let Err(e) = tokio::fs::create_dir_all(parent).await {
-                tracing::warn!(path = %parent.display(), error = %e, "could not make a dataset folder");
+    };
+    let (mut added, mut removed) = (0, 0);
+    for folder in view.names().unwrap_or_default() {
+        let files = want.get(&folder);
+        match view.entry(&folder) {
+            Ok(Some(Entry::Dir)) => {}
+            // Nothing but the portal writes here; anything else is removed, never followed.
+            Ok(Some(_)) => {
+                if view.remove_file(&folder).is_ok() {
+                    removed += 1;
+                }
                 continue;
             }
+            _ => continue,
         }
-        match tokio::fs::symlink(target, &path).await {
-            Ok(()) => added += 1,
+        let Ok(sub) = view.dir(&folder) else { continue };
+        for file in sub.names().unwrap_or_default() {
+            let keep = files
+                .and_then(|f| f.get(&file))
+                .is_some_and(|source| same_file(sub.entry(&file).ok().flatten(), source));
+            if !keep {
+                match sub.remove_file(&file) {
+                    Ok(()) => removed += 1,
+                    Err(e) => warn("could not remove a dataset file", &file, e),
+                }
+            }
+        }
+        if files.is_none() {
+            let _ = view.remove_dir(&folder);
+        }
+    }
+    for (folder, files) in &want {
+        let sub = match view.make_dir(folder, 0o755) {
+            Ok(s) => s,
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "could not link a dataset file")
+                warn("could not make a dataset folder", folder, e);
+                continue;
+            }
+        };
+        for (file, source) in files {
+            if matches!(sub.entry(file), Ok(Some(_))) {
+                continue;
+            }
+            match sub.link_or_copy(source, file) {
+                Ok(()) => added += 1,
+                Err(e) => warn("could not add a dataset file", file, e),
             }
         }
     }

@@ -168,8 +168,7 @@ impl PgDatabases {
         .await?;
         Ok(Placement {
             external_id: c.database,
-            endpoint: String::new(),
-            keeps_prefix: false,
+            ..Placement::default()
         })
     }
 

@@ -1,34 +1,53 @@
 //! The cluster driver: workspaces and web services run as Slurm batch jobs submitted through
-//! slurmrestd (REST API v0.0.38), authenticated with HS256 JWTs the portal mints from the key
-//! slurmctld checks. Storage stays a directory on the shared filesystem.
+//! slurmrestd (REST API v0.0.38) as their owner's own Unix account: the portal mints an HS256
+//! JWT naming that account with the key slurmctld checks, so the job runs as them, never as a
+//! shared account. A person with no account mapped gets a clear refusal.
+//!
+//! Each job works in its resource's directory ([`super::layout`], on the filesystem the nodes
+//! share). Its batch script starts the gate (`campus-gate`) on the node's address, on a port in
+//! the configured range, demanding the resource's secret; the gate runs the workload in a
+//! sandbox of its own (bubblewrap, as the person, in a user namespace, with no network) that
+//! listens on the resource's socket. Nothing the job writes is trusted: the proxy's endpoint is
+//! Slurm's own record of the job's node, plus a port read from the file the portal made for it
+//! and accepted only within the range; its log is read from the portal's directory through a
+//! handle that refuses links, and capped.
 //!
 //! A job is named after its resource (`cp-<id>`), so an attempt after a crash finds the job an
-//! earlier one submitted instead of submitting another. Each job works in `<root>/cp-<id>/`
-//! (which must be on a filesystem the compute nodes share) and, once running, writes the
-//! `address:port` it listens on to `run/endpoint` there: the port is chosen on the node.
+//! earlier one submitted instead of submitting another.
 
-use super::command;
+use super::beneath::Dir;
 use super::driver::{Driver, DriverError, Health, Node, Placement, Spec};
-use super::local::LocalDriver;
+use super::identity::{lookup_account, Person};
+use super::layout::Layout;
+use super::sandbox::{self, Identity, Sandbox};
+use super::secrets::Secrets;
+use super::upstream;
+use crate::config::WorkloadConfig;
 use async_trait::async_trait;
 use base64::Engine;
 use campus_core::requests::kind::Kind;
+use campus_core::requests::template::{Listens, Template, Values};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 const API: &str = "slurm/v0.0.38";
 
 pub struct SlurmDriver {
     url: String,
+    /// The portal's own account, for reading the cluster (nodes, jobs).
     user: String,
     key: Vec<u8>,
     partition: String,
     job_prefix: String,
-    root: PathBuf,
-    jupyter: Option<PathBuf>,
-    storage: LocalDriver,
+    ports: (u16, u16),
+    layout: Layout,
+    secrets: Secrets,
+    /// Programs as the nodes see them (the tools directory is on the shared filesystem).
+    bwrap: PathBuf,
+    gate: PathBuf,
+    tools: PathBuf,
     http: reqwest::Client,
 }
 
@@ -39,6 +58,8 @@ struct JobInfo {
     job_state: String,
     state_reason: String,
     user_name: String,
+    /// The node it runs on, as Slurm records it.
+    nodes: String,
 }
 
 impl JobInfo {
@@ -52,6 +73,7 @@ impl JobInfo {
             job_state: s("job_state"),
             state_reason: s("state_reason"),
             user_name: s("user_name"),
+            nodes: s("nodes"),
         })
     }
 }
@@ -125,38 +147,93 @@ fn errors_of(body: &Value) -> Option<String> {
     (!words.is_empty()).then(|| words.join("; "))
 }
 
+/// The port a job's gate says it took: a number in the allowed range, or nothing. Anything
+/// else in the file (another address, a path, a longer text) is the job's own words and is
+/// not used.
+fn port_in_range(said: &[u8], (low, high): (u16, u16)) -> Option<u16> {
+    let text = std::str::from_utf8(said).ok()?.trim();
+    if text.is_empty() || text.len() > 5 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok().filter(|p| (low..=high).contains(p))
+}
+
+/// A shell word: single-quoted, so paths with any characters stay one word.
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 impl SlurmDriver {
     pub fn new(
         cfg: &crate::config::SlurmConfig,
         root: &str,
-        jupyter: Option<PathBuf>,
-    ) -> SlurmDriver {
-        let storage = LocalDriver::new(root, None);
-        let root = std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root));
-        SlurmDriver {
+        workloads: &WorkloadConfig,
+    ) -> Result<SlurmDriver, String> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err(
+                "the Slurm driver gives each person their own directories, which needs the portal \
+                 to run as root"
+                    .to_owned(),
+            );
+        }
+        Ok(SlurmDriver {
             url: cfg.url.trim_end_matches('/').to_owned(),
             user: cfg.user.clone(),
             key: cfg.jwt_key.clone(),
             partition: cfg.partition.clone(),
             job_prefix: cfg.job_prefix.clone(),
-            root,
-            jupyter,
-            storage,
+            ports: cfg.gate_ports,
+            layout: Layout::new(root, true)?,
+            secrets: Secrets::new(&workloads.key),
+            bwrap: workloads.bwrap.clone(),
+            gate: workloads.tools_dir.join("bin/campus-gate"),
+            tools: workloads.tools_dir.clone(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a plain HTTP client builds"),
-        }
+        })
     }
 
-    /// An HS256 JWT naming the job user, valid for five minutes.
-    fn token(&self) -> String {
+    /// The person's identity on the cluster: their mapped account, which the nodes and this
+    /// machine both know.
+    fn person(&self, spec: &Spec) -> Result<Person, DriverError> {
+        let account = spec.owner.unix_account.as_deref().ok_or_else(|| {
+            DriverError::Permanent(format!(
+                "{} has no Unix account on the cluster: an operator must map one on their page \
+                 under People before their workspaces can run",
+                spec.owner.username
+            ))
+        })?;
+        let (uid, gid) = lookup_account(account).ok_or_else(|| {
+            DriverError::Permanent(format!(
+                "the Unix account {account} mapped to {} does not exist on the cluster",
+                spec.owner.username
+            ))
+        })?;
+        if uid == 0 || gid == 0 {
+            return Err(DriverError::Permanent(format!(
+                "{} is mapped to a root account: workloads never run as root",
+                spec.owner.username
+            )));
+        }
+        Ok(Person {
+            name: account.to_owned(),
+            uid,
+            gid,
+            identity: Identity::Same,
+        })
+    }
+
+    /// An HS256 JWT naming `user`, valid for five minutes.
+    fn token(&self, user: &str) -> String {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let now = campus_core::clock::now();
         let header = b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let claims = b64.encode(
-            json!({ "sun": self.user, "iat": now, "exp": now + 300 })
+            json!({ "sun": user, "iat": now, "exp": now + 300 })
                 .to_string()
                 .as_bytes(),
         );
@@ -168,8 +245,10 @@ impl SlurmDriver {
         format!("{signing_input}.{signature}")
     }
 
+    /// A call to slurmrestd as `user` (the portal's account to read, the person's to act).
     async fn call(
         &self,
+        user: &str,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
@@ -177,8 +256,8 @@ impl SlurmDriver {
         let mut req = self
             .http
             .request(method, format!("{}/{API}/{path}", self.url))
-            .header("X-SLURM-USER-NAME", &self.user)
-            .header("X-SLURM-USER-TOKEN", self.token());
+            .header("X-SLURM-USER-NAME", user)
+            .header("X-SLURM-USER-TOKEN", self.token(user));
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -193,7 +272,7 @@ impl SlurmDriver {
         }
         if status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(DriverError::Transient(format!(
-                "Slurm refused the portal's credentials ({status}): check SLURM_USER and SLURM_JWT_KEY_FILE"
+                "Slurm refused the credentials for {user} ({status}): check SLURM_JWT_KEY_FILE, and that the account exists on the cluster"
             )));
         }
         Ok(body)
@@ -205,27 +284,31 @@ impl SlurmDriver {
             return Ok(None);
         }
         let body = self
-            .call(reqwest::Method::GET, &format!("job/{id}"), None)
+            .call(&self.user, reqwest::Method::GET, &format!("job/{id}"), None)
             .await?;
         // An unknown (or long-forgotten) job id comes back as an empty list with an error.
         Ok(jobs_of(&body)?.into_iter().next())
     }
 
     /// Live (pending or running) jobs of this resource, however many attempts submitted.
-    async fn live_jobs(&self, spec: &Spec) -> Result<Vec<JobInfo>, DriverError> {
-        let body = self.call(reqwest::Method::GET, "jobs", None).await?;
+    async fn live_jobs(&self, spec: &Spec, who: &Person) -> Result<Vec<JobInfo>, DriverError> {
+        let body = self
+            .call(&self.user, reqwest::Method::GET, "jobs", None)
+            .await?;
         Ok(jobs_of(&body)?
             .into_iter()
             .filter(|j| {
                 j.name == self.job_name(spec)
-                    && j.user_name == self.user
+                    && j.user_name == who.name
                     && finished(&j.job_state).is_none()
             })
             .collect())
     }
 
     async fn list_nodes(&self) -> Result<Vec<Node>, DriverError> {
-        let body = self.call(reqwest::Method::GET, "nodes", None).await?;
+        let body = self
+            .call(&self.user, reqwest::Method::GET, "nodes", None)
+            .await?;
         let nodes = body
             .get("nodes")
             .and_then(Value::as_array)
@@ -262,59 +345,138 @@ impl SlurmDriver {
         format!("{}{}", self.job_prefix, spec.name)
     }
 
-    fn dir(&self, spec: &Spec) -> PathBuf {
-        self.root.join(&spec.name)
+    /// The sandbox the gate runs the workload in, on the node, as the person.
+    fn sandbox(&self, spec: &Spec, who: &Person, template: &Template) -> Sandbox {
+        let (name, run) = (&spec.name, self.layout.run(&spec.name));
+        let home = sandbox::home_of(&who.name);
+        let mut argv = template.render(&Values {
+            port: super::local::INNER_PORT,
+            socket: sandbox::SOCKET,
+            home: &home,
+            base_url: &spec.base_url,
+        });
+        let mut env = vec![("BASE_URL".to_owned(), spec.base_url.clone())];
+        let needs_gate = template.listens() == Listens::Port;
+        if needs_gate {
+            let mut gated = vec![
+                sandbox::GATE.to_owned(),
+                "--listen".to_owned(),
+                format!("unix:{}", sandbox::SOCKET),
+                "--to".to_owned(),
+                format!("tcp:127.0.0.1:{}", super::local::INNER_PORT),
+                "--".to_owned(),
+            ];
+            gated.append(&mut argv);
+            argv = gated;
+            env.push(("PORT".to_owned(), super::local::INNER_PORT.to_string()));
+        }
+        if spec.wants_token() {
+            env.push(("JUPYTER_TOKEN".to_owned(), self.secrets.jupyter_token(name)));
+        }
+        Sandbox {
+            identity: Identity::Same,
+            name: name.clone(),
+            user: who.name.clone(),
+            home: self.layout.files(name),
+            datasets: Some(self.layout.datasets(name)),
+            socket_dir: self.layout.socket_dir(name),
+            passwd: run.join("passwd"),
+            group: run.join("group"),
+            hosts: run.join("hosts"),
+            tools: vec![self.tools.clone()],
+            gate: needs_gate.then(|| self.gate.clone()),
+            root: sandbox::host_root(),
+            etc: sandbox::host_etc(),
+            env,
+            argv,
+        }
     }
 
-    fn log_path(&self, spec: &Spec) -> PathBuf {
-        // Beside the job's directory, not in it: Slurm opens the log before the script runs.
-        self.root.join(format!("{}.log", spec.name))
-    }
-
-    /// The batch script: make the directory, pick a port on the node, say where it listens,
-    /// then become the program.
-    fn script(&self, spec: &Spec) -> (String, bool) {
-        let dir = self.dir(spec);
-        let files = dir.join("files");
-        let template = command::template(spec, self.jupyter.as_deref(), false);
-        let (cmd, keeps_prefix) = command::render(
-            &template,
-            "\"$ADDR\"",
-            "\"$PORT\"",
-            &spec.base_url,
-            &files.display().to_string(),
-        );
-        let script = format!(
+    /// The batch script: the gate on the node's address, in front of the sandbox. Nothing
+    /// secret is in it (the script is kept by Slurm and shown to the job's owner): the gate's
+    /// secret comes in the job's environment and the sandbox's arguments from a file only the
+    /// person and the portal can read.
+    fn script(&self, spec: &Spec, program: &[String]) -> String {
+        let run = self.layout.run(&spec.name);
+        let (low, high) = self.ports;
+        let program: Vec<String> = program.iter().map(|a| quoted(a)).collect();
+        format!(
             r#"#!/bin/bash
-set -e
-mkdir -p '{dir}/files' '{dir}/run'
-cd '{dir}'
-export HOME='{dir}'
-ADDR=$(scontrol show node "$SLURMD_NODENAME" | sed -n 's/.*NodeAddr=\([^ ]*\).*/\1/p')
-ADDR=${{ADDR:-127.0.0.1}}
-PORT=$(python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$ADDR")
-export PORT BASE_URL='{base}'
-echo "$ADDR:$PORT" > run/endpoint.tmp && mv run/endpoint.tmp run/endpoint
-cd files
-exec {cmd}
+ADDR=$(scontrol show node "$SLURMD_NODENAME" 2>/dev/null | sed -n 's/.*NodeAddr=\([^ ]*\).*/\1/p')
+exec {gate} --listen "tcp:${{ADDR:-0.0.0.0}}:{low}-{high}" --port-file {port} \
+  --challenge-env CAMPUS_GATE_SECRET --to {socket} -- {bwrap} --args 3 {program} 3<{args}
 "#,
-            dir = dir.display(),
-            base = spec.base_url,
-        );
-        (script, keeps_prefix)
+            program = program.join(" "),
+            gate = quoted(&self.gate.display().to_string()),
+            port = quoted(&run.join("port").display().to_string()),
+            socket = quoted(&format!(
+                "unix:{}",
+                self.layout.socket(&spec.name).display()
+            )),
+            bwrap = quoted(&self.bwrap.display().to_string()),
+            args = quoted(&run.join("args").display().to_string()),
+        )
     }
 
-    async fn submit(&self, spec: &Spec) -> Result<Placement, DriverError> {
-        let (script, keeps_prefix) = self.script(spec);
-        let _ = std::fs::remove_file(self.dir(spec).join("run/endpoint"));
+    /// The resource's directory, what the sandbox reads, and the files the job may write;
+    /// returns the sandbox's command, which the script runs.
+    fn prepare(
+        &self,
+        spec: &Spec,
+        who: &Person,
+        template: &Template,
+    ) -> Result<Vec<String>, DriverError> {
+        self.layout.make(&spec.name, spec.kind, who, true)?;
+        let run = self.layout.run(&spec.name);
+        let write = |file: &str, contents: &[u8], mode: u32| {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let tmp = run.join(format!("{file}.tmp"));
+            let _ = std::fs::remove_file(&tmp);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp)
+                .and_then(|mut f| f.write_all(contents))
+                .and_then(|_| std::fs::rename(&tmp, run.join(file)))
+                .map_err(|e| DriverError::Transient(format!("cannot write {file}: {e}")))
+        };
+        let (passwd, group) = sandbox::passwd_and_group(&who.name, who.uid, who.gid);
+        write("passwd", passwd.as_bytes(), 0o644)?;
+        write("group", group.as_bytes(), 0o644)?;
+        write("hosts", sandbox::hosts(&spec.name).as_bytes(), 0o644)?;
+        let (options, program) = self.sandbox(spec, who, template).options_and_command();
+        // Holds the JupyterLab token: the person may read their own, nobody else may.
+        write("args", &sandbox::nul_separated(&options), 0o640)?;
+        std::fs::File::open(run.join("args"))
+            .and_then(|f| {
+                use std::os::fd::AsRawFd;
+                // SAFETY: fchown(2) on a descriptor we just opened.
+                match unsafe { libc::fchown(f.as_raw_fd(), 0, who.gid) } {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            })
+            .map_err(|e| DriverError::Transient(format!("cannot secure the arguments: {e}")))?;
+        self.layout.make_writable_file(&spec.name, "log", who)?;
+        self.layout.make_writable_file(&spec.name, "port", who)?;
+        Ok(program)
+    }
+
+    async fn submit(&self, spec: &Spec, who: &Person) -> Result<Placement, DriverError> {
+        let template = Template::from_stored(&spec.command)
+            .map_err(|e| DriverError::Permanent(e.to_string()))?;
+        let program = self.prepare(spec, who, &template)?;
         let mut job = json!({
             "name": self.job_name(spec),
             "partition": self.partition,
-            "current_working_directory": self.root.display().to_string(),
-            "standard_output": self.log_path(spec).display().to_string(),
+            "current_working_directory": self.layout.files(&spec.name).display().to_string(),
+            "standard_output": self.layout.run(&spec.name).join("log").display().to_string(),
             "environment": {
                 "PATH": "/usr/local/bin:/usr/bin:/bin",
                 "CAMPUS_RESOURCE": spec.name,
+                "CAMPUS_GATE_SECRET": self.secrets.gate_secret(&spec.name),
             },
             "cpus_per_task": spec.amounts.cpu_cores.max(1),
             "memory_per_node": u64::from(spec.amounts.ram_gb.max(1)) * 1024,
@@ -325,9 +487,10 @@ exec {cmd}
         }
         let body = self
             .call(
+                &who.name,
                 reqwest::Method::POST,
                 "job/submit",
-                Some(json!({ "job": job, "script": script })),
+                Some(json!({ "job": job, "script": self.script(spec, &program) })),
             )
             .await?;
         if let Some(words) = errors_of(&body) {
@@ -343,19 +506,43 @@ exec {cmd}
         Ok(Placement {
             external_id: id.to_string(),
             endpoint: String::new(),
-            keeps_prefix,
+            keeps_prefix: template.keeps_prefix(),
+            token: spec.wants_token(),
         })
     }
 
-    fn endpoint(&self, spec: &Spec) -> Option<String> {
-        let e = std::fs::read_to_string(self.dir(spec).join("run/endpoint")).ok()?;
-        let e = e.trim();
-        (!e.is_empty()).then(|| e.to_owned())
+    /// `gate:<node address>:<port>` for a running job: the address from Slurm's record of the
+    /// job's node, the port from the portal's file, only if it is in the range.
+    async fn endpoint(&self, spec: &Spec, job: &JobInfo) -> Result<Option<String>, DriverError> {
+        let said = Dir::open(&self.layout.run(&spec.name))
+            .and_then(|d| d.tail("port", 16))
+            .unwrap_or_default();
+        let Some(port) = port_in_range(&said, self.ports) else {
+            return Ok(None);
+        };
+        let node = job.nodes.split(',').next().unwrap_or("");
+        if node.is_empty() || node.contains('[') {
+            return Ok(None);
+        }
+        let address = self
+            .list_nodes()
+            .await?
+            .into_iter()
+            .find(|n| n.name == node)
+            .map(|n| {
+                if n.address.is_empty() {
+                    n.name
+                } else {
+                    n.address
+                }
+            });
+        Ok(address.map(|a| format!("gate:{a}:{port}")))
     }
 
     async fn cancel_all(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError> {
+        let who = self.person(spec)?;
         let mut ids: Vec<String> = self
-            .live_jobs(spec)
+            .live_jobs(spec, &who)
             .await?
             .into_iter()
             .map(|j| j.job_id.to_string())
@@ -365,13 +552,18 @@ exec {cmd}
         }
         for id in &ids {
             if id.parse::<u64>().is_ok() {
-                self.call(reqwest::Method::DELETE, &format!("job/{id}"), None)
-                    .await?;
+                self.call(
+                    &who.name,
+                    reqwest::Method::DELETE,
+                    &format!("job/{id}"),
+                    None,
+                )
+                .await?;
             }
         }
         // Wait until Slurm has let go of them, so a start right after gets the resources.
         for _ in 0..50 {
-            if self.live_jobs(spec).await?.is_empty() {
+            if self.live_jobs(spec, &who).await?.is_empty() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -382,22 +574,6 @@ exec {cmd}
     }
 }
 
-fn remove(path: &Path) -> Result<(), DriverError> {
-    let r = if path.is_dir() {
-        std::fs::remove_dir_all(path)
-    } else {
-        std::fs::remove_file(path)
-    };
-    match r {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(DriverError::Transient(format!(
-            "cannot remove {}: {e}",
-            path.display()
-        ))),
-    }
-}
-
 #[async_trait]
 impl Driver for SlurmDriver {
     fn name(&self) -> &'static str {
@@ -405,31 +581,42 @@ impl Driver for SlurmDriver {
     }
 
     async fn provision(&self, spec: &Spec) -> Result<Placement, DriverError> {
+        let who = self.person(spec)?;
         if spec.kind == Kind::Storage {
-            return self.storage.provision(spec).await;
+            self.layout.make(&spec.name, spec.kind, &who, true)?;
+            return Ok(Placement {
+                external_id: self.layout.files(&spec.name).display().to_string(),
+                ..Placement::default()
+            });
         }
-        if let Some(existing) = self.live_jobs(spec).await?.first() {
+        if let Some(existing) = self.live_jobs(spec, &who).await?.first() {
             tracing::info!(job = existing.job_id, resource = %spec.name, "found the job an earlier attempt submitted");
-            let (_, keeps_prefix) = self.script(spec);
+            let template = Template::from_stored(&spec.command)
+                .map_err(|e| DriverError::Permanent(e.to_string()))?;
             return Ok(Placement {
                 external_id: existing.job_id.to_string(),
                 endpoint: String::new(),
-                keeps_prefix,
+                keeps_prefix: template.keeps_prefix(),
+                token: spec.wants_token(),
             });
         }
-        self.submit(spec).await
+        self.submit(spec, &who).await
     }
 
     async fn status(&self, spec: &Spec, placement: &Placement) -> Result<Health, DriverError> {
         if spec.kind == Kind::Storage {
-            return self.storage.status(spec, placement).await;
+            return Ok(if self.layout.files(&spec.name).is_dir() {
+                Health::Ready
+            } else {
+                Health::Missing
+            });
         }
         let Some(job) = self.job(&placement.external_id).await? else {
             return Ok(Health::Missing);
         };
         if let Some(failed) = finished(&job.job_state) {
             return Ok(if failed {
-                let tail = super::command::log_tail(&self.log_path(spec));
+                let tail = super::local::log_tail(&self.layout.run(&spec.name), "log");
                 let why = if job.state_reason.is_empty() || job.state_reason == "None" {
                     String::new()
                 } else {
@@ -447,28 +634,36 @@ impl Driver for SlurmDriver {
         if job.job_state != "RUNNING" {
             return Ok(Health::Starting);
         }
-        let Some(endpoint) = self.endpoint(spec) else {
+        let Some(endpoint) = self.endpoint(spec, &job).await? else {
             return Ok(Health::Starting);
+        };
+        let located = Placement {
+            endpoint,
+            ..placement.clone()
         };
         let path = if placement.keeps_prefix {
             spec.base_url.as_str()
         } else {
             "/"
         };
-        match self
-            .http
-            .get(format!("http://{endpoint}{path}"))
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await
-        {
-            Ok(r) if r.status().as_u16() < 500 => Ok(Health::Ready),
+        let Some(target) = located.target(&spec.name, &self.secrets) else {
+            return Ok(Health::Starting);
+        };
+        let auth = located.authorization(&spec.name, &self.secrets);
+        match upstream::status_of(&target, path, auth.as_deref()).await {
+            Some(status) if status < 500 => Ok(Health::Ready),
             _ => Ok(Health::Starting),
         }
     }
 
     async fn usage(&self, spec: &Spec) -> Option<u64> {
-        self.storage.usage(spec).await
+        let files = self.layout.files(&spec.name);
+        if spec.kind != Kind::Storage || !files.is_dir() {
+            return None;
+        }
+        tokio::task::spawn_blocking(move || super::local::usage_bytes(&files))
+            .await
+            .ok()
     }
 
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
@@ -479,8 +674,11 @@ impl Driver for SlurmDriver {
         if spec.kind == Kind::Storage {
             return Ok(placement.clone());
         }
+        let Some(job) = self.job(&placement.external_id).await? else {
+            return Ok(placement.clone());
+        };
         Ok(Placement {
-            endpoint: self.endpoint(spec).unwrap_or_default(),
+            endpoint: self.endpoint(spec, &job).await?.unwrap_or_default(),
             ..placement.clone()
         })
     }
@@ -497,18 +695,38 @@ impl Driver for SlurmDriver {
     }
 
     async fn destroy(&self, spec: &Spec, placement: &Placement) -> Result<(), DriverError> {
-        if spec.kind == Kind::Storage {
-            return self.storage.destroy(spec, placement).await;
+        if spec.kind != Kind::Storage {
+            self.cancel_all(spec, placement).await?;
         }
-        self.cancel_all(spec, placement).await?;
-        remove(&self.dir(spec))?;
-        remove(&self.log_path(spec))
+        self.layout.remove(&spec.name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_is_taken_from_the_job_only_as_a_number_in_the_range() {
+        let range = (20_000, 20_999);
+        assert_eq!(port_in_range(b"20042\n", range), Some(20_042));
+        for bad in [
+            &b"19999"[..],
+            b"21000",
+            b"127.0.0.1:20042",
+            b"-1",
+            b"",
+            b"200420",
+            b"\xff",
+        ] {
+            assert_eq!(port_in_range(bad, range), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths_in_the_script_stay_one_word_whatever_they_hold() {
+        assert_eq!(quoted("/a b/it's"), r"'/a b/it'\''s'");
+    }
 
     #[test]
     fn gres_strings_give_the_gpu_count_and_model() {

@@ -135,7 +135,7 @@ async fn a_project_database_is_made_handed_to_members_measured_and_dropped(backe
 
     // The worker measures it like any storage.
     let databases = server::provision::databases(&app.config.provisioning).unwrap();
-    let driver = server::provision::from_config(&app.config.provisioning, databases);
+    let driver = server::provision::from_config(&app.config.provisioning, databases).unwrap();
     server::provision::worker::Worker::new(
         app.db.clone(),
         driver,

@@ -186,7 +186,11 @@ async fn a_session_id_copied_from_the_database_signs_nobody_in(backend: Backend)
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 401, "the stored id is not a session id");
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "the stored id is not a session id"
+    );
     // The stored value is the SHA-256 of the real id, in hex.
     assert_eq!(stored.len(), 64, "{stored}");
     assert!(stored.chars().all(|c| c.is_ascii_hexdigit()), "{stored}");

@@ -19,11 +19,9 @@ async fn two_workers_never_run_the_same_job(backend: Backend) {
             .unwrap();
     }
     tx.commit().await.unwrap();
-    let dir = std::env::temp_dir().join("campus-queue-test");
-    let driver = std::sync::Arc::new(server::provision::local::LocalDriver::new(
-        &dir.display().to_string(),
-        None,
-    ));
+    let driver =
+        server::provision::from_config(&crate::support::config(url.clone(), 0).provisioning, None)
+            .unwrap();
     let a = Worker::new(db.clone(), driver.clone(), Duration::from_secs(5));
     let b = Worker::new(db.clone(), driver, Duration::from_secs(5));
     assert_ne!(a.id, b.id);

@@ -264,10 +264,7 @@ async fn an_over_quota_request_waits_for_an_operator_who_is_not_the_requester(ba
     std::fs::create_dir_all(files.join("raw")).unwrap();
     std::fs::write(files.join("raw/patents.csv"), vec![b'x'; 1_500_000]).unwrap();
     std::fs::write(files.join("README"), vec![b'x'; 20_000]).unwrap();
-    let driver = std::sync::Arc::new(server::provision::local::LocalDriver::new(
-        app.resource_dir.to_str().unwrap(),
-        None,
-    ));
+    let driver = server::provision::from_config(&app.config.provisioning, None).unwrap();
     server::provision::worker::Worker::new(
         app.db.clone(),
         driver,

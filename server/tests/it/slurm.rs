@@ -163,7 +163,7 @@ async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backe
     let databases = server::provision::databases(&app.config.provisioning).unwrap();
     server::provision::worker::Worker::new(
         app.db.clone(),
-        server::provision::from_config(&app.config.provisioning, databases),
+        server::provision::from_config(&app.config.provisioning, databases).unwrap(),
         Duration::from_secs(5),
     )
     .sync_nodes()

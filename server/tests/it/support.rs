@@ -71,6 +71,7 @@ pub struct TestApp {
     pub clamd: Option<Clamd>,
     _tmp: Option<TempDir>,
     _resources: TempDir,
+    _private: TempDir,
 }
 
 /// What to remove when a test is done: a SQLite folder, or a PostgreSQL database.
@@ -237,6 +238,21 @@ impl Default for Options {
     }
 }
 
+/// Workloads as the portal runs them: sandboxed, as their owner, with this app's own key.
+fn workloads(port: u16) -> server::config::WorkloadConfig {
+    let private_dir = std::env::temp_dir().join(format!("campus-private-{port}"));
+    server::config::WorkloadConfig {
+        key: server::config::private_key(&private_dir, "workload.key", "PRIVATE_DIR")
+            .expect("a workload key"),
+        private_dir,
+        uid_base: 200_000,
+        uid_count: 100_000,
+        tools_dir: server::config::default_tools_dir(),
+        bwrap: "/usr/bin/bwrap".into(),
+        gate: env!("CARGO_BIN_EXE_campus-gate").into(),
+    }
+}
+
 pub fn config(database_url: String, port: u16) -> Config {
     Config {
         database_url,
@@ -257,13 +273,7 @@ pub fn config(database_url: String, port: u16) -> Config {
                 .join(format!("campus-resources-{port}"))
                 .display()
                 .to_string(),
-            jupyter_bin: Some(
-                concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../.local/jupyter/bin/jupyter-lab"
-                )
-                .into(),
-            ),
+            workloads: workloads(port),
             run_worker: true,
             worker_concurrency: 2,
             ready_timeout_secs: 20,
@@ -404,6 +414,7 @@ impl TestApp {
         cfg.provisioning.run_worker = opts.run_worker;
         let worker_env = worker_env(&cfg);
         let config = cfg.clone();
+        let cfg_private_dir = cfg.provisioning.workloads.private_dir.clone();
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build_on(cfg, listener)
@@ -418,6 +429,7 @@ impl TestApp {
             client: client(),
             oidc,
             _resources: TempDir::Folder(resource_dir.clone()),
+            _private: TempDir::Folder(cfg_private_dir),
             resource_dir,
             worker_env,
             clamd,
@@ -598,9 +610,13 @@ fn worker_env(cfg: &Config) -> Vec<(String, String)> {
         ("READY_TIMEOUT_SECS", p.ready_timeout_secs.to_string()),
         ("WORKER_CONCURRENCY", p.worker_concurrency.to_string()),
     ];
-    if let Some(j) = &p.jupyter_bin {
-        env.push(("JUPYTER_BIN", j.clone()));
-    }
+    let w = &p.workloads;
+    env.extend([
+        ("PRIVATE_DIR", w.private_dir.display().to_string()),
+        ("WORKLOAD_TOOLS_DIR", w.tools_dir.display().to_string()),
+        ("CAMPUS_GATE", w.gate.display().to_string()),
+        ("BWRAP", w.bwrap.display().to_string()),
+    ]);
     if let Some(s) = &p.slurm {
         env.extend([
             ("SLURM_REST_URL", s.url.clone()),
@@ -628,16 +644,7 @@ pub fn slurm_env(name: &str) -> String {
 fn use_slurm(cfg: &mut Config, port: u16) {
     let root =
         std::path::PathBuf::from(slurm_env("SLURM_RESOURCE_DIR")).join(format!("test-{port}"));
-    std::fs::create_dir_all(&root).unwrap();
     let user = slurm_env("SLURM_USER");
-    let uid = std::process::Command::new("id")
-        .args(["-u", &user])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .expect("the Slurm job user exists");
-    std::os::unix::fs::chown(&root, Some(uid), None).unwrap();
     cfg.provisioning.driver = "slurm".into();
     cfg.provisioning.resource_dir = root.display().to_string();
     cfg.provisioning.ready_timeout_secs = 60;
@@ -647,6 +654,7 @@ fn use_slurm(cfg: &mut Config, port: u16) {
         jwt_key: std::fs::read(slurm_env("SLURM_JWT_KEY_FILE")).unwrap(),
         partition: slurm_env("SLURM_PARTITION"),
         job_prefix: format!("t{port}-"),
+        gate_ports: (20_000, 29_999),
     });
 }
 
@@ -839,4 +847,28 @@ pub async fn request(
     .await;
     assert_eq!(r.status().as_u16(), 303);
     id_from(&location(&r))
+}
+
+/// A GET sent straight to a backend, round the proxy: `target` is `unix:<path>` or
+/// `host:port`. Returns the response's head, or how the connection failed.
+pub async fn raw_get(target: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let mut buf = vec![0u8; 1024];
+    let n = if let Some(sock) = target.strip_prefix("unix:") {
+        let mut s = match tokio::net::UnixStream::connect(sock).await {
+            Ok(s) => s,
+            Err(e) => return format!("connect failed: {e}"),
+        };
+        s.write_all(request.as_bytes()).await.unwrap();
+        s.read(&mut buf).await.unwrap_or(0)
+    } else {
+        let mut s = match tokio::net::TcpStream::connect(target).await {
+            Ok(s) => s,
+            Err(e) => return format!("connect failed: {e}"),
+        };
+        s.write_all(request.as_bytes()).await.unwrap();
+        s.read(&mut buf).await.unwrap_or(0)
+    };
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
