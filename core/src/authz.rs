@@ -27,6 +27,8 @@ pub enum Action {
     ListUsers,
     /// Grant or withdraw roles.
     ManageRoles,
+    /// Map a person to the Unix account their workloads run as.
+    MapUnixAccount,
     /// Sessions and access tokens of one's own account.
     ManageAccount,
     /// Ask for a workspace, storage or web service for a project.
@@ -154,11 +156,20 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 forbid("only the project lead or an administrator can change members")
             }
         }
-        (Action::ListUsers | Action::ManageRoles, Object::Portal) => {
+        (Action::ManageRoles, Object::Portal) => {
             if admin {
                 Ok(())
             } else {
                 forbid("only administrators can manage users and roles")
+            }
+        }
+        // Operators run the hardware, so they say whose Unix account is whose; they see the
+        // people list to do so, but only administrators change roles.
+        (Action::ListUsers | Action::MapUnixAccount, Object::Portal) => {
+            if admin || actor.roles.has(Role::Operator) {
+                Ok(())
+            } else {
+                forbid("only operators and administrators can manage people's accounts")
             }
         }
         (Action::ManageAccount, Object::User { id }) => {
@@ -552,6 +563,14 @@ mod tests {
         (Only(Operator), ManageRoles, Object::Portal, false),
         (Only(Admin), ListUsers, Object::Portal, true),
         (Only(Admin), ManageRoles, Object::Portal, true),
+        // Operators and admins map Unix accounts; operators see people but not change roles.
+        (Only(Operator), ListUsers, Object::Portal, true),
+        (Only(Operator), MapUnixAccount, Object::Portal, true),
+        (Only(Admin), MapUnixAccount, Object::Portal, true),
+        (Only(Staff), MapUnixAccount, Object::Portal, false),
+        (Only(Reviewer), MapUnixAccount, Object::Portal, false),
+        (Only(Partner), MapUnixAccount, Object::Portal, false),
+        (Anon, MapUnixAccount, Object::Portal, false),
         // Nobody manages someone else's account, not even an admin.
         (Only(Admin), ManageAccount, SOMEONE, false),
         (Only(Staff), ManageAccount, SOMEONE, false),

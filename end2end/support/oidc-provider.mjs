@@ -23,6 +23,10 @@ const GROUPS = {
   nogroups: [],
 };
 
+// The Unix account the IdP says each test user has (the portal reads it with
+// OIDC_UNIX_ACCOUNT_CLAIM=unix_account).
+const UNIX_ACCOUNTS = { alice: 'campus-a' };
+
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
@@ -38,7 +42,7 @@ server.listen(0, '127.0.0.1', () => {
     }],
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups', 'unix_account'] },
     scopes: ['openid', 'email', 'profile', 'groups'],
     conformIdTokenClaims: false,
     ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
@@ -53,6 +57,7 @@ server.listen(0, '127.0.0.1', () => {
             name: id.charAt(0).toUpperCase() + id.slice(1) + ' Example',
             preferred_username: id,
             groups: GROUPS[id] ?? ['campus-staff'],
+            ...(UNIX_ACCOUNTS[id] ? { unix_account: UNIX_ACCOUNTS[id] } : {}),
           };
         },
       };
@@ -60,7 +65,7 @@ server.listen(0, '127.0.0.1', () => {
     async loadExistingGrant(ctx) {
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
       grant.addOIDCScope('openid email profile groups');
-      grant.addOIDCClaims(['email', 'email_verified', 'name', 'preferred_username', 'groups']);
+      grant.addOIDCClaims(['email', 'email_verified', 'name', 'preferred_username', 'groups', 'unix_account']);
       await grant.save();
       return grant;
     },

@@ -15,3 +15,8 @@ UPDATE offerings SET command = '["rserver","--www-address={host}","--www-port={p
     WHERE command = 'rserver --www-address={host} --www-port={port} --www-root-path={base_url} --server-daemonize=0';
 UPDATE offerings SET command = '["jupyter-lab","--no-browser","--ServerApp.sock={socket}","--ServerApp.sock_mode=0600","--ServerApp.base_url={base_url}","--ServerApp.root_dir={home}","--ServerApp.allow_remote_access=True"]'
     WHERE tool = 'jupyterlab' AND command = '';
+
+-- Whether an offering's program can be started here, and if not why (empty: it can). The portal
+-- checks every minute, so people see an offering as unavailable instead of asking for something
+-- that would fail.
+ALTER TABLE offerings ADD COLUMN unavailable TEXT NOT NULL DEFAULT '';

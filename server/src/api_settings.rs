@@ -201,9 +201,14 @@ pub struct NewOfferingIn {
     kind: String,
     name: String,
     description: String,
-    /// For workspaces and web services: must contain {port}
+    /// For workspaces and web services: the program, a name on the sandbox's PATH or an
+    /// absolute path
     #[serde(default)]
-    command: String,
+    program: String,
+    /// Its arguments, each passed as it is; they must listen on {port} or {socket}, and may
+    /// use {host}, {home} and {base_url}
+    #[serde(default)]
+    arguments: Vec<String>,
     #[serde(default)]
     needs_approval: bool,
     default_days: u32,
@@ -222,12 +227,14 @@ pub async fn create_offering(
         kind: o.kind,
         name: o.name,
         description: o.description,
-        command: o.command,
+        program: o.program,
+        arguments: o.arguments,
         needs_approval: o.needs_approval,
         default_days: o.default_days.to_string(),
         size: o.size.into(),
     };
-    let id = settings::create_offering(&state.db, Some(&actor), &input).await?;
+    let programs = crate::provision::availability::programs(&state.config.provisioning.workloads);
+    let id = settings::create_offering(&state.db, Some(&actor), &input, &programs).await?;
     let o = settings::offering(&state.db, Some(&actor), id).await?;
     Ok((StatusCode::CREATED, Json(policy_out(o))))
 }

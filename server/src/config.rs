@@ -355,6 +355,8 @@ pub struct OidcConfig {
     pub client_secret: String,
     /// IdP group → portal role.
     pub role_map: Vec<(String, campus_core::domain::Role)>,
+    /// The ID token claim naming the person's Unix account, if the IdP sends one.
+    pub unix_account_claim: Option<String>,
 }
 
 impl std::fmt::Debug for OidcConfig {
@@ -364,6 +366,7 @@ impl std::fmt::Debug for OidcConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"***")
             .field("role_map", &self.role_map)
+            .field("unix_account_claim", &self.unix_account_claim)
             .finish()
     }
 }
@@ -430,6 +433,7 @@ impl Config {
                 role_map: parse_role_map(
                     &var("OIDC_ROLE_MAP").unwrap_or_else(|| DEFAULT_ROLE_MAP.into()),
                 )?,
+                unix_account_claim: var("OIDC_UNIX_ACCOUNT_CLAIM"),
             }),
         };
         let bind_addr: SocketAddr = parsed(

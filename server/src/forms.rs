@@ -230,3 +230,37 @@ pub async fn set_roles(
         Err(e) => refused(e),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct UnixAccountForm {
+    #[serde(default)]
+    unix_account: String,
+}
+
+/// POST /admin/users/{id}/unix-account: maps a person to the Unix account their workloads run
+/// as, or removes the mapping (operators and administrators).
+pub async fn set_unix_account(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<UnixAccountForm>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    match users::set_unix_account(&state.db, actor.as_ref(), id, &f.unix_account).await {
+        Ok(()) => {
+            notice(&session, "Unix account saved.").await;
+            see_other(&format!("/admin/users/{id}"))
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(
+                &session,
+                "unix_account",
+                BTreeMap::from([("unix_account".to_owned(), f.unix_account)]),
+                errors,
+                &format!("/admin/users/{id}"),
+            )
+            .await
+        }
+        Err(e) => refused(e),
+    }
+}

@@ -77,12 +77,14 @@ pub async fn create_offering(
         kind: field(&f, "kind"),
         name: field(&f, "name"),
         description: field(&f, "description"),
-        command: field(&f, "command"),
+        program: field(&f, "program"),
+        arguments: campus_core::requests::template::lines(&field(&f, "arguments")),
         needs_approval: ticked(&f, "needs_approval"),
         default_days: field(&f, "default_days"),
         size: size_input(&f),
     };
-    match settings::create_offering(&state.db, actor.as_ref(), &input).await {
+    let programs = crate::provision::availability::programs(&state.config.provisioning.workloads);
+    match settings::create_offering(&state.db, actor.as_ref(), &input, &programs).await {
         Ok(id) => {
             notice(
                 &session,

@@ -47,6 +47,8 @@ pub enum StartError {
 }
 
 pub struct Application {
+    /// Where offerings' programs are looked for, to keep their availability current.
+    programs: campus_core::requests::template::Programs,
     listener: TcpListener,
     router: Router,
     pub port: u16,
@@ -99,6 +101,10 @@ impl Application {
         }
         crate::demo_catalogue::seed_catalogue(&db, config.provisioning.databases.is_some()).await?;
         crate::demo_catalogue::seed_inventory(&db, config.demo_content).await?;
+        let programs = crate::provision::availability::programs(&config.provisioning.workloads);
+        crate::provision::availability::check(&db, &programs)
+            .await
+            .map_err(|e| StartError::Seed(e.into()))?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let databases =
             crate::provision::databases(&config.provisioning).map_err(StartError::Databases)?;
@@ -116,6 +122,7 @@ impl Application {
         };
         let router = router(config, db.clone(), databases)?;
         Ok(Application {
+            programs,
             mailer,
             listener,
             router,
@@ -127,6 +134,10 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tokio::spawn(sweep_expired(self.db.clone()));
+        tokio::spawn(crate::provision::availability::watch(
+            self.db.clone(),
+            self.programs.clone(),
+        ));
         if let Some((worker, concurrency)) = self.worker {
             tokio::spawn(worker.run(concurrency));
         }
@@ -275,6 +286,7 @@ pub fn router(
         .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
         .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))
         .route("/admin/users/{id}/roles", post(forms::set_roles))
+        .route("/admin/users/{id}/unix-account", post(forms::set_unix_account))
         .route("/projects/{id}/requests", post(resource_forms::submit))
         .route("/requests/{id}/decision", post(resource_forms::decide))
         .route("/requests/{id}/resubmit", post(resource_forms::resubmit))

@@ -28,7 +28,9 @@ pub struct UserRoles {
     pub id: i64,
     pub display_name: String,
     pub username: String,
+    /// Empty unless the viewer may change roles (administrators).
     pub choices: Vec<RoleChoice>,
+    pub unix_account: String,
 }
 
 /// A page of people, by display name.
@@ -75,20 +77,24 @@ pub async fn get_user_roles(id: i64) -> Result<UserRoles, AppError> {
     use campus_core::domain::Role;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
-    let (user, granted) =
-        campus_core::services::users::for_role_edit(&db, actor.as_ref(), id).await?;
+    let (user, granted) = campus_core::services::users::for_edit(&db, actor.as_ref(), id).await?;
     Ok(UserRoles {
         id: user.id,
         display_name: user.display_name,
         username: user.username,
-        choices: Role::ALL
-            .into_iter()
-            .map(|r| RoleChoice {
-                value: r.as_str().to_owned(),
-                label: r.label().to_owned(),
-                granted: granted.has(r),
-                from_idp: user.roles.has(r) && !granted.has(r),
+        choices: granted
+            .map(|granted| {
+                Role::ALL
+                    .into_iter()
+                    .map(|r| RoleChoice {
+                        value: r.as_str().to_owned(),
+                        label: r.label().to_owned(),
+                        granted: granted.has(r),
+                        from_idp: user.roles.has(r) && !granted.has(r),
+                    })
+                    .collect()
             })
-            .collect(),
+            .unwrap_or_default(),
+        unix_account: user.unix_account.unwrap_or_default(),
     })
 }

@@ -21,6 +21,8 @@ pub struct OfferingCard {
     pub sizes: Vec<SizeOption>,
     /// (value, label) of who may open it.
     pub visibilities: Vec<(String, String)>,
+    /// Why it cannot be started here now, if it cannot.
+    pub unavailable: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +175,7 @@ mod convert {
             format!("Usually {} days", o.default_days)
         };
         OfferingCard {
+            unavailable: (!o.unavailable.is_empty()).then(|| o.unavailable.clone()),
             id: o.id,
             kind: o.kind.label().to_owned(),
             description: o.description,

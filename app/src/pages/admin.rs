@@ -1,6 +1,6 @@
 use crate::api::{get_user_roles, list_users, take_form};
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{Button, Checkbox, ErrorSummary};
+use crate::components::ons::{Button, Checkbox, ErrorSummary, Input};
 use crate::components::paging::{use_after, NextPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,7 +45,8 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// Grant or withdraw one person's roles.
+/// One person: the roles granted in the portal (administrators) and the Unix account their
+/// workloads run as (operators and administrators).
 #[component]
 pub fn UserRolesPage() -> impl IntoView {
     let params = use_params_map();
@@ -57,20 +58,22 @@ pub fn UserRolesPage() -> impl IntoView {
         }
     });
     let form = Resource::new(|| (), |_| take_form("roles".into()));
+    let account_form = Resource::new(|| (), |_| take_form("unix_account".into()));
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let form = form.await.unwrap_or_default();
-                or_error_page(data.await, move |u| view! {
-                    <Title text=format!("Roles of {}", u.display_name)/>
-                    <ErrorSummary errors=form.errors.clone()/>
-                    <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
-                        <ol class="ons-breadcrumbs__items ons-u-fs-s">
-                            <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/admin/users">"Users and roles"</a></li>
-                        </ol>
-                    </nav>
-                    <h1 class="ons-u-fs-2xl">"Roles of "{u.display_name.clone()}</h1>
+                let account_form = account_form.await.unwrap_or_default();
+                or_error_page(data.await, move |u| {
+                    let mut account_form = account_form.clone();
+                    if account_form.values.is_empty() {
+                        account_form.values.insert("unix_account".into(), u.unix_account.clone());
+                    }
+                    let errors: Vec<(String, String)> =
+                        form.errors.iter().chain(account_form.errors.iter()).cloned().collect();
+                    let roles_view = (!u.choices.is_empty()).then(|| view! {
+                    <h2 class="ons-u-fs-l">"Roles"</h2>
                     <form method="post" action=format!("/admin/users/{}/roles", u.id)>
                         <fieldset class="ons-fieldset" id="roles">
                             <legend class="ons-fieldset__legend">"Roles granted in the portal"</legend>
@@ -83,7 +86,25 @@ pub fn UserRolesPage() -> impl IntoView {
                         </fieldset>
                         <div class="ons-u-mt-l"><Button text="Save roles"/></div>
                     </form>
-                })
+                    });
+                    view! {
+                    <Title text=format!("{}: roles and Unix account", u.display_name)/>
+                    <ErrorSummary errors=errors/>
+                    <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
+                        <ol class="ons-breadcrumbs__items ons-u-fs-s">
+                            <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/admin/users">"Users and roles"</a></li>
+                        </ol>
+                    </nav>
+                    <h1 class="ons-u-fs-2xl">{u.display_name.clone()}</h1>
+                    <p>"User name: "<code>{u.username.clone()}</code></p>
+                    {roles_view}
+                    <h2 class="ons-u-fs-l ons-u-mt-l">"Unix account"</h2>
+                    <p>"Their workspaces and web services run as this account. On the cluster they need one; on this machine, without one they get an account number of their own."</p>
+                    <form method="post" action=format!("/admin/users/{}/unix-account", u.id)>
+                        <Input id="unix_account" label="Unix account name" hint="Leave empty to remove the mapping" form=account_form width=20/>
+                        <Button text="Save Unix account"/>
+                    </form>
+                }})
             })}
         </Suspense>
     }

@@ -147,8 +147,13 @@ fn request_form(
                     view! {
                         <p class="ons-u-fs-r--b ons-u-mt-m ons-u-mb-xs">{o.name.clone()}{o.needs_approval.then_some(" (needs approval)")}</p>
                         <p class="ons-u-fs-s ons-u-mb-xs">{o.description.clone()}</p>
-                        <RadioItems name="choice" checked=chosen
-                            options=o.sizes.iter().map(|s| (format!("{}:{}", o.id, s.code), format!("{}: {}", o.name, s.label))).collect()/>
+                        {match o.unavailable.clone() {
+                            Some(why) => view! { <p class="ons-u-fs-s"><strong>"Unavailable here: "</strong>{why}</p> }.into_any(),
+                            None => view! {
+                                <RadioItems name="choice" checked=chosen
+                                    options=o.sizes.iter().map(|s| (format!("{}:{}", o.id, s.code), format!("{}: {}", o.name, s.label))).collect()/>
+                            }.into_any(),
+                        }}
                     }
                 }).collect_view()}
             </fieldset>

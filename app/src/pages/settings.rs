@@ -252,13 +252,14 @@ pub fn NewOfferingPage() -> impl IntoView {
                                 <legend class="ons-fieldset__legend">"What is it?"</legend>
                                 {form.error("kind").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
                                 <RadioItems name="kind" checked=kind.clone()
-                                    options=options(&[("workspace", "A workspace that runs a command"), ("web_service", "A published web service that runs a command"), ("storage", "Dataset storage: a directory"), ("database", "Dataset storage: a PostgreSQL database")])/>
+                                    options=options(&[("workspace", "A workspace that runs a program"), ("web_service", "A published web service that runs a program"), ("storage", "Dataset storage: a directory"), ("database", "Dataset storage: a PostgreSQL database")])/>
                             </fieldset>
                             <div class="ons-u-mt-l">
                                 <Input id="name" label="Name" hint="As people see it in the catalogue, for example Shiny app" form=form.clone() width=30/>
                             </div>
                             <Input id="description" label="Description" hint="What it is for, in a sentence or two" form=form.clone() textarea=true/>
-                            <Input id="command" label="Command (workspaces and web services)" hint="It must listen on {port}; {host}, {base_url} and {workdir} are filled in too. For example: python3 -m http.server {port} --bind {host} --directory {workdir}" form=form.clone()/>
+                            <Input id="program" label="Program (workspaces and web services)" hint="A program installed for workloads, by name or full path, for example python3. It runs as the person who asks, in a sandbox of its own." form=form.clone() width=30/>
+                            <Input id="arguments" label="Its arguments, one per line" hint="Each line is passed as it is, never through a shell. It must listen on {port} or on the Unix socket {socket}; {host}, {home} (the person's files) and {base_url} (its address under the portal) are filled in too. For example: -m, http.server, {port}, --bind, {host}, --directory, {home}, each on its own line." form=form.clone() textarea=true/>
                             <Input id="default_days" label="Usual lifetime in days" hint="1 to 730" form=form.clone() width=4/>
                             <fieldset class="ons-fieldset ons-u-mt-m">
                                 <legend class="ons-fieldset__legend">"Approval"</legend>

@@ -71,14 +71,14 @@ impl Template {
     /// From the operator's form: the program, and one argument per line (blank lines are
     /// dropped; surrounding spaces are kept out).
     pub fn from_form(program: &str, args: &str) -> Result<Template, TemplateError> {
+        Template::new(program, lines(args))
+    }
+
+    /// From a program and its arguments as they are (the JSON API).
+    pub fn new(program: &str, args: Vec<String>) -> Result<Template, TemplateError> {
         let t = Template {
             program: program.trim().to_owned(),
-            args: args
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            args,
         };
         t.check()?;
         Ok(t)
@@ -176,6 +176,15 @@ impl Template {
     pub fn args_text(&self) -> String {
         self.args.join("\n")
     }
+}
+
+/// The non-blank lines of a form's arguments box, trimmed: one argument each.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Where programs are looked for: the sandbox's PATH, on the machine that checks.

@@ -112,6 +112,8 @@ pub struct VerifiedIdentity {
     pub name: Option<String>,
     pub email: Option<String>,
     pub roles: RoleSet,
+    /// The Unix account the IdP says is theirs (OIDC_UNIX_ACCOUNT_CLAIM), if it sends one.
+    pub unix_account: Option<String>,
 }
 
 /// Finds or creates the account for a verified OIDC identity and returns its id.
@@ -139,7 +141,7 @@ pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreErro
         .and_then(|e| Email::parse(e).ok())
         .map(Email::into_inner)
         .unwrap_or_default();
-    Ok(users::upsert_oidc(
+    let user_id = users::upsert_oidc(
         db,
         users::OidcIdentity {
             issuer: &id.issuer,
@@ -150,7 +152,55 @@ pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreErro
             idp_roles: &id.roles,
         },
     )
-    .await?)
+    .await?;
+    if let Some(raw) = id.unix_account.as_deref() {
+        map_from_idp(db, user_id, raw).await?;
+    }
+    Ok(user_id)
+}
+
+/// The IdP's word on a person's Unix account, kept in step at each sign-in. A name that is not
+/// an account name, or that someone else already holds, is logged and left out: sign-in goes
+/// on, and their workloads are refused with the reason until an operator sorts it out.
+async fn map_from_idp(db: &Db, user_id: i64, raw: &str) -> Result<(), CoreError> {
+    let account = match crate::requests::identity::UnixAccount::parse(raw) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(user_id, claim = raw, error = %e, "the identity provider's Unix account was not used");
+            return Ok(());
+        }
+    };
+    let mut tx = db.pool.begin().await?;
+    let holder = users::holder_of_unix_account(&mut tx, account.as_str()).await?;
+    if holder == Some(user_id) {
+        return Ok(());
+    }
+    if let Some(other) = holder {
+        tracing::warn!(
+            user_id,
+            other,
+            account = account.as_str(),
+            "the identity provider's Unix account is already someone else's"
+        );
+        return Ok(());
+    }
+    let before = users::find(db, user_id)
+        .await?
+        .and_then(|u| u.unix_account)
+        .unwrap_or_default();
+    users::set_unix_account(&mut tx, user_id, Some(account.as_str())).await?;
+    crate::services::audit_context::record(
+        &mut tx,
+        None,
+        "user",
+        "user.unix_account",
+        user_id,
+        &before,
+        account.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn list_tokens(

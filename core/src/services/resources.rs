@@ -198,6 +198,12 @@ async fn check_input(
     if offering.is_none() {
         errors.add("offering_id", "Choose something from the catalogue");
     }
+    if let Some(o) = offering.as_ref().filter(|o| !o.unavailable.is_empty()) {
+        errors.add(
+            "offering_id",
+            format!("{} cannot be started here now: {}", o.name, o.unavailable),
+        );
+    }
     let size = offering
         .as_ref()
         .and_then(|o| o.size(input.size.trim()).cloned());

@@ -11,6 +11,7 @@ use crate::error::is_unique_violation;
 use crate::error::{CoreError, FieldErrors};
 use crate::requests::kind::{Kind, DATABASE_TOOL};
 use crate::requests::quota::{Amounts, Resource as QuotaResource};
+use crate::requests::template::{Programs, Template, TemplateError};
 use crate::store::catalogue::{self, NewOffering, Offering, Policy, Size};
 use crate::store::{audit, quotas, resources};
 use serde::{Deserialize, Serialize};
@@ -307,8 +308,11 @@ pub struct OfferingInput {
     pub kind: String,
     pub name: String,
     pub description: String,
-    /// The program to run, with {port} (and {host}, {base_url}, {workdir} as needed).
-    pub command: String,
+    /// Workspaces and web services: the program to run (a name on the sandbox's PATH or an
+    /// absolute path) and its arguments, one per line, with placeholders (see
+    /// `requests::template`).
+    pub program: String,
+    pub arguments: Vec<String>,
     pub needs_approval: bool,
     pub default_days: String,
     pub size: SizeInput,
@@ -324,11 +328,12 @@ pub fn slug_of(name: &str) -> String {
 }
 
 /// Adds an offering, offered at once, with one size; extensions and idle stop start off and
-/// are set on its policy page.
+/// are set on its policy page. A program that `programs` cannot find is refused with the reason.
 pub async fn create_offering(
     db: &Db,
     actor: Option<&Actor>,
     input: &OfferingInput,
+    programs: &Programs,
 ) -> Result<i64, CoreError> {
     authz::check(actor, Action::Operate, Object::Portal)?;
     let mut errors = FieldErrors::new();
@@ -362,17 +367,17 @@ pub async fn create_offering(
             "The description can be at most 500 characters",
         );
     }
-    let command = input.command.trim();
+    let mut command = String::new();
     if kind.is_some_and(Kind::runs) {
-        if command.is_empty() {
-            errors.add("command", "Enter the command that starts it");
-        } else if !command.contains("{port}") {
-            errors.add(
-                "command",
-                "The command must listen on {port}: the portal picks the port and its proxy forwards there",
-            );
-        } else if command.chars().count() > 500 {
-            errors.add("command", "The command can be at most 500 characters");
+        match Template::new(&input.program, input.arguments.clone()) {
+            Ok(t) => match programs.find(&t.program) {
+                Ok(_) => command = t.to_stored(),
+                Err(why) => errors.add("program", why),
+            },
+            Err(e @ (TemplateError::NoProgram | TemplateError::BadProgram)) => {
+                errors.add("program", e.to_string())
+            }
+            Err(e) => errors.add("arguments", e.to_string()),
         }
     }
     let default_days = errors.check("default_days", default_days(&input.default_days));
@@ -400,7 +405,7 @@ pub async fn create_offering(
             tool,
             name,
             description,
-            command: if kind.runs() { command } else { "" },
+            command: &command,
             needs_approval: input.needs_approval,
             default_days,
             extension_days: 0,

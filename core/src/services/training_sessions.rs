@@ -37,7 +37,10 @@ pub async fn sandbox_offerings(db: &Db) -> Result<Vec<catalogue::Offering>, Core
         .await?
         .into_iter()
         .filter(|o| {
-            !o.retired && !o.needs_approval && matches!(o.kind, Kind::Workspace | Kind::WebService)
+            !o.retired
+                && o.unavailable.is_empty()
+                && !o.needs_approval
+                && matches!(o.kind, Kind::Workspace | Kind::WebService)
         })
         .collect())
 }

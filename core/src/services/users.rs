@@ -5,6 +5,7 @@ use crate::db::Db;
 use crate::domain::{Role, RoleSet};
 use crate::error::CoreError;
 use crate::paging::{self, Page, PAGE_SIZE};
+use crate::requests::identity::UnixAccount;
 use crate::store::users::{self, User};
 
 /// A page of everyone with an account, by display name.
@@ -18,17 +19,21 @@ pub async fn list(
     Ok(Page::from_rows(rows, PAGE_SIZE, |u| u.id))
 }
 
-/// The user with the roles an administrator granted in the portal, for the edit form.
-pub async fn for_role_edit(
+/// A person's page: the user, and the roles granted in the portal when the actor may change
+/// them (administrators; operators see the page to map Unix accounts).
+pub async fn for_edit(
     db: &Db,
     actor: Option<&Actor>,
     user_id: i64,
-) -> Result<(User, RoleSet), CoreError> {
-    authz::check(actor, Action::ManageRoles, Object::Portal)?;
+) -> Result<(User, Option<RoleSet>), CoreError> {
+    authz::check(actor, Action::ListUsers, Object::Portal)?;
     let user = users::find(db, user_id)
         .await?
         .ok_or(CoreError::NotFound("user"))?;
-    let granted = users::portal_roles_of(db, user_id).await?;
+    let granted = match authz::check(actor, Action::ManageRoles, Object::Portal) {
+        Ok(()) => Some(users::portal_roles_of(db, user_id).await?),
+        Err(_) => None,
+    };
     Ok((user, granted))
 }
 
@@ -65,5 +70,55 @@ pub async fn set_roles(
         }
     }
     users::set_portal_roles(db, user_id, &roles).await?;
+    Ok(())
+}
+
+/// Maps a person to the Unix account their workloads run as (under Slurm, required; under the
+/// local driver, instead of an id from the portal's range), or removes the mapping when `raw`
+/// is empty. Two people never share an account. Audited with before and after.
+pub async fn set_unix_account(
+    db: &Db,
+    actor: Option<&Actor>,
+    user_id: i64,
+    raw: &str,
+) -> Result<(), CoreError> {
+    authz::check(actor, Action::MapUnixAccount, Object::Portal)?;
+    let account = match raw.trim() {
+        "" => None,
+        s => Some(UnixAccount::parse(s).map_err(|e| CoreError::field("unix_account", e))?),
+    };
+    let mut tx = db.pool.begin().await?;
+    let user = users::find(db, user_id)
+        .await?
+        .ok_or(CoreError::NotFound("user"))?;
+    if let Some(a) = &account {
+        if let Some(holder) = users::holder_of_unix_account(&mut tx, a.as_str()).await? {
+            if holder != user_id {
+                return Err(CoreError::field(
+                    "unix_account",
+                    format!(
+                        "{} is already the account of someone else: each person has their own",
+                        a.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    let after = account.as_ref().map(|a| a.as_str());
+    if user.unix_account.as_deref() == after {
+        return Ok(());
+    }
+    users::set_unix_account(&mut tx, user_id, after).await?;
+    crate::services::audit_context::record(
+        &mut tx,
+        actor,
+        "user",
+        "user.unix_account",
+        user_id,
+        user.unix_account.as_deref().unwrap_or(""),
+        after.unwrap_or(""),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -45,6 +45,8 @@ pub struct Offering {
     pub max_extensions: u32,
     pub idle_stop_minutes: u32,
     pub retired: bool,
+    /// Why its program cannot be started here (empty when it can); kept by the portal.
+    pub unavailable: String,
     pub sizes: Vec<Size>,
 }
 
@@ -223,13 +225,14 @@ fn offering_from_row(r: &sqlx::any::AnyRow) -> Result<Offering, sqlx::Error> {
         max_extensions: get_u32(r, "max_extensions")?,
         idle_stop_minutes: get_u32(r, "idle_stop_minutes")?,
         retired: r.try_get::<i64, _>("retired")? != 0,
+        unavailable: r.try_get("unavailable")?,
         sizes: Vec::new(),
     })
 }
 
 const OFFERING_SELECT: &str = "SELECT id, slug, kind, tool, name, description, command, \
-     needs_approval, default_days, extension_days, max_extensions, idle_stop_minutes, retired \
-     FROM offerings";
+     needs_approval, default_days, extension_days, max_extensions, idle_stop_minutes, retired, \
+     unavailable FROM offerings";
 
 async fn with_sizes(db: &Db, mut list: Vec<Offering>) -> Result<Vec<Offering>, sqlx::Error> {
     let rows = sqlx::query(
@@ -272,4 +275,14 @@ pub async fn find(db: &Db, id: i64) -> Result<Option<Offering>, sqlx::Error> {
     };
     let o = offering_from_row(&row)?;
     Ok(with_sizes(db, vec![o]).await?.pop())
+}
+
+/// Records whether an offering's program can be started here (empty: it can).
+pub async fn set_unavailable(db: &Db, id: i64, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE offerings SET unavailable = $1 WHERE id = $2 AND unavailable <> $1")
+        .bind(reason)
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
 }

@@ -17,6 +17,8 @@ pub struct User {
     pub oidc_issuer: Option<String>,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
+    /// The Unix account their workloads run as, where one is mapped.
+    pub unix_account: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +37,7 @@ impl RoleSource {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, email, oidc_issuer, created_at, last_sign_in_at";
+    "id, username, display_name, email, oidc_issuer, created_at, last_sign_in_at, unix_account";
 
 fn user_from_row(row: &sqlx::any::AnyRow, roles: RoleSet) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -47,6 +49,7 @@ fn user_from_row(row: &sqlx::any::AnyRow, roles: RoleSet) -> Result<User, sqlx::
         oidc_issuer: row.try_get("oidc_issuer")?,
         created_at: row.try_get("created_at")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
+        unix_account: row.try_get("unix_account")?,
     })
 }
 
@@ -309,4 +312,28 @@ pub async fn ids_with_role(
         .bind(role.as_str())
         .fetch_all(&mut *conn)
         .await
+}
+
+/// Who holds a Unix account, if anyone.
+pub async fn holder_of_unix_account(
+    conn: &mut sqlx::AnyConnection,
+    account: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM users WHERE unix_account = $1")
+        .bind(account)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+pub async fn set_unix_account(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    account: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET unix_account = $1 WHERE id = $2")
+        .bind(account)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }

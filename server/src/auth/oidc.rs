@@ -146,6 +146,12 @@ impl OidcClient {
                 .map(|n| n.to_string()),
             email: claims.email().map(|e| e.to_string()),
             roles,
+            unix_account: self
+                .config
+                .unix_account_claim
+                .as_deref()
+                .and_then(|c| token_claim(&id_token.to_string(), c))
+                .and_then(|v| v.as_str().map(str::to_owned)),
         })
     }
 
@@ -179,7 +185,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn token_groups(jwt: &str) -> Vec<String> {
+/// One claim of a token's payload (its signature checked already).
+fn token_claim(jwt: &str, name: &str) -> Option<serde_json::Value> {
     jwt.split('.')
         .nth(1)
         .and_then(|p| {
@@ -188,7 +195,11 @@ fn token_groups(jwt: &str) -> Vec<String> {
                 .ok()
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v.get("groups").cloned())
+        .and_then(|v| v.get(name).cloned())
+}
+
+fn token_groups(jwt: &str) -> Vec<String> {
+    token_claim(jwt, "groups")
         .and_then(|g| serde_json::from_value::<Vec<String>>(g).ok())
         .unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! Turning approved requests into real resources: one driver trait with a driver per engine,
 //! and the worker that claims jobs from the queue and drives them.
 
+pub mod availability;
 pub mod beneath;
 pub mod driver;
 pub mod identity;

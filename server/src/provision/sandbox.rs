@@ -116,21 +116,27 @@ pub const ETC: [&str; 16] = [
     "/etc/jupyter",
 ];
 
+/// Where a sandbox looks for programs: the tools' own `bin` directories first, then the
+/// system's. Offerings' programs are checked against the same list.
+pub fn search_path(tools: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = tools.iter().map(|t| t.join("bin")).collect();
+    dirs.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from));
+    dirs
+}
+
 /// The sandbox's home directory for a user name.
 pub fn home_of(user: &str) -> String {
     format!("/home/{user}")
 }
 
 impl Sandbox {
-    /// The PATH inside: the tools' own `bin` directories first, then the system's.
+    /// The PATH inside: see [`search_path`].
     pub fn path(&self) -> String {
-        let mut dirs: Vec<String> = self
-            .tools
+        search_path(&self.tools)
             .iter()
-            .map(|t| t.join("bin").display().to_string())
-            .collect();
-        dirs.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(str::to_owned));
-        dirs.join(":")
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// bubblewrap's arguments, up to and including the program's argv.

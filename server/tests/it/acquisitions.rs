@@ -1499,11 +1499,25 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
         app.resource_dir.to_str().unwrap(),
         &app.config.ingest.dataset_dir,
     );
-    let folder = app.resource_dir.join(format!(
-        "cp-{ws}/files/datasets/{dataset}-local-housing-supply"
-    ));
+    // What JupyterLab shows of a file under ~/datasets: its text, or the status it refused with.
+    let folder = format!("datasets/{dataset}-local-housing-supply");
+    let seen = |file: &str| {
+        let url = app.url(&format!(
+            "/w/cp-{ws}/api/contents/{folder}/{file}?content=1&format=text"
+        ));
+        let a = a.clone();
+        async move {
+            let r = a.get(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            match status {
+                200 => Ok(body["content"].as_str().unwrap_or_default().to_owned()),
+                _ => Err(status),
+            }
+        }
+    };
     mounts.sync(&app.db).await.unwrap();
-    assert!(!folder.exists(), "nothing before a grant");
+    assert_eq!(seen("prices.csv").await, Err(404), "nothing before a grant");
 
     post(
         &rv,
@@ -1516,27 +1530,39 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
     )
     .await;
     mounts.sync(&app.db).await.unwrap();
-    assert_eq!(std::fs::read(folder.join("prices.csv")).unwrap(), v1);
-    {
-        // Read-only for everyone (the mode; root, which the tests may run as, ignores modes).
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(folder.join("prices.csv"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o444, "the data is read-only");
-    }
-    // Someone's own file next to the links is never touched.
-    std::fs::write(folder.join("my-notes.txt"), b"mine").unwrap();
+    assert_eq!(
+        seen("prices.csv").await.unwrap().as_bytes(),
+        v1,
+        "the workspace reads it"
+    );
+    // Read-only by mount: the workspace's own program cannot change or add anything there,
+    // whatever the files' modes.
+    let put = a
+        .put(app.url(&format!("/w/cp-{ws}/api/contents/{folder}/prices.csv")))
+        .json(&serde_json::json!({"type": "file", "format": "text", "content": "changed"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        put.status().is_server_error() || put.status().as_u16() == 403,
+        "{}",
+        put.status()
+    );
+    let text = put.text().await.unwrap();
+    assert!(
+        text.contains("Read-only file system") || text.contains("Permission denied"),
+        "{text}"
+    );
+    assert_eq!(seen("prices.csv").await.unwrap().as_bytes(), v1);
 
     // A new version replaces the old one's files.
     let v2 = b"area,homes\nE06000001,130\n".to_vec();
     upload(&a, &app, id, &[("prices-2027.csv", v2.clone())]).await;
     mounts.sync(&app.db).await.unwrap();
-    assert_eq!(std::fs::read(folder.join("prices-2027.csv")).unwrap(), v2);
-    assert!(std::fs::symlink_metadata(folder.join("prices.csv")).is_err());
+    assert_eq!(seen("prices-2027.csv").await.unwrap().as_bytes(), v2);
+    assert_eq!(seen("prices.csv").await, Err(404));
 
-    // Revoked: the links go, the person's own file stays.
+    // Revoked: the data leaves the workspace.
     let grant = campus_core::store::datasets::granted_to_project(&app.db, project)
         .await
         .unwrap()[0]
@@ -1549,8 +1575,7 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
     )
     .await;
     mounts.sync(&app.db).await.unwrap();
-    assert!(std::fs::symlink_metadata(folder.join("prices-2027.csv")).is_err());
-    assert_eq!(std::fs::read(folder.join("my-notes.txt")).unwrap(), b"mine");
+    assert_eq!(seen("prices-2027.csv").await, Err(404));
 }
 
 both_backends!(

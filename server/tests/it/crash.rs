@@ -134,9 +134,11 @@ async fn finish(app: &TestApp, wanted: &[(i64, &str)]) {
 
 /// The processes on this machine launched for a resource (their environment names its
 /// directory).
+/// Running sandboxes of a resource: its processes carrying the launch's marker (bubblewrap and
+/// the sandbox's init both do), counted by session, as each launch makes its own.
 fn processes_of(dir: &std::path::Path) -> usize {
     let marker = format!("CAMPUS_RESOURCE_DIR={}", dir.display());
-    std::fs::read_dir("/proc")
+    let mut sessions: Vec<i32> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter(|e| {
@@ -158,7 +160,14 @@ fn processes_of(dir: &std::path::Path) -> usize {
                     .map(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
                     .unwrap_or(false)
         })
-        .count()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        // SAFETY: getsid(2) has no preconditions.
+        .map(|pid| unsafe { libc::getsid(pid) })
+        .filter(|sid| *sid > 0)
+        .collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    sessions.len()
 }
 
 /// Live Slurm jobs with this name, as Slurm's own `squeue` lists them.
@@ -238,6 +247,9 @@ async fn killed_workers_leave_every_resource_once(backend: Backend, slurm: bool)
         slurm_prefix: slurm.then(|| format!("t{}-", app.base.rsplit(':').next().unwrap())),
     };
     let alice = app.create_user("alice", &[Role::Staff]).await;
+    if slurm {
+        app.map_account(alice, "campus-a").await;
+    }
     let a = app.browser_for("alice").await;
     let service = app.offering_id("web-service").await;
     let storage = app.offering_id("dataset-storage").await;

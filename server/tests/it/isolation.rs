@@ -92,10 +92,25 @@ fn portal_secrets(app: &TestApp) -> Vec<PathBuf> {
 /// One person's JupyterLab workspace, another's probe in a workspace of a different project:
 /// the probe finds nothing of the portal and nothing of the first person's.
 async fn a_workspace_reaches_nothing_of_the_portal_or_of_other_people(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.add_big_host().await;
+    probe_from_a_workspace(TestApp::spawn(backend).await).await
+}
+
+/// The same, with both workspaces as jobs on the cluster, each as its owner's account.
+async fn a_cluster_job_reaches_nothing_of_the_portal_or_of_other_people(backend: Backend) {
+    probe_from_a_workspace(slurm_app(backend).await).await
+}
+
+async fn probe_from_a_workspace(app: TestApp) {
+    let slurm = app.config.provisioning.slurm.is_some();
+    if !slurm {
+        app.add_big_host().await;
+    }
     let alice = app.create_user("alice", &[Role::Staff]).await;
     let bob = app.create_user("bob", &[Role::Staff]).await;
+    if slurm {
+        app.map_account(alice, "campus-a").await;
+        app.map_account(bob, "campus-b").await;
+    }
     let alices = app.project("Alice's work", alice, &[]).await;
     let bobs = app.project("Bob's work", bob, &[]).await;
     // A key file the portal keeps beside its data, as the project database key once was.
@@ -108,15 +123,28 @@ async fn a_workspace_reaches_nothing_of_the_portal_or_of_other_people(backend: B
     app.wait_for_state(bobs_lab, "active", 60).await;
     let bobs_files = app.resource_dir.join(format!("cp-{bobs_lab}/files"));
     let bobs_endpoint = endpoint_of(&app, bobs_lab).await;
+    // How the probe tries it: a socket's path, or a cluster gate's address.
+    let bobs_address = bobs_endpoint
+        .strip_prefix("gate:")
+        .unwrap_or(&bobs_endpoint)
+        .to_owned();
 
     // Bob's server answers nobody who comes round the proxy: not even the portal's own user
-    // without the token only the proxy sends.
+    // without the token only the proxy sends (locally), nor without the gate's secret (on a
+    // node, where the gate speaks first and never lets an unanswered connection through).
     let direct =
-        crate::support::raw_get(&bobs_endpoint, &format!("/w/cp-{bobs_lab}/api/contents")).await;
-    assert!(
-        direct.starts_with("HTTP/1.1 403") || direct.starts_with("HTTP/1.0 403"),
-        "bob's JupyterLab answered a request without its token: {direct}"
-    );
+        crate::support::raw_get(&bobs_address, &format!("/w/cp-{bobs_lab}/api/contents")).await;
+    if slurm {
+        assert!(
+            !direct.contains("HTTP/"),
+            "bob's gate let a stranger through: {direct}"
+        );
+    } else {
+        assert!(
+            direct.starts_with("HTTP/1.1 403") || direct.starts_with("HTTP/1.0 403"),
+            "bob's JupyterLab answered a request without its token: {direct}"
+        );
+    }
 
     let victim = std::env::temp_dir().join(format!(
         "campus-victim-{alice}-{}",
@@ -134,7 +162,7 @@ async fn a_workspace_reaches_nothing_of_the_portal_or_of_other_people(backend: B
         "read": secrets,
         "list": [bobs_files.display().to_string()],
         "write": [bobs_files.display().to_string()],
-        "connect": [bobs_endpoint, portal, "127.0.0.1:5432"],
+        "connect": [bobs_address, portal, "127.0.0.1:5432"],
         "plant": [["datasets/evil", victim.display().to_string()]],
         "markers": PORTAL_MARKERS,
     });
@@ -172,7 +200,10 @@ async fn a_workspace_reaches_nothing_of_the_portal_or_of_other_people(backend: B
     assert!(!bobs_files_hold_probe(&app, bobs_lab));
     // Bob's server is not there to connect to, and no network reaches the portal or its
     // database.
-    assert_eq!(report["connect"][&bobs_endpoint], "ENOENT", "{report}");
+    // (A socket's path is not there; a gate's address is another host to a sandbox, which
+    // has no network.)
+    let refused = if slurm { "ECONNREFUSED" } else { "ENOENT" };
+    assert_eq!(report["connect"][&bobs_address], refused, "{report}");
     assert_eq!(report["connect"][&portal], "ECONNREFUSED", "{report}");
     assert_eq!(
         report["connect"]["127.0.0.1:5432"], "ECONNREFUSED",
@@ -201,7 +232,10 @@ fn bobs_files_hold_probe(app: &TestApp, id: i64) -> bool {
         .exists()
 }
 
-both_backends!(a_workspace_reaches_nothing_of_the_portal_or_of_other_people);
+both_backends!(
+    a_workspace_reaches_nothing_of_the_portal_or_of_other_people,
+    a_cluster_job_reaches_nothing_of_the_portal_or_of_other_people,
+);
 
 /// Makes the offering `slug` run `argv` (a test's own program); returns its id.
 pub async fn use_command(app: &TestApp, slug: &str, argv: &[&str]) -> i64 {
@@ -241,6 +275,7 @@ async fn a_slurm_job_cannot_choose_where_the_proxy_forwards(backend: Backend) {
         }
     });
     let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.map_account(alice, "campus-a").await;
     let project = app.project("Redirects", alice, &[]).await;
     // Every place a job could say where it listens, before and after the portal looks.
     let lie = format!(
@@ -268,6 +303,7 @@ async fn a_slurm_job_cannot_choose_where_the_proxy_forwards(backend: Backend) {
 async fn a_slurm_job_cannot_make_the_portal_read_a_file_for_it(backend: Backend) {
     let app = slurm_app(backend).await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.map_account(alice, "campus-a").await;
     let project = app.project("Links", alice, &[]).await;
     let service = use_command(
         &app,

@@ -76,6 +76,20 @@ async fn a_staff_member_signs_in_through_the_provider(backend: Backend) {
         .unwrap();
     assert!(roles.has(campus_core::domain::Role::Staff));
     assert!(!roles.has(campus_core::domain::Role::Admin));
+    // The provider's unix_account claim maps her workloads to her own account, audited.
+    let user = campus_core::store::users::find(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.unix_account.as_deref(), Some("campus-a"));
+    assert_eq!(
+        crate::support::count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.unix_account' AND after_value = 'campus-a'"
+        )
+        .await,
+        1
+    );
 }
 
 async fn groups_map_to_roles_and_follow_the_provider(backend: Backend) {
@@ -149,6 +163,7 @@ async fn real_id_token(app: &TestApp) -> (CoreIdToken, String, server::auth::oid
         client_id: "campus-portal".into(),
         client_secret: "campus-portal-test-secret".into(),
         role_map: vec![],
+        unix_account_claim: None,
     };
     let r = app.get("/auth/oidc/start").await;
     let authorize = location(&r);
@@ -216,6 +231,7 @@ async fn id_token_checks_refuse_tampering_expiry_wrong_nonce_and_audience(backen
             client_id: "someone-else".into(),
             client_secret: "x".into(),
             role_map: vec![],
+            unix_account_claim: None,
         },
         &app.base,
     )

@@ -369,27 +369,25 @@ async fn a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind(backend
     app.add_big_host().await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
     let project = app.project("Failing", alice, &[]).await;
-    // RStudio Server is not installed on test machines: its command fails at once.
-    let rstudio = app.offering_id("rstudio").await;
-    let a = app.browser_for("alice").await;
-    let r = post(
-        &a,
+    let failing = crate::isolation::use_command(
         &app,
-        &format!("/projects/{project}/requests"),
+        "web-service",
         &[
-            ("choice", &format!("{rstudio}:small")),
-            ("end_date", "2030-01-01"),
-            ("purpose", "R work"),
+            "sh",
+            "-c",
+            "echo cannot read config.toml >&2; exit 2",
+            "{port}",
         ],
     )
     .await;
-    let id = id_from(&location(&r));
+    let a = app.browser_for("alice").await;
+    let id = request(&app, &a, project, &format!("{failing}:small"), "private").await;
     app.wait_for_state(id, "failed", 30).await;
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
     assert!(body.contains("It could not be set up"), "{body}");
     assert!(
-        body.contains("rserver"),
-        "the reason names the program that failed: {body}"
+        body.contains("exited with status 2: cannot read config.toml"),
+        "the reason is the program's own last words: {body}"
     );
     assert!(body.contains("Try again"));
     assert!(
@@ -403,22 +401,70 @@ async fn a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind(backend
     );
 }
 
+/// An offering whose program is not installed shows as unavailable, with the reason, and
+/// takes no requests: nobody asks for something that would only fail later.
+async fn an_offering_whose_program_is_missing_is_unavailable(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Missing", alice, &[]).await;
+    let missing =
+        crate::isolation::use_command(&app, "vscode", &["rserver", "--www-port={port}"]).await;
+    let programs = server::provision::availability::programs(&app.config.provisioning.workloads);
+    assert_eq!(
+        server::provision::availability::check(&app.db, &programs)
+            .await
+            .unwrap(),
+        1
+    );
+    let a = app.browser_for("alice").await;
+    let (_, form) = page(&a, &app, &format!("/projects/{project}/requests/new")).await;
+    assert!(
+        form.contains("Unavailable here: </strong>rserver is not installed on this machine"),
+        "{form}"
+    );
+    assert!(
+        !form.contains(&format!("value=\"{missing}:small\"")),
+        "it cannot be chosen"
+    );
+    let r = post(
+        &a,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{missing}:small")),
+            ("end_date", "2030-01-01"),
+            ("purpose", "Code"),
+        ],
+    )
+    .await;
+    assert!(location(&r).contains("/requests/new"), "{}", location(&r));
+    let (_, body) = page(&a, &app, &location(&r)).await;
+    assert!(
+        body.contains("VS Code workspace cannot be started here now: rserver is not installed"),
+        "{body}"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, 0);
+}
+
 async fn a_program_killed_while_starting_is_started_again(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_big_host().await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
     let project = app.project("Killed", alice, &[]).await;
     // The first run is killed by a signal, as the out-of-memory killer would; the second serves.
-    let service = app.offering_id("web-service").await;
-    sqlx::query("UPDATE offerings SET command = $1 WHERE id = $2")
-        .bind(
-            "sh -c 'if [ -e once ]; then exec python3 -m http.server {port} --bind {host}; \
-             else touch once; kill -9 $$; fi'",
-        )
-        .bind(service)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let service = crate::isolation::use_command(
+        &app,
+        "web-service",
+        &[
+            "sh",
+            "-c",
+            "if [ -e once ]; then exec python3 -m http.server \"$0\" --bind 127.0.0.1; \
+             else touch once; kill -9 $$; fi",
+            "{port}",
+        ],
+    )
+    .await;
     let a = app.browser_for("alice").await;
     let id = request(&app, &a, project, &format!("{service}:small"), "private").await;
     app.wait_for_state(id, "active", 30).await;
@@ -438,6 +484,7 @@ async fn a_program_killed_while_starting_is_started_again(backend: Backend) {
 }
 
 both_backends!(
+    an_offering_whose_program_is_missing_is_unavailable,
     a_program_killed_while_starting_is_started_again,
     a_web_service_within_quota_is_approved_runs_is_proxied_stopped_extended_and_removed,
     an_over_quota_request_waits_for_an_operator_who_is_not_the_requester,

@@ -379,9 +379,10 @@ async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(back
         ("kind", "web_service"),
         ("name", "Shiny app"),
         ("description", "An R Shiny dashboard."),
+        ("program", "python3"),
         (
-            "command",
-            "python3 -m http.server {port} --bind {host} --directory {workdir}",
+            "arguments",
+            "-m\nhttp.server\n{port}\n--bind\n{host}\n--directory\n{home}",
         ),
         ("default_days", "30"),
         ("code", "small"),
@@ -409,7 +410,7 @@ async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(back
         "/operations/catalogue",
         &[
             ("name", "ab"),
-            ("command", "shiny-server"),
+            ("program", "shiny-server"),
             ("default_days", "0"),
             ("code", "Big One"),
             ("cpu_cores", "0"),
@@ -434,7 +435,8 @@ async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(back
             ("kind", "web_service"),
             ("name", "Shiny app"),
             ("description", "x"),
-            ("command", "shiny-server"),
+            ("program", "python3"),
+            ("arguments", "-m\nhttp.server\n{workdir}"),
             ("default_days", "30"),
             ("code", "Big One"),
             ("label", "x"),
@@ -447,7 +449,12 @@ async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(back
     .await;
     assert_eq!(location(&r), "/operations/catalogue/new");
     let (_, body) = page(&o, &app, "/operations/catalogue/new").await;
-    assert!(body.contains("The command must listen on {port}"), "{body}");
+    assert!(
+        body.contains(
+            "{workdir} is not a placeholder: use {port}, {host}, {socket}, {home} or {base_url}"
+        ),
+        "{body}"
+    );
     assert!(
         body.contains("The size code can be at most 20 lower-case letters"),
         "{body}"
@@ -456,6 +463,38 @@ async fn an_operator_adds_an_offering_and_sizes_that_staff_can_then_request(back
         body.contains("Enter the CPU cores as a whole number from 1 to 512"),
         "{body}"
     );
+    assert_eq!(count(&app, offerings).await, before);
+    // A program that is not installed, and one that would not listen anywhere, are refused
+    // with the reason; a shell line is not a program.
+    for (program, arguments, message) in [
+        (
+            "shiny-server",
+            "{port}",
+            "shiny-server is not installed on this machine",
+        ),
+        (
+            "python3",
+            "-m\nhttp.server",
+            "The arguments must listen on {port} or on {socket}",
+        ),
+        (
+            "python3 -m http.server",
+            "{port}",
+            "The program must be a name or an absolute path",
+        ),
+    ] {
+        let mut bad = shiny.to_vec();
+        bad.retain(|(k, _)| *k != "program" && *k != "arguments");
+        bad.extend([("program", program), ("arguments", arguments)]);
+        let r = post(&o, &app, "/operations/catalogue", &bad).await;
+        assert_eq!(location(&r), "/operations/catalogue/new");
+        let (_, body) = page(&o, &app, "/operations/catalogue/new").await;
+        assert!(body.contains(message), "{message}: {body}");
+        assert!(
+            body.contains(&format!("value=\"{program}\"")),
+            "what was typed is kept: {body}"
+        );
+    }
     assert_eq!(count(&app, offerings).await, before);
 
     // A good one is offered at once, and audited.

@@ -97,6 +97,7 @@ async fn slurm_app(backend: Backend) -> (TestApp, String) {
 async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backend: Backend) {
     let (app, prefix) = slurm_app(backend).await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.map_account(alice, "campus-a").await;
     let project = app.project("Cluster notebooks", alice, &[]).await;
     let lab = app.offering_id("jupyterlab").await;
     let a = app.browser_for("alice").await;
@@ -124,7 +125,7 @@ async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backe
         "the job id is recorded"
     );
     assert_eq!(job[1], "RUNNING");
-    assert_eq!(job[2], slurm_env("SLURM_USER"));
+    assert_eq!(job[2], "campus-a", "the job runs as alice's own account");
     assert_eq!(job[3], "2", "the small size's 2 cores");
     assert_eq!(job[4], "8G", "the small size's 8 GB");
 
@@ -245,6 +246,7 @@ both_backends!(a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life
 async fn gpus_become_gres_and_a_failed_job_says_why(backend: Backend) {
     let (app, prefix) = slurm_app(backend).await;
     let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.map_account(alice, "campus-a").await;
     app.create_user("omar", &[Role::Operator]).await;
     let project = app.project("Deep learning", alice, &[]).await;
     let gpu = app.offering_id("gpu-jupyterlab").await;
@@ -288,16 +290,26 @@ async fn gpus_become_gres_and_a_failed_job_says_why(backend: Backend) {
     app.wait_for_state(id, "decommissioned", 30).await;
     wait_until_no_live_job(&format!("{prefix}cp-{id}")).await;
 
-    // RStudio Server is not installed here: the job starts and its program is not found.
-    let rstudio = app.offering_id("rstudio").await;
+    // A program that fails on its node: the person is told, in its own last words.
+    let failing = crate::isolation::use_command(
+        &app,
+        "web-service",
+        &[
+            "sh",
+            "-c",
+            "echo the data file is missing >&2; exit 3",
+            "{port}",
+        ],
+    )
+    .await;
     let r = post(
         &a,
         &app,
         &format!("/projects/{project}/requests"),
         &[
-            ("choice", &format!("{rstudio}:small")),
+            ("choice", &format!("{failing}:small")),
             ("end_date", "2030-01-01"),
-            ("purpose", "R"),
+            ("purpose", "A service"),
         ],
     )
     .await;
@@ -306,8 +318,8 @@ async fn gpus_become_gres_and_a_failed_job_says_why(backend: Backend) {
     let (_, body) = page(&a, &app, &format!("/requests/{id}")).await;
     assert!(body.contains("the Slurm job ended: FAILED"), "{body}");
     assert!(
-        body.contains("rserver"),
-        "the reason names the program: {body}"
+        body.contains("the data file is missing"),
+        "the reason is the program's own: {body}"
     );
     assert!(body.contains("Try again"));
     assert!(live(&format!("{prefix}cp-{id}")).is_empty());
@@ -318,3 +330,26 @@ async fn gpus_become_gres_and_a_failed_job_says_why(backend: Backend) {
 }
 
 both_backends!(gpus_become_gres_and_a_failed_job_says_why);
+
+/// On the cluster a job runs as its owner's own account: someone with none mapped is refused
+/// with the reason, never run as a shared account.
+async fn a_person_with_no_unix_account_is_refused_on_the_cluster(backend: Backend) {
+    let (app, prefix) = slurm_app(backend).await;
+    let carol = app.create_user("carol", &[Role::Staff]).await;
+    let project = app.project("Unmapped", carol, &[]).await;
+    let lab = app.offering_id("jupyterlab").await;
+    let c = app.browser_for("carol").await;
+    let id = crate::support::request(&app, &c, project, &format!("{lab}:small"), "private").await;
+    app.wait_for_state(id, "failed", 60).await;
+    let (_, body) = page(&c, &app, &format!("/requests/{id}")).await;
+    assert!(
+        body.contains("carol has no Unix account on the cluster"),
+        "{body}"
+    );
+    assert!(
+        live(&format!("{prefix}cp-{id}")).is_empty(),
+        "no job was submitted"
+    );
+}
+
+both_backends!(a_person_with_no_unix_account_is_refused_on_the_cluster);

@@ -387,6 +387,7 @@ impl TestApp {
                 client_id: "campus-portal".into(),
                 client_secret: "campus-portal-test-secret".into(),
                 role_map: server::config::parse_role_map(server::config::DEFAULT_ROLE_MAP).unwrap(),
+                unix_account_claim: Some("unix_account".into()),
             });
             Some(p)
         } else {
@@ -457,6 +458,14 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Maps a person to a Unix account (as an operator would on their page).
+    pub async fn map_account(&self, user_id: i64, account: &str) {
+        let mut conn = self.db.pool.acquire().await.unwrap();
+        campus_core::store::users::set_unix_account(&mut conn, user_id, Some(account))
+            .await
+            .unwrap();
     }
 
     pub async fn create_user(&self, username: &str, roles: &[Role]) -> i64 {
