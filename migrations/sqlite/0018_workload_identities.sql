@@ -20,3 +20,8 @@ UPDATE offerings SET command = '["jupyter-lab","--no-browser","--ServerApp.sock=
 -- checks every minute, so people see an offering as unavailable instead of asking for something
 -- that would fail.
 ALTER TABLE offerings ADD COLUMN unavailable TEXT NOT NULL DEFAULT '';
+
+-- Partners (people outside the office) get a sandbox of the portal's network when they attend a
+-- session. Whether they may enrol themselves is the course's choice, off unless its owner turns it
+-- on; the trainer adds them otherwise.
+ALTER TABLE courses ADD COLUMN partners_enrol INTEGER NOT NULL DEFAULT 0;

@@ -9,6 +9,9 @@
 //!    program, started directly); with the local driver, and with the Slurm driver when
 //!    `scripts/slurm up` variables are set.
 //!
+//! 3. sandbox: what bubblewrap adds to starting a program: `/bin/true` in a workload's sandbox
+//!    (as the portal builds it, as root becoming a person's uid) against `/bin/true` alone.
+//!
 //! Run: `scripts/bench-provision` (a release build; wrk from Debian).
 
 use campus_core::domain::{Role, RoleSet};
@@ -35,12 +38,20 @@ fn free_port() -> u16 {
 
 /// The backend the proxy benchmark uses: one small answer to every request, as fast as the
 /// machine allows, so what is measured is the proxy.
-async fn backend(port: u16) {
+/// `tcp:PORT` or `unix:PATH` (inside a sandbox, on the resource's socket).
+async fn backend(at: &str) {
     let app = axum::Router::new().fallback(|| async { "hello from the workspace\n" });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap();
-    axum::serve(listener, app).await.unwrap();
+    if let Some(path) = at.strip_prefix("unix:") {
+        let _ = std::fs::remove_file(path);
+        let listener = tokio::net::UnixListener::bind(path).unwrap();
+        axum::serve(listener, app).await.unwrap();
+    } else {
+        let port: u16 = at.trim_start_matches("tcp:").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        axum::serve(listener, app).await.unwrap();
+    }
 }
 
 struct Portal {
@@ -56,6 +67,7 @@ async fn portal(
     slurm: Option<server::config::SlurmConfig>,
     resource_dir: std::path::PathBuf,
 ) -> Portal {
+    let on_cluster = slurm.is_some();
     let dir = std::env::temp_dir().join(format!(
         "campus-bench-{}-{}",
         std::process::id(),
@@ -109,6 +121,13 @@ async fn portal(
     )
     .await
     .unwrap();
+    if on_cluster {
+        // Jobs run as the person's own account: the one scripts/slurm made for tests.
+        let mut conn = db.pool.acquire().await.unwrap();
+        campus_core::store::users::set_unix_account(&mut conn, user, Some("campus-a"))
+            .await
+            .unwrap();
+    }
     let project = projects::insert(
         &db,
         projects::NewProject {
@@ -217,7 +236,9 @@ impl Portal {
 }
 
 async fn proxy_bench() {
-    let exe = std::env::current_exe().unwrap();
+    // A workload sees only the tools directory, so the backend goes there for the run.
+    let exe = server::config::default_tools_dir().join("bin/campus-bench-backend");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
     let dir = std::env::temp_dir().join(format!("campus-bench-res-{}", std::process::id()));
     let p = portal(None, dir.clone()).await;
     let offering = catalogue::insert(
@@ -228,7 +249,8 @@ async fn proxy_bench() {
             tool: "command",
             name: "Benchmark backend",
             description: "A minimal HTTP server.",
-            command: &format!("'{}' backend {{port}}", exe.display()),
+            command: &serde_json::json!([exe.display().to_string(), "backend", "unix:{socket}"])
+                .to_string(),
             needs_approval: false,
             default_days: 30,
             extension_days: 30,
@@ -253,7 +275,15 @@ async fn proxy_bench() {
         .await
         .unwrap()
         .unwrap();
-    let direct = format!("http://{}/", r.endpoint.trim_end_matches("+prefix"));
+    // The same backend, outside any sandbox, on a loopback port.
+    assert!(r.endpoint.starts_with("unix:"), "{}", r.endpoint);
+    let port = free_port();
+    let mut outside = Command::new(std::env::current_exe().unwrap())
+        .args(["backend", &format!("tcp:{port}")])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let direct = format!("http://127.0.0.1:{port}/");
     let proxied = format!("{}/w/cp-{id}/", p.base);
     let body = p
         .client
@@ -274,6 +304,8 @@ async fn proxy_bench() {
     wrk(&proxied, Some(&cookie), 2);
     let d = wrk(&direct, None, 10);
     let x = wrk(&proxied, Some(&cookie), 10);
+    let _ = outside.kill();
+    let _ = std::fs::remove_file(&exe);
     println!("Proxy (wrk, 2 threads, 64 connections, 10 s each, same backend):");
     println!(
         "  direct        {:>9.0} req/s   p50 {:>8}   p99 {:>8}",
@@ -332,6 +364,96 @@ async fn jupyter_alone(jupyter: &std::path::Path) -> Duration {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
     took
+}
+
+/// Runs `/bin/true` `runs` times alone and in a workload's sandbox; prints the medians, p90s
+/// and what the sandbox adds.
+fn sandbox_bench(runs: usize) {
+    use server::provision::sandbox::{self, Identity, Sandbox};
+    let root = std::env::temp_dir().join(format!("campus-bench-sandbox-{}", std::process::id()));
+    for d in ["files", "sock", "datasets", "run"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    // SAFETY: geteuid has no preconditions.
+    let identity = if unsafe { libc::geteuid() } == 0 {
+        Identity::Switch {
+            uid: 200_999,
+            gid: 200_999,
+        }
+    } else {
+        Identity::Same
+    };
+    let (passwd, group) = sandbox::passwd_and_group("bench", 200_999, 200_999);
+    std::fs::write(root.join("run/passwd"), passwd).unwrap();
+    std::fs::write(root.join("run/group"), group).unwrap();
+    std::fs::write(root.join("run/hosts"), sandbox::hosts("cp-0")).unwrap();
+    let _ = Command::new("chown")
+        .arg("200999:200999")
+        .arg(root.join("files"))
+        .status();
+    let sb = Sandbox {
+        identity,
+        name: "cp-0".into(),
+        user: "bench".into(),
+        home: root.join("files"),
+        datasets: Some(root.join("datasets")),
+        socket_dir: root.join("sock"),
+        passwd: root.join("run/passwd"),
+        group: root.join("run/group"),
+        hosts: root.join("run/hosts"),
+        tools: vec![server::config::default_tools_dir()],
+        gate: None,
+        root: sandbox::host_root(),
+        etc: sandbox::host_etc(),
+        env: vec![],
+        argv: vec!["/bin/true".into()],
+    };
+    let (options, command) = sb.options_and_command();
+    std::fs::write(root.join("run/args"), sandbox::nul_separated(&options)).unwrap();
+    let time = |sandboxed: bool| {
+        let mut v = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let ok = if sandboxed {
+                Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(r#"exec "$0" --args 3 "$@" 3<run/args"#)
+                    .arg("/usr/bin/bwrap")
+                    .args(&command)
+                    .current_dir(&root)
+                    .status()
+            } else {
+                Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg("exec /bin/true")
+                    .status()
+            };
+            assert!(ok.unwrap().success(), "the sandbox ran");
+            v.push(t.elapsed());
+        }
+        v.sort();
+        v
+    };
+    let alone = time(false);
+    let boxed = time(true);
+    let at = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
+    println!("Sandbox start-up ({runs} runs of /bin/true, through sh as the driver starts it):");
+    println!(
+        "  alone        p50 {:>6.1} ms   p90 {:>6.1} ms",
+        at(&alone, 0.5),
+        at(&alone, 0.9)
+    );
+    println!(
+        "  in sandbox   p50 {:>6.1} ms   p90 {:>6.1} ms",
+        at(&boxed, 0.5),
+        at(&boxed, 0.9)
+    );
+    println!(
+        "  added        p50 {:>6.1} ms   p90 {:>6.1} ms",
+        at(&boxed, 0.5) - at(&alone, 0.5),
+        at(&boxed, 0.9) - at(&alone, 0.9)
+    );
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -396,12 +518,14 @@ fn main() {
         .build()
         .unwrap();
     if args.get(1).map(String::as_str) == Some("backend") {
-        let port: u16 = args[2].parse().unwrap();
-        rt.block_on(backend(port));
+        rt.block_on(backend(&args[2]));
         return;
     }
     let what = args.get(1).cloned().unwrap_or_else(|| "all".into());
     rt.block_on(async {
+        if what == "all" || what == "sandbox" {
+            sandbox_bench(200);
+        }
         if what == "all" || what == "proxy" {
             proxy_bench().await;
         }
@@ -412,9 +536,7 @@ fn main() {
             if let (Ok(url), Ok(key)) = (std::env::var("SLURM_REST_URL"), std::env::var("SLURM_JWT_KEY_FILE")) {
                 let root = std::path::PathBuf::from(std::env::var("SLURM_RESOURCE_DIR").unwrap())
                     .join(format!("bench-{}", std::process::id()));
-                std::fs::create_dir_all(&root).unwrap();
                 let user = std::env::var("SLURM_USER").unwrap_or_else(|_| "campus".into());
-                let _ = Command::new("chown").arg(&user).arg(&root).status();
                 let cfg = server::config::SlurmConfig {
                     url,
                     user,

@@ -318,6 +318,32 @@ pub async fn book_session(
     }
 }
 
+/// POST /training/{slug}/enrolment: whether partners may take a seat themselves (the course's
+/// owner or an administrator).
+pub async fn set_partners_enrol(
+    State(state): State<AppState>,
+    session: Session,
+    Path(slug): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let actor = actor_or_refuse!(state, session);
+    let allowed = f.get("partners_enrol").is_some_and(|v| v == "yes");
+    match campus_core::services::training::set_partners_enrol(
+        &state.db,
+        actor.as_ref(),
+        &slug,
+        allowed,
+    )
+    .await
+    {
+        Ok(()) => {
+            notice(&session, "Saved who may take a seat.").await;
+            see_other(&format!("/training/{slug}/manage"))
+        }
+        Err(e) => refused(e),
+    }
+}
+
 /// POST /training/sessions/{id}/enrol: the signed-in person takes a seat.
 pub async fn enrol(
     State(state): State<AppState>,

@@ -315,6 +315,7 @@ pub fn router(
         .route("/training/{slug}/pages", post(publishing_forms::add_course_page))
         .route("/training/{slug}/sessions", post(publishing_forms::book_session))
         .route("/training/sessions/{id}/enrol", post(publishing_forms::enrol))
+        .route("/training/{slug}/enrolment", post(publishing_forms::set_partners_enrol))
         .route("/training/sessions/{id}/attendees", post(publishing_forms::add_attendees))
         .route("/training/{slug}/pages/{page}", post(publishing_forms::edit_course_page))
         .route(

@@ -113,6 +113,8 @@ pub struct CourseManageView {
     pub attachments: Vec<(String, String)>,
     /// Sandboxes a session may give: (`<offering id>:<size>`, label).
     pub sandboxes: Vec<(String, String)>,
+    /// Partners may enrol themselves on its sessions.
+    pub partners_enrol: bool,
 }
 
 #[server(prefix = "/_sf", endpoint = "get_course_manage")]
@@ -126,6 +128,7 @@ pub async fn get_course_manage(slug: String) -> Result<CourseManageView, AppErro
         ));
     }
     Ok(CourseManageView {
+        partners_enrol: v.course.partners_enrol,
         slug: v.course.slug,
         title: v.course.title,
         pages: v
@@ -188,6 +191,8 @@ pub struct SessionPageView {
     pub roster: Vec<SeatView>,
     pub mine: Option<SeatView>,
     pub can_enrol: bool,
+    /// A partner on a course where the trainer adds partners: told so instead of a button.
+    pub trainer_adds_partners: bool,
 }
 
 #[server(prefix = "/_sf", endpoint = "get_session")]
@@ -241,7 +246,8 @@ pub async fn get_session(id: i64) -> Result<SessionPageView, AppError> {
         },
         can_manage: v.can_manage,
         roster: v.roster.into_iter().map(seat).collect(),
-        can_enrol: open && v.mine.is_none() && v.taken < s.seats,
+        can_enrol: v.can_enrol && open && v.mine.is_none() && v.taken < s.seats,
+        trainer_adds_partners: !v.can_enrol && open && v.mine.is_none(),
         mine: v.mine.map(seat),
     })
 }

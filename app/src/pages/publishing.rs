@@ -7,7 +7,7 @@ use crate::api::{
 };
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
-    options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, RadioItems,
+    options, Button, Checkbox, DescriptionList, DescriptionRow, ErrorSummary, Input, RadioItems,
 };
 use crate::forms::FormState;
 use leptos::prelude::*;
@@ -358,6 +358,19 @@ pub fn ManageCoursePage() -> impl IntoView {
                             </div>
                             <Button text="Upload" secondary=true/>
                         </form>
+                        <h2 class="ons-u-fs-l ons-u-mt-l">"Who may take a seat"</h2>
+                        <form method="post" action=format!("{base}/enrolment")>
+                            <fieldset class="ons-fieldset">
+                                <legend class="ons-fieldset__legend">"Partners outside the office"</legend>
+                                <div class="ons-checkboxes__items">
+                                    <Checkbox name="partners_enrol" value="yes".to_owned()
+                                        label="Partners may take a seat themselves (otherwise you add them by email)".to_owned()
+                                        checked=c.partners_enrol
+                                        hint=Some("Each attendee gets a sandbox on the Campus network, isolated from everyone else's.".to_owned())/>
+                                </div>
+                            </fieldset>
+                            <Button text="Save" secondary=true/>
+                        </form>
                         <h2 class="ons-u-fs-l ons-u-mt-l">"Book a session"</h2>
                         <p>"Every attendee gets the same sandbox, made before the start and removed after the end. The hardware must have room for every seat."</p>
                         <form method="post" action=format!("{base}/sessions") novalidate>
@@ -463,6 +476,9 @@ pub fn SessionPage() -> impl IntoView {
                             <form method="post" action=format!("{base}/enrol")>
                                 <Button text="Take a seat"/>
                             </form>
+                        })}
+                        {s.trainer_adds_partners.then(|| view! {
+                            <p>"On this course the trainer adds partners to each session: ask them to add you."</p>
                         })}
                         {s.can_manage.then(|| view! {
                             <p><a href=base.clone()>"Refresh the roster"</a></p>

@@ -365,3 +365,41 @@ mod tests {
         assert_eq!(super::media_type("noext"), "application/octet-stream");
     }
 }
+
+/// Whether partners may enrol themselves on the course's sessions (the owner's choice; off
+/// unless turned on). Audited.
+pub async fn set_partners_enrol(
+    db: &Db,
+    actor: Option<&Actor>,
+    slug_raw: &str,
+    allowed: bool,
+) -> Result<(), CoreError> {
+    let c = store::by_slug(db, slug_raw)
+        .await?
+        .ok_or(CoreError::NotFound("course"))?;
+    authz::check(actor, Action::EditCourse, object(&c))?;
+    if c.partners_enrol == allowed {
+        return Ok(());
+    }
+    let word = |b: bool| {
+        if b {
+            "partners may enrol"
+        } else {
+            "the trainer adds partners"
+        }
+    };
+    let mut tx = db.pool.begin().await?;
+    store::set_partners_enrol(&mut tx, c.id, allowed).await?;
+    audit_context::record(
+        &mut tx,
+        actor,
+        "course",
+        "course.partners_enrol",
+        c.id,
+        word(c.partners_enrol),
+        word(allowed),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

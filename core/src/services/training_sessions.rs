@@ -170,6 +170,9 @@ pub struct SessionView {
     pub roster: Vec<RosterLine>,
     /// The viewer's own place, if they attend.
     pub mine: Option<RosterLine>,
+    /// Whether the viewer may take a seat themselves: anyone with an internal role, and
+    /// partners only where the course allows it.
+    pub can_enrol: bool,
 }
 
 async fn line(db: &Db, a: Attendee) -> Result<RosterLine, CoreError> {
@@ -223,7 +226,9 @@ pub async fn view(db: &Db, actor: Option<&Actor>, id: i64) -> Result<SessionView
             roster.push(line(db, a).await?);
         }
     }
+    let internal = me.roles.is_internal();
     Ok(SessionView {
+        can_enrol: internal || course.partners_enrol,
         phase: rules::phase(
             clock::now(),
             s.starts_at,
@@ -312,6 +317,12 @@ async fn add(
 /// The signed-in person takes a seat.
 pub async fn enrol(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreError> {
     let v = view(db, actor, id).await?;
+    if !v.can_enrol {
+        return Err(crate::authz::Denied::Forbidden(
+            "on this course the trainer adds partners to a session: ask them to add you".into(),
+        )
+        .into());
+    }
     if v.mine.is_some() {
         return Err(CoreError::field(
             "attendees",

@@ -16,6 +16,8 @@ pub struct Course {
     pub owner_id: i64,
     pub owner_name: String,
     pub updated_at: i64,
+    /// Partners may enrol themselves on its sessions (else the trainer adds them).
+    pub partners_enrol: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +40,8 @@ pub struct Attachment {
 }
 
 const COURSE: &str = "SELECT c.id, c.slug, c.title, c.topic, c.summary, c.audience, c.owner_id, \
-     u.display_name AS owner_name, c.updated_at FROM courses c JOIN users u ON u.id = c.owner_id";
+     u.display_name AS owner_name, c.updated_at, c.partners_enrol FROM courses c \
+     JOIN users u ON u.id = c.owner_id";
 
 fn course(r: &sqlx::any::AnyRow) -> Result<Course, sqlx::Error> {
     let audience: String = r.try_get("audience")?;
@@ -52,6 +55,7 @@ fn course(r: &sqlx::any::AnyRow) -> Result<Course, sqlx::Error> {
         owner_id: r.try_get("owner_id")?,
         owner_name: r.try_get("owner_name")?,
         updated_at: r.try_get("updated_at")?,
+        partners_enrol: r.try_get::<i64, _>("partners_enrol")? != 0,
     })
 }
 
@@ -261,4 +265,17 @@ pub async fn put_attachment(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+pub async fn set_partners_enrol(
+    conn: &mut AnyConnection,
+    id: i64,
+    allowed: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE courses SET partners_enrol = $1 WHERE id = $2")
+        .bind(i64::from(allowed))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }

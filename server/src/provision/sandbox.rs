@@ -190,7 +190,10 @@ impl Sandbox {
         push(&["--ro-bind", &group, "/etc/group"]);
         let hosts = self.hosts.display().to_string();
         push(&["--ro-bind", &hosts, "/etc/hosts"]);
-        push(&["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
+        // A private /tmp the person can write (bubblewrap's own would be root's alone).
+        push(&[
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+        ]);
         for t in &self.tools {
             let t = t.display().to_string();
             push(&["--ro-bind", &t, &t]);
@@ -449,6 +452,16 @@ mod tests {
         assert_eq!(
             pairs(&args, "--symlink"),
             [("usr/bin".into(), "/bin".into())]
+        );
+    }
+
+    #[test]
+    fn tmp_is_private_and_writable_by_the_person() {
+        let args = sandbox(Identity::Switch { uid: 1, gid: 1 }).args();
+        let at = args.iter().position(|a| a == "--tmpfs").unwrap();
+        assert_eq!(
+            args[at - 2..=at + 1],
+            ["--perms", "1777", "--tmpfs", "/tmp"]
         );
     }
 

@@ -338,3 +338,81 @@ both_backends!(
     a_slurm_job_cannot_choose_where_the_proxy_forwards,
     a_slurm_job_cannot_make_the_portal_read_a_file_for_it,
 );
+
+/// Operators (and administrators) say whose Unix account is whose; each person has their own,
+/// the name must be an account name and never root, and every change is audited.
+async fn an_operator_maps_a_person_to_their_unix_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let o = app.browser_for("omar").await;
+    let a = app.browser_for("alice").await;
+    let path = format!("/admin/users/{alice}/unix-account");
+
+    let r = crate::support::post(&a, &app, &path, &[("unix_account", "campus-a")]).await;
+    assert_eq!(r.status().as_u16(), 403, "staff cannot map accounts");
+    let (status, body) = page(&o, &app, &format!("/admin/users/{alice}")).await;
+    assert_eq!(status, 200, "operators see the page");
+    assert!(
+        !body.contains("Save roles"),
+        "but do not change roles: {body}"
+    );
+
+    for (bad, message) in [
+        ("Root", "is not a Unix account name"),
+        ("root", "Workloads never run as root"),
+        ("a b", "is not a Unix account name"),
+    ] {
+        let r = crate::support::post(&o, &app, &path, &[("unix_account", bad)]).await;
+        assert_eq!(
+            crate::support::location(&r),
+            format!("/admin/users/{alice}")
+        );
+        let (_, body) = page(&o, &app, &format!("/admin/users/{alice}")).await;
+        assert!(body.contains(message), "{bad}: {body}");
+    }
+    let r = crate::support::post(&o, &app, &path, &[("unix_account", "campus-a")]).await;
+    assert_eq!(
+        crate::support::location(&r),
+        format!("/admin/users/{alice}")
+    );
+    let r = crate::support::post(
+        &o,
+        &app,
+        &format!("/admin/users/{bob}/unix-account"),
+        &[("unix_account", "campus-a")],
+    )
+    .await;
+    assert_eq!(crate::support::location(&r), format!("/admin/users/{bob}"));
+    let (_, body) = page(&o, &app, &format!("/admin/users/{bob}")).await;
+    assert!(
+        body.contains("campus-a is already the account of someone else"),
+        "{body}"
+    );
+    let account = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            campus_core::store::users::find(&db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .unix_account
+        }
+    };
+    assert_eq!(account(alice).await.as_deref(), Some("campus-a"));
+    assert_eq!(account(bob).await, None);
+    // Emptied, the mapping goes.
+    crate::support::post(&o, &app, &path, &[("unix_account", "")]).await;
+    assert_eq!(account(alice).await, None);
+    assert_eq!(
+        crate::support::count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.unix_account'"
+        )
+        .await,
+        2
+    );
+}
+
+both_backends!(an_operator_maps_a_person_to_their_unix_account);

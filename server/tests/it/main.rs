@@ -20,3 +20,4 @@ mod settings;
 mod slurm;
 mod support;
 mod training_sessions;
+mod workloads;

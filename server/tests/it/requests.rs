@@ -492,27 +492,7 @@ both_backends!(
     a_program_that_fails_leaves_a_reason_a_retry_and_nothing_behind,
 );
 
-/// The session cookie a sign-in sets, for a hand-written HTTP request.
-async fn session_cookie(app: &TestApp, username: &str) -> String {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = c
-        .post(app.url("/auth/local/sign-in"))
-        .form(&[
-            ("username", username),
-            ("password", crate::support::PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let set = r.headers().get("set-cookie").unwrap().to_str().unwrap();
-    set.split(';').next().unwrap().to_owned()
-}
-
-/// JupyterLab itself (installed by scripts/setup into .local/jupyter): it starts, answers
+/// JupyterLab itself (installed by scripts/setup into the tools directory): it starts, answers
 /// through the proxy at its base URL, and its WebSocket handshake passes through.
 async fn a_jupyterlab_workspace_answers_through_the_proxy_with_websockets(backend: Backend) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -546,7 +526,7 @@ async fn a_jupyterlab_workspace_answers_through_the_proxy_with_websockets(backen
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"started\""));
 
-    let cookie = session_cookie(&app, "alice").await;
+    let cookie = crate::support::session_cookie_of(&app, "alice").await;
     let addr = app.base.trim_start_matches("http://").to_owned();
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let handshake = format!(

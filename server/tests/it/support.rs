@@ -881,3 +881,120 @@ pub async fn raw_get(target: &str, path: &str) -> String {
     };
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
+
+/// Runs `code` in a JupyterLab kernel through the proxy's WebSocket, as a notebook does, and
+/// returns what it printed (its `stream` output) or its error. `cookie` is a session cookie.
+pub async fn jupyter_execute(
+    app: &TestApp,
+    cookie: &str,
+    resource: i64,
+    kernel: &str,
+    code: &str,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let handshake = format!(
+        "GET /w/cp-{resource}/api/kernels/{kernel}/channels?session_id=test HTTP/1.1\r\nHost: {addr}\r\n\
+         Origin: http://{addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: {cookie}\r\n\r\n"
+    );
+    s.write_all(handshake.as_bytes()).await.unwrap();
+    // The handshake's answer ends with an empty line.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let msg_id = format!("exec-{}", random_suffix());
+    let message = serde_json::json!({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": "test",
+                   "username": "test", "version": "5.3", "date": "2026-01-01T00:00:00Z"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": false, "store_history": false,
+                    "user_expressions": {}, "allow_stdin": false}
+    })
+    .to_string();
+    // A client's frame: final text frame, masked (RFC 6455 §5.3).
+    let payload = message.as_bytes();
+    let mut frame = vec![0x81u8];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n if n < 65536 => {
+            frame.push(0x80 | 126);
+            frame.extend((n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(0x80 | 127);
+            frame.extend((n as u64).to_be_bytes());
+        }
+    }
+    let mask = [0x12u8, 0x34, 0x56, 0x78];
+    frame.extend(mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    s.write_all(&frame).await.unwrap();
+    let mut printed = String::new();
+    let read = async {
+        loop {
+            let mut h = [0u8; 2];
+            s.read_exact(&mut h).await.ok()?;
+            let mut len = u64::from(h[1] & 0x7f);
+            if len == 126 {
+                let mut l = [0u8; 2];
+                s.read_exact(&mut l).await.ok()?;
+                len = u64::from(u16::from_be_bytes(l));
+            } else if len == 127 {
+                let mut l = [0u8; 8];
+                s.read_exact(&mut l).await.ok()?;
+                len = u64::from_be_bytes(l);
+            }
+            let mut body = vec![0u8; len as usize];
+            s.read_exact(&mut body).await.ok()?;
+            if h[0] & 0x0f != 1 {
+                continue;
+            }
+            let m: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            if m["parent_header"]["msg_id"] != msg_id.as_str() {
+                continue;
+            }
+            match m["header"]["msg_type"].as_str() {
+                Some("stream") => printed.push_str(m["content"]["text"].as_str().unwrap_or("")),
+                Some("error") => {
+                    printed.push_str(&format!("error: {}", m["content"]["evalue"]));
+                }
+                Some("status") if m["content"]["execution_state"] == "idle" => return Some(()),
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(90), read)
+        .await
+        .expect("the kernel answered within 90 s")
+        .expect("the kernel's channel stayed open");
+    printed
+}
+
+/// The session cookie a sign-in sets, for a hand-written HTTP request.
+pub async fn session_cookie_of(app: &TestApp, username: &str) -> String {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/auth/local/sign-in"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let set = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}

@@ -177,6 +177,41 @@ async fn a_trainer_books_a_session_whose_sandboxes_come_and_go(backend: Backend)
     .await;
     let dan = app.browser_for("dan").await;
     let cat = app.browser_for("cat").await;
+    // Partners take a seat themselves only where the course lets them; it does not at first.
+    let (_, p) = page(&cat, &app, &session_path).await;
+    assert!(
+        p.contains("the trainer adds partners to each session"),
+        "{p}"
+    );
+    assert!(!p.contains("Take a seat"), "{p}");
+    let r = post(&cat, &app, &format!("{session_path}/enrol"), &[]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    let r = post(
+        &sam,
+        &app,
+        "/training/python-basics/enrolment",
+        &[("partners_enrol", "yes")],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 403, "only the course's owner decides");
+    let r = post(
+        &tess,
+        &app,
+        "/training/python-basics/enrolment",
+        &[("partners_enrol", "yes")],
+    )
+    .await;
+    assert_eq!(location(&r), "/training/python-basics/manage");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'course.partners_enrol'"
+        )
+        .await,
+        1
+    );
+    let (_, p) = page(&cat, &app, &session_path).await;
+    assert!(p.contains("Take a seat"), "{p}");
     let r = post(&cat, &app, &format!("{session_path}/enrol"), &[]).await;
     assert_eq!(location(&r), session_path);
     let r = post(&dan, &app, &format!("{session_path}/enrol"), &[]).await;
