@@ -85,6 +85,7 @@ export async function startPortal(port) {
       CLAMD_ADDR: clamd.addr,
       DATASET_DIR: path.join(dir, 'datasets'),
       RESOURCE_DIR: path.join(dir, 'resources'),
+      PRIVATE_DIR: path.join(dir, 'private'),
       RUST_LOG: process.env.RUST_LOG || 'warn',
     },
   });

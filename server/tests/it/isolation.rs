@@ -45,10 +45,20 @@ pub async fn use_probe(app: &TestApp, slug: &str, attempts: &Value) -> i64 {
         b64.encode(attempts.to_string()),
     ])
     .to_string();
+    set_command(app, slug, &command).await
+}
+
+/// Stores an offering's command as an operator's change would, and has the portal look again at
+/// whether it can start (as it does every minute); returns the offering's id.
+async fn set_command(app: &TestApp, slug: &str, command: &str) -> i64 {
     sqlx::query("UPDATE offerings SET command = $1 WHERE slug = $2")
         .bind(command)
         .bind(slug)
         .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let programs = server::provision::availability::programs(&app.config.provisioning.workloads);
+    server::provision::availability::check(&app.db, &programs)
         .await
         .unwrap();
     app.offering_id(slug).await
@@ -92,15 +102,82 @@ fn portal_secrets(app: &TestApp) -> Vec<PathBuf> {
 /// One person's JupyterLab workspace, another's probe in a workspace of a different project:
 /// the probe finds nothing of the portal and nothing of the first person's.
 async fn a_workspace_reaches_nothing_of_the_portal_or_of_other_people(backend: Backend) {
-    probe_from_a_workspace(TestApp::spawn(backend).await).await
+    probe_from_a_workspace(TestApp::spawn(backend).await, None).await
 }
 
 /// The same, with both workspaces as jobs on the cluster, each as its owner's account.
 async fn a_cluster_job_reaches_nothing_of_the_portal_or_of_other_people(backend: Backend) {
-    probe_from_a_workspace(slurm_app(backend).await).await
+    probe_from_a_workspace(slurm_app(backend).await, None).await
 }
 
-async fn probe_from_a_workspace(app: TestApp) {
+/// A portal that does not run as root (the embedded default on a laptop) cannot give anyone
+/// a uid of their own, but still runs every workload in a user-namespace sandbox: the probe
+/// runs as the portal's uid and still finds nothing of the portal or of anyone else.
+async fn a_portal_that_is_not_root_still_sandboxes_every_workload(backend: Backend) {
+    const LAPTOP: u32 = 65_000;
+    let app = TestApp::spawn_with(
+        backend,
+        crate::support::Options {
+            run_worker: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    // Everything the worker touches belongs to the laptop's user, as it would there.
+    let mut theirs = vec![
+        app.resource_dir.clone(),
+        app.config.provisioning.workloads.private_dir.clone(),
+    ];
+    if let Some(db) = app.config.database_url.strip_prefix("sqlite://") {
+        theirs.push(
+            PathBuf::from(db.split('?').next().unwrap())
+                .parent()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for dir in &theirs {
+        std::fs::create_dir_all(dir).unwrap();
+        let status = std::process::Command::new("chown")
+            .args(["-R", &format!("{LAPTOP}:{LAPTOP}")])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let worker = std::process::Command::new("setpriv")
+        .args([
+            &format!("--reuid={LAPTOP}"),
+            &format!("--regid={LAPTOP}"),
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_server"),
+            "worker",
+        ])
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .envs(app.worker_env.iter().map(|(k, v)| (k, v)))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _worker = KillOnDrop(worker);
+    probe_from_a_workspace(app, Some(LAPTOP)).await
+}
+
+/// Ends a child process when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `portal_uid`: the uid the worker runs as when it is not root (then the workload shares it,
+/// inside its own user namespace); None when it is root and each person has their own.
+async fn probe_from_a_workspace(app: TestApp, portal_uid: Option<u32>) {
     let slurm = app.config.provisioning.slurm.is_some();
     if !slurm {
         app.add_big_host().await;
@@ -175,11 +252,17 @@ async fn probe_from_a_workspace(app: TestApp) {
     let report: Value = serde_json::from_str(&body).unwrap();
     eprintln!("probe report: {report}");
 
-    // Not the portal's user, nor root, nor bob.
+    // Not the portal's user, nor root; or, where the portal is not root, the portal's uid in a
+    // namespace of its own.
     let uid = report["uid"].as_u64().unwrap();
-    // SAFETY: geteuid has no preconditions.
-    let portal_uid = u64::from(unsafe { libc::geteuid() });
-    assert_ne!(uid, portal_uid, "the workload runs as the portal's user");
+    match portal_uid {
+        Some(portal) => assert_eq!(uid, u64::from(portal)),
+        None => {
+            // SAFETY: geteuid has no preconditions.
+            let portal = u64::from(unsafe { libc::geteuid() });
+            assert_ne!(uid, portal, "the workload runs as the portal's user");
+        }
+    }
     assert_ne!(uid, 0);
     // Its environment is the allow-list, and no environment it can read is the portal's.
     for name in report["env"].as_array().unwrap() {
@@ -235,17 +318,12 @@ fn bobs_files_hold_probe(app: &TestApp, id: i64) -> bool {
 both_backends!(
     a_workspace_reaches_nothing_of_the_portal_or_of_other_people,
     a_cluster_job_reaches_nothing_of_the_portal_or_of_other_people,
+    a_portal_that_is_not_root_still_sandboxes_every_workload,
 );
 
 /// Makes the offering `slug` run `argv` (a test's own program); returns its id.
 pub async fn use_command(app: &TestApp, slug: &str, argv: &[&str]) -> i64 {
-    sqlx::query("UPDATE offerings SET command = $1 WHERE slug = $2")
-        .bind(serde_json::to_string(argv).unwrap())
-        .bind(slug)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    app.offering_id(slug).await
+    set_command(app, slug, &serde_json::to_string(argv).unwrap()).await
 }
 
 async fn slurm_app(backend: Backend) -> TestApp {
@@ -416,3 +494,40 @@ async fn an_operator_maps_a_person_to_their_unix_account(backend: Backend) {
 }
 
 both_backends!(an_operator_maps_a_person_to_their_unix_account);
+
+/// What would let a workload run unisolated stops the start with the reason: no bubblewrap,
+/// or a uid range that holds ids this machine's accounts use.
+async fn a_portal_that_cannot_isolate_workloads_does_not_start(backend: Backend) {
+    let (url, _tmp) = crate::support::fresh_database(backend).await;
+    let start = |cfg: server::config::Config| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        match server::startup::Application::build_on(cfg, listener).await {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    };
+    let mut cfg = crate::support::config(url.clone(), 0);
+    cfg.provisioning.workloads.bwrap = "/nonexistent/bwrap".into();
+    let why = start(cfg).await;
+    assert!(
+        why.contains("workloads cannot be isolated") && why.contains("bubblewrap"),
+        "{why}"
+    );
+    // `nobody` (65534) is in every Debian's /etc/passwd.
+    let mut cfg = crate::support::config(url.clone(), 0);
+    cfg.provisioning.workloads.uid_base = 65_500;
+    cfg.provisioning.workloads.uid_count = 100;
+    let why = start(cfg).await;
+    assert!(
+        why.contains("holds ids this machine's accounts or groups already use"),
+        "{why}"
+    );
+    let mut cfg = crate::support::config(url, 0);
+    cfg.provisioning.workloads.uid_base = 500;
+    let private = cfg.provisioning.workloads.private_dir.clone();
+    let why = start(cfg).await;
+    assert!(why.contains("among the system's own accounts"), "{why}");
+    let _ = std::fs::remove_dir_all(private);
+}
+
+both_backends!(a_portal_that_cannot_isolate_workloads_does_not_start);
