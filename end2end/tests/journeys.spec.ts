@@ -77,17 +77,33 @@ test('someone without the right role is refused with a 403 page', async ({ page 
   await signOut(page);
 });
 
-test('an administrator manages roles', async ({ page }, testInfo) => {
+test('an administrator manages roles, and an operator maps a Unix account', async ({ page }, testInfo) => {
   await signInLocal(page, 'admin');
   await page.goto('/admin/users');
   await checkPage(page, testInfo, 'admin-users');
   await page.getByRole('link', { name: 'Omar Operator' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toContainText('Roles of Omar Operator');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Omar Operator');
   await page.getByLabel('Reviewer').check();
   await checkPage(page, testInfo, 'admin-roles');
   await page.getByRole('button', { name: 'Save roles' }).click();
   await expect(page.getByText('Roles saved.')).toBeVisible();
   await expect(page.getByRole('row', { name: /Omar Operator/ })).toContainText('Reviewer');
+  await signOut(page);
+
+  // Operators see people to say whose Unix account is whose, but change no roles.
+  await signInLocal(page, 'omar');
+  await page.goto('/admin/users');
+  await page.getByRole('link', { name: 'Priya Patel' }).click();
+  await expect(page.getByRole('button', { name: 'Save roles' })).toHaveCount(0);
+  await page.getByLabel('Unix account name').fill('Priya');
+  await page.getByRole('button', { name: 'Save Unix account' }).click();
+  await expect(page.getByRole('alert')).toContainText('is not a Unix account name');
+  await expect(page.getByLabel('Unix account name')).toHaveValue('Priya');
+  await checkPage(page, testInfo, 'unix-account-refused');
+  await page.getByLabel('Unix account name').fill('priya');
+  await page.getByRole('button', { name: 'Save Unix account' }).click();
+  await expect(page.getByText('Unix account saved.')).toBeVisible();
+  await expect(page.getByLabel('Unix account name')).toHaveValue('priya');
   await signOut(page);
 });
 

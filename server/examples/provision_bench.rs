@@ -305,6 +305,7 @@ async fn proxy_bench() {
     let d = wrk(&direct, None, 10);
     let x = wrk(&proxied, Some(&cookie), 10);
     let _ = outside.kill();
+    let _ = outside.wait();
     let _ = std::fs::remove_file(&exe);
     println!("Proxy (wrk, 2 threads, 64 connections, 10 s each, same backend):");
     println!(

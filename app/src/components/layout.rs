@@ -162,6 +162,9 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
         ));
         if u.is_admin {
             items.push(("/admin/users", "Users and roles".into()));
+        } else if u.is_operator {
+            // Operators map people's Unix accounts there.
+            items.push(("/admin/users", "People".into()));
         }
         items.push(("/account", "My account".into()));
     }

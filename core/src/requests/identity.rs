@@ -19,7 +19,7 @@ impl UnixAccount {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
         if s.is_empty() || s.len() > 32 || !ok_first || !ok_rest {
             return Err(format!(
-                "{s:?} is not a Unix account name: up to 32 lower-case letters, digits, _ and -, \
+                "“{s}” is not a Unix account name: up to 32 lower-case letters, digits, _ and -, \
                  starting with a letter or _"
             ));
         }

@@ -354,18 +354,6 @@ pub async fn attach(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn attachments_are_typed_by_name_and_never_as_html() {
-        assert_eq!(super::media_type("Slides.PDF"), "application/pdf");
-        assert_eq!(super::media_type("chart.png"), "image/png");
-        assert_eq!(super::media_type("page.html"), "application/octet-stream");
-        assert_eq!(super::media_type("x.svg"), "application/octet-stream");
-        assert_eq!(super::media_type("noext"), "application/octet-stream");
-    }
-}
-
 /// Whether partners may enrol themselves on the course's sessions (the owner's choice; off
 /// unless turned on). Audited.
 pub async fn set_partners_enrol(
@@ -402,4 +390,16 @@ pub async fn set_partners_enrol(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attachments_are_typed_by_name_and_never_as_html() {
+        assert_eq!(super::media_type("Slides.PDF"), "application/pdf");
+        assert_eq!(super::media_type("chart.png"), "image/png");
+        assert_eq!(super::media_type("page.html"), "application/octet-stream");
+        assert_eq!(super::media_type("x.svg"), "application/octet-stream");
+        assert_eq!(super::media_type("noext"), "application/octet-stream");
+    }
 }

@@ -17,10 +17,27 @@
 //! the way is refused, not followed.
 
 use super::beneath::Dir;
-use super::driver::DriverError;
+use super::driver::{DriverError, Spec};
 use super::identity::Person;
+use super::sandbox::{self, Sandbox};
+use super::secrets::Secrets;
 use campus_core::requests::kind::Kind;
+use campus_core::requests::template::{Listens, Template, Values};
 use std::path::{Path, PathBuf};
+
+/// The port a program that can only listen on TCP is given inside its sandbox. The sandbox's
+/// network is its own, so every resource can have the same one; the gate turns it into the
+/// resource's socket.
+pub const INNER_PORT: u16 = 8080;
+
+/// What a sandbox needs besides the resource's own directories.
+pub struct SandboxParts<'a> {
+    pub secrets: &'a Secrets,
+    /// The tools directory, as the machine that starts the sandbox sees it.
+    pub tools: &'a Path,
+    /// The gate program, likewise.
+    pub gate: &'a Path,
+}
 
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -161,6 +178,96 @@ impl Layout {
             }
         }
         Ok(())
+    }
+
+    /// The sandbox `spec`'s program runs in, as `who`: its template filled in, behind the gate
+    /// when it listens on a TCP port, with its JupyterLab token where it wants one.
+    pub fn sandbox(
+        &self,
+        spec: &Spec,
+        who: &Person,
+        template: &Template,
+        p: &SandboxParts,
+    ) -> Sandbox {
+        let (name, run) = (&spec.name, self.run(&spec.name));
+        let home = sandbox::home_of(&who.name);
+        let mut argv = template.render(&Values {
+            port: INNER_PORT,
+            socket: sandbox::SOCKET,
+            home: &home,
+            base_url: &spec.base_url,
+        });
+        let mut env = vec![("BASE_URL".to_owned(), spec.base_url.clone())];
+        let needs_gate = template.listens() == Listens::Port;
+        if needs_gate {
+            let mut gated = vec![
+                sandbox::GATE.to_owned(),
+                "--listen".to_owned(),
+                format!("unix:{}", sandbox::SOCKET),
+                "--to".to_owned(),
+                format!("tcp:127.0.0.1:{INNER_PORT}"),
+                "--".to_owned(),
+            ];
+            gated.append(&mut argv);
+            argv = gated;
+            env.push(("PORT".to_owned(), INNER_PORT.to_string()));
+        }
+        if spec.wants_token() {
+            env.push(("JUPYTER_TOKEN".to_owned(), p.secrets.jupyter_token(name)));
+        }
+        Sandbox {
+            identity: who.identity,
+            name: name.clone(),
+            user: who.name.clone(),
+            home: self.files(name),
+            datasets: Some(self.datasets(name)),
+            socket_dir: self.socket_dir(name),
+            passwd: run.join("passwd"),
+            group: run.join("group"),
+            hosts: run.join("hosts"),
+            tools: Some(p.tools.to_owned())
+                .filter(|t| t.is_dir())
+                .into_iter()
+                .collect(),
+            gate: needs_gate.then(|| p.gate.to_owned()),
+            root: sandbox::host_root(),
+            etc: sandbox::host_etc(),
+            env,
+            argv,
+        }
+    }
+
+    /// The sandbox's `passwd`, `group` and `hosts` in `run/`, readable by all (they name only
+    /// the person and the sandbox).
+    pub fn write_sandbox_files(&self, name: &str, who: &Person) -> Result<(), DriverError> {
+        let (passwd, group) = sandbox::passwd_and_group(&who.name, who.uid, who.gid);
+        let run = self.run(name);
+        self.write_file(&run, "passwd", passwd.as_bytes(), 0o644)?;
+        self.write_file(&run, "group", group.as_bytes(), 0o644)?;
+        self.write_file(&run, "hosts", sandbox::hosts(name).as_bytes(), 0o644)
+    }
+
+    /// Writes a file in `dir` whole, through a new file renamed into place, so nothing planted
+    /// there is written through and no reader sees half of it.
+    pub fn write_file(
+        &self,
+        dir: &Path,
+        file: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Result<(), DriverError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = dir.join(format!("{file}.tmp"));
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(contents))
+            .and_then(|_| std::fs::rename(&tmp, dir.join(file)))
+            .map_err(|e| io(&format!("cannot write {file}"), e))
     }
 
     /// Removes everything the resource had. std's `remove_dir_all` opens each level without

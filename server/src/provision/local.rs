@@ -11,15 +11,15 @@
 
 use super::beneath::Dir;
 use super::driver::{Driver, DriverError, Health, Placement, Spec};
-use super::identity::{Identities, Person};
-use super::layout::Layout;
-use super::sandbox::{self, Sandbox};
+use super::identity::Identities;
+use super::layout::{Layout, SandboxParts};
+use super::sandbox;
 use super::secrets::Secrets;
 use super::upstream::{self, Target};
 use crate::config::WorkloadConfig;
 use async_trait::async_trait;
 use campus_core::requests::kind::Kind;
-use campus_core::requests::template::{Listens, Template, Values};
+use campus_core::requests::template::Template;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -32,11 +32,6 @@ pub struct LocalDriver {
     gate: PathBuf,
     tools: PathBuf,
 }
-
-/// The port a program that can only listen on TCP is given inside its sandbox. The sandbox's
-/// network is its own, so every resource can have the same one; the gate turns it into the
-/// resource's socket.
-pub const INNER_PORT: u16 = 8080;
 
 /// How much of a log is read to find its last lines.
 const LOG_TAIL_BYTES: u64 = 64 * 1024;
@@ -262,59 +257,6 @@ impl LocalDriver {
         }
     }
 
-    /// bubblewrap's arguments for the resource: the sandbox around its program.
-    fn sandbox(&self, spec: &Spec, who: &Person, template: &Template) -> Sandbox {
-        let (name, run) = (&spec.name, self.layout.run(&spec.name));
-        let home = sandbox::home_of(&who.name);
-        let mut argv = template.render(&Values {
-            port: INNER_PORT,
-            socket: sandbox::SOCKET,
-            home: &home,
-            base_url: &spec.base_url,
-        });
-        let mut env = vec![("BASE_URL".to_owned(), spec.base_url.clone())];
-        let needs_gate = template.listens() == Listens::Port;
-        if needs_gate {
-            let mut gated = vec![
-                sandbox::GATE.to_owned(),
-                "--listen".to_owned(),
-                format!("unix:{}", sandbox::SOCKET),
-                "--to".to_owned(),
-                format!("tcp:127.0.0.1:{INNER_PORT}"),
-                "--".to_owned(),
-            ];
-            gated.append(&mut argv);
-            argv = gated;
-            env.push(("PORT".to_owned(), INNER_PORT.to_string()));
-        }
-        if spec.wants_token() {
-            env.push((
-                "JUPYTER_TOKEN".to_owned(),
-                self.secrets.jupyter_token(&spec.name),
-            ));
-        }
-        Sandbox {
-            identity: who.identity,
-            name: spec.name.clone(),
-            user: who.name.clone(),
-            home: self.layout.files(name),
-            datasets: Some(self.layout.datasets(name)),
-            socket_dir: self.layout.socket_dir(name),
-            passwd: run.join("passwd"),
-            group: run.join("group"),
-            hosts: run.join("hosts"),
-            tools: vec![self.tools.clone()]
-                .into_iter()
-                .filter(|t| t.is_dir())
-                .collect(),
-            gate: needs_gate.then(|| self.gate.clone()),
-            root: sandbox::host_root(),
-            etc: sandbox::host_etc(),
-            env,
-            argv,
-        }
-    }
-
     async fn launch(&self, spec: &Spec) -> Result<Placement, DriverError> {
         let template = Template::from_stored(&spec.command)
             .map_err(|e| DriverError::Permanent(e.to_string()))?;
@@ -332,17 +274,19 @@ impl LocalDriver {
         let _ = std::fs::remove_file(run.join("exit"));
         // A socket left by an earlier run would make the gate (or the program) fail to listen.
         let _ = std::fs::remove_file(self.layout.socket(&spec.name));
-        let sandbox = self.sandbox(spec, &who, &template);
-        let (passwd, group) = sandbox::passwd_and_group(&who.name, who.uid, who.gid);
-        write_atomic(&run.join("passwd"), &passwd)?;
-        write_atomic(&run.join("group"), &group)?;
-        write_atomic(&run.join("hosts"), &sandbox::hosts(&spec.name))?;
+        let parts = SandboxParts {
+            secrets: &self.secrets,
+            tools: &self.tools,
+            gate: &self.gate,
+        };
+        let sandbox = self.layout.sandbox(spec, &who, &template, &parts);
+        self.layout.write_sandbox_files(&spec.name, &who)?;
         // Through a file bubblewrap reads on descriptor 3, not the command line: the
         // arguments carry the JupyterLab token, and anyone on the machine can read a command
         // line.
         let (options, program) = sandbox.options_and_command();
-        std::fs::write(run.join("args"), sandbox::nul_separated(&options))
-            .map_err(|e| io("cannot write the sandbox's arguments", e))?;
+        self.layout
+            .write_file(&run, "args", &sandbox::nul_separated(&options), 0o600)?;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -18,15 +18,15 @@
 use super::beneath::Dir;
 use super::driver::{Driver, DriverError, Health, Node, Placement, Spec};
 use super::identity::{lookup_account, Person};
-use super::layout::Layout;
-use super::sandbox::{self, Identity, Sandbox};
+use super::layout::{Layout, SandboxParts};
+use super::sandbox::{self, Identity};
 use super::secrets::Secrets;
 use super::upstream;
 use crate::config::WorkloadConfig;
 use async_trait::async_trait;
 use base64::Engine;
 use campus_core::requests::kind::Kind;
-use campus_core::requests::template::{Listens, Template, Values};
+use campus_core::requests::template::Template;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -345,53 +345,6 @@ impl SlurmDriver {
         format!("{}{}", self.job_prefix, spec.name)
     }
 
-    /// The sandbox the gate runs the workload in, on the node, as the person.
-    fn sandbox(&self, spec: &Spec, who: &Person, template: &Template) -> Sandbox {
-        let (name, run) = (&spec.name, self.layout.run(&spec.name));
-        let home = sandbox::home_of(&who.name);
-        let mut argv = template.render(&Values {
-            port: super::local::INNER_PORT,
-            socket: sandbox::SOCKET,
-            home: &home,
-            base_url: &spec.base_url,
-        });
-        let mut env = vec![("BASE_URL".to_owned(), spec.base_url.clone())];
-        let needs_gate = template.listens() == Listens::Port;
-        if needs_gate {
-            let mut gated = vec![
-                sandbox::GATE.to_owned(),
-                "--listen".to_owned(),
-                format!("unix:{}", sandbox::SOCKET),
-                "--to".to_owned(),
-                format!("tcp:127.0.0.1:{}", super::local::INNER_PORT),
-                "--".to_owned(),
-            ];
-            gated.append(&mut argv);
-            argv = gated;
-            env.push(("PORT".to_owned(), super::local::INNER_PORT.to_string()));
-        }
-        if spec.wants_token() {
-            env.push(("JUPYTER_TOKEN".to_owned(), self.secrets.jupyter_token(name)));
-        }
-        Sandbox {
-            identity: Identity::Same,
-            name: name.clone(),
-            user: who.name.clone(),
-            home: self.layout.files(name),
-            datasets: Some(self.layout.datasets(name)),
-            socket_dir: self.layout.socket_dir(name),
-            passwd: run.join("passwd"),
-            group: run.join("group"),
-            hosts: run.join("hosts"),
-            tools: vec![self.tools.clone()],
-            gate: needs_gate.then(|| self.gate.clone()),
-            root: sandbox::host_root(),
-            etc: sandbox::host_etc(),
-            env,
-            argv,
-        }
-    }
-
     /// The batch script: the gate on the node's address, in front of the sandbox. Nothing
     /// secret is in it (the script is kept by Slurm and shown to the job's owner): the gate's
     /// secret comes in the job's environment and the sandbox's arguments from a file only the
@@ -427,28 +380,20 @@ exec {gate} --listen "tcp:${{ADDR:-0.0.0.0}}:{low}-{high}" --port-file {port} \
         template: &Template,
     ) -> Result<Vec<String>, DriverError> {
         self.layout.make(&spec.name, spec.kind, who, true)?;
-        let run = self.layout.run(&spec.name);
-        let write = |file: &str, contents: &[u8], mode: u32| {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let tmp = run.join(format!("{file}.tmp"));
-            let _ = std::fs::remove_file(&tmp);
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(mode)
-                .open(&tmp)
-                .and_then(|mut f| f.write_all(contents))
-                .and_then(|_| std::fs::rename(&tmp, run.join(file)))
-                .map_err(|e| DriverError::Transient(format!("cannot write {file}: {e}")))
+        self.layout.write_sandbox_files(&spec.name, who)?;
+        let parts = SandboxParts {
+            secrets: &self.secrets,
+            tools: &self.tools,
+            gate: &self.gate,
         };
-        let (passwd, group) = sandbox::passwd_and_group(&who.name, who.uid, who.gid);
-        write("passwd", passwd.as_bytes(), 0o644)?;
-        write("group", group.as_bytes(), 0o644)?;
-        write("hosts", sandbox::hosts(&spec.name).as_bytes(), 0o644)?;
-        let (options, program) = self.sandbox(spec, who, template).options_and_command();
+        let (options, program) = self
+            .layout
+            .sandbox(spec, who, template, &parts)
+            .options_and_command();
         // Holds the JupyterLab token: the person may read their own, nobody else may.
-        write("args", &sandbox::nul_separated(&options), 0o640)?;
+        let run = self.layout.run(&spec.name);
+        self.layout
+            .write_file(&run, "args", &sandbox::nul_separated(&options), 0o640)?;
         std::fs::File::open(run.join("args"))
             .and_then(|f| {
                 use std::os::fd::AsRawFd;

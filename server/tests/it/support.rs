@@ -70,8 +70,69 @@ pub struct TestApp {
     pub worker_env: Vec<(String, String)>,
     pub clamd: Option<Clamd>,
     _tmp: Option<TempDir>,
+    /// Before the directories go: what the test's workloads left running.
+    _workloads: Workloads,
     _resources: TempDir,
     _private: TempDir,
+}
+
+/// Ends every workload a test app started when the test ends, whether or not the test removed
+/// them: sandboxes on this machine (found by the marker their launch carries) and, for a Slurm
+/// app, jobs named with its prefix. Left running, they would hold the node's cores and the
+/// machine's memory for later tests.
+struct Workloads {
+    resource_dir: std::path::PathBuf,
+    slurm_prefix: Option<String>,
+}
+
+impl Drop for Workloads {
+    fn drop(&mut self) {
+        let marker = format!("CAMPUS_RESOURCE_DIR={}/", self.resource_dir.display());
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|p| p.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let ours = std::fs::read(entry.path().join("environ"))
+                .map(|env| {
+                    env.split(|b| *b == 0)
+                        .any(|kv| kv.starts_with(marker.as_bytes()))
+                })
+                .unwrap_or(false);
+            if ours {
+                // SAFETY: getsid(2) and kill(2) on a process this test app launched.
+                unsafe {
+                    let sid = libc::getsid(pid);
+                    if sid > 1 {
+                        libc::kill(-sid, libc::SIGKILL);
+                    }
+                }
+            }
+        }
+        if let (Some(prefix), Ok(conf)) = (&self.slurm_prefix, std::env::var("SLURM_CONF")) {
+            let out = std::process::Command::new("squeue")
+                .env("SLURM_CONF", &conf)
+                .args(["-h", "-o", "%i %j"])
+                .output();
+            let ids: Vec<String> = out
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .filter(|(_, name)| name.starts_with(prefix.as_str()))
+                .map(|(id, _)| id.to_owned())
+                .collect();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new("scancel")
+                    .env("SLURM_CONF", &conf)
+                    .args(&ids)
+                    .status();
+            }
+        }
+    }
 }
 
 /// What to remove when a test is done: a SQLite folder, or a PostgreSQL database.
@@ -416,6 +477,11 @@ impl TestApp {
         let worker_env = worker_env(&cfg);
         let config = cfg.clone();
         let cfg_private_dir = cfg.provisioning.workloads.private_dir.clone();
+        let slurm_prefix = cfg
+            .provisioning
+            .slurm
+            .as_ref()
+            .map(|s| s.job_prefix.clone());
         let base = cfg.public_url.clone();
         let resource_dir = std::path::PathBuf::from(&cfg.provisioning.resource_dir);
         let app = server::startup::Application::build_on(cfg, listener)
@@ -429,6 +495,10 @@ impl TestApp {
             db,
             client: client(),
             oidc,
+            _workloads: Workloads {
+                resource_dir: resource_dir.clone(),
+                slurm_prefix: slurm_prefix.clone(),
+            },
             _resources: TempDir::Folder(resource_dir.clone()),
             _private: TempDir::Folder(cfg_private_dir),
             resource_dir,
