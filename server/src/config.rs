@@ -233,8 +233,33 @@ fn key_file(var: &'static str, path: &str) -> Result<Vec<u8>, ConfigError> {
     Ok(key)
 }
 
+/// Before keys had a directory of their own, the project-database key lived in the resource
+/// directory, where workloads' files are. Moved into the private one on the first start that
+/// finds it there, so existing databases keep their passwords.
+fn move_old_database_key(
+    resource_dir: &str,
+    private_dir: &std::path::Path,
+) -> Result<(), ConfigError> {
+    let old = std::path::Path::new(resource_dir).join("postgres.key");
+    let new = private_dir.join("postgres.key");
+    if new.exists() || !old.is_file() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(private_dir)
+        .and_then(|_| std::fs::rename(&old, &new))
+        .map_err(|e| ConfigError {
+            name: "PRIVATE_DIR",
+            message: format!(
+                "cannot move {} into {}: {e}",
+                old.display(),
+                private_dir.display()
+            ),
+        })
+}
+
 fn databases_from_env(
     private_dir: &std::path::Path,
+    resource_dir: &str,
 ) -> Result<Option<DatabasesConfig>, ConfigError> {
     let Some(admin_url) = var("STORAGE_POSTGRES_ADMIN_URL") else {
         return Ok(None);
@@ -254,7 +279,10 @@ fn databases_from_env(
     }
     let key = match var("STORAGE_POSTGRES_KEY_FILE") {
         Some(file) => key_file("STORAGE_POSTGRES_KEY_FILE", &file)?,
-        None => private_key(private_dir, "postgres.key", "STORAGE_POSTGRES_KEY_FILE")?,
+        None => {
+            move_old_database_key(resource_dir, private_dir)?;
+            private_key(private_dir, "postgres.key", "STORAGE_POSTGRES_KEY_FILE")?
+        }
     };
     Ok(Some(DatabasesConfig {
         admin_url,
@@ -337,7 +365,7 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
     let workloads = workloads_from_env()?;
     Ok(ProvisioningConfig {
         driver,
-        databases: databases_from_env(&workloads.private_dir)?,
+        databases: databases_from_env(&workloads.private_dir, &resource_dir)?,
         resource_dir,
         workloads,
         run_worker: parsed("RUN_WORKER", true)?,
@@ -507,6 +535,33 @@ mod tests {
             .unwrap_err()
             .message
             .contains("too short"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_database_key_moves_out_of_the_resource_directory_once() {
+        let dir = std::env::temp_dir().join(format!("campus-key-move-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (resources, private) = (dir.join("resources"), dir.join("private"));
+        std::fs::create_dir_all(&resources).unwrap();
+        std::fs::write(
+            resources.join("postgres.key"),
+            b"the key the databases were made with",
+        )
+        .unwrap();
+        move_old_database_key(resources.to_str().unwrap(), &private).unwrap();
+        assert!(
+            !resources.join("postgres.key").exists(),
+            "none left beside workloads' files"
+        );
+        let key = private_key(&private, "postgres.key", "X").unwrap();
+        assert_eq!(
+            key, b"the key the databases were made with",
+            "the same key, so the same passwords"
+        );
+        // Once moved, a later start leaves it alone.
+        move_old_database_key(resources.to_str().unwrap(), &private).unwrap();
+        assert_eq!(private_key(&private, "postgres.key", "X").unwrap(), key);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -145,17 +145,32 @@ async fn a_portal_that_is_not_root_still_sandboxes_every_workload(backend: Backe
             .unwrap();
         assert!(status.success());
     }
+    // Installed where that user can read it, as it would be on their laptop (a checkout in
+    // root's home is closed to everyone else): the server and, beside it, the gate.
+    let bin = app.config.provisioning.workloads.private_dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for exe in [
+        env!("CARGO_BIN_EXE_server"),
+        env!("CARGO_BIN_EXE_campus-gate"),
+    ] {
+        let to = bin.join(Path::new(exe).file_name().unwrap());
+        std::fs::copy(exe, &to).unwrap();
+        std::os::unix::fs::chown(&to, Some(LAPTOP), Some(LAPTOP)).unwrap();
+    }
+    std::os::unix::fs::chown(&bin, Some(LAPTOP), Some(LAPTOP)).unwrap();
+    let server = bin.join("server").display().to_string();
     let worker = std::process::Command::new("setpriv")
         .args([
             &format!("--reuid={LAPTOP}"),
             &format!("--regid={LAPTOP}"),
             "--clear-groups",
-            env!("CARGO_BIN_EXE_server"),
+            &server,
             "worker",
         ])
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .envs(app.worker_env.iter().map(|(k, v)| (k, v)))
+        .env("CAMPUS_GATE", bin.join("campus-gate"))
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
