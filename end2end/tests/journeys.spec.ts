@@ -104,6 +104,12 @@ test('an administrator manages roles, and an operator maps a Unix account', asyn
   await page.getByRole('button', { name: 'Save Unix account' }).click();
   await expect(page.getByText('Unix account saved.')).toBeVisible();
   await expect(page.getByLabel('Unix account name')).toHaveValue('priya');
+  // This machine has no account named priya, so later journeys would find her workloads
+  // refused: the mapping is removed again, which is also how an operator undoes one.
+  await page.getByLabel('Unix account name').fill('');
+  await page.getByRole('button', { name: 'Save Unix account' }).click();
+  await expect(page.getByText('Unix account mapping removed.')).toBeVisible();
+  await expect(page.getByLabel('Unix account name')).toHaveValue('');
   await signOut(page);
 });
 

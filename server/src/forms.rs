@@ -248,7 +248,12 @@ pub async fn set_unix_account(
     let actor = actor_or_refuse!(state, session);
     match users::set_unix_account(&state.db, actor.as_ref(), id, &f.unix_account).await {
         Ok(()) => {
-            notice(&session, "Unix account saved.").await;
+            let said = if f.unix_account.trim().is_empty() {
+                "Unix account mapping removed."
+            } else {
+                "Unix account saved."
+            };
+            notice(&session, said).await;
             see_other(&format!("/admin/users/{id}"))
         }
         Err(CoreError::Invalid(errors)) => {
