@@ -61,7 +61,10 @@ pub enum CoreError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many attempts: try again in {retry_after_secs} seconds")]
-    Throttled { retry_after_secs: i64 },
+    Throttled {
+        retry_after_secs: i64,
+        limit: crate::throttle::Limit,
+    },
     #[error("the user name or password is not correct")]
     BadCredentials,
     #[error("database error: {0}")]

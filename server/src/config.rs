@@ -16,8 +16,11 @@ pub struct Config {
     pub session_absolute_hours: i64,
     pub body_limit_bytes: usize,
     pub log_json: bool,
-    pub login_max_failures: usize,
-    pub login_window_secs: i64,
+    /// How many failed sign-ins are allowed, and where from.
+    pub throttle: campus_core::throttle::ThrottlePolicy,
+    /// Reverse proxies in front of the portal: from these, the client is the last address in
+    /// `X-Forwarded-For` that is not one of them. From anywhere else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub provisioning: ProvisioningConfig,
     /// Email for notifications; off unless SMTP_URL is set.
     pub mail: Option<crate::mail::MailConfig>,
@@ -483,8 +486,24 @@ impl Config {
             session_absolute_hours: parsed("SESSION_ABSOLUTE_HOURS", 12)?,
             body_limit_bytes: parsed("BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_json: var("LOG_FORMAT").as_deref() == Some("json"),
-            login_max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
-            login_window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
+            throttle: campus_core::throttle::ThrottlePolicy {
+                max_failures: parsed("LOGIN_MAX_FAILURES", 5)?,
+                max_per_address: parsed("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
+                max_overall: parsed("LOGIN_MAX_FAILURES_OVERALL", 500)?,
+                window_secs: parsed("LOGIN_WINDOW_SECS", 900)?,
+            },
+            trusted_proxies: var("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|_| ConfigError {
+                        name: "TRUSTED_PROXIES",
+                        message: format!("{a:?} is not an IP address"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             provisioning: provisioning_from_env()?,
             ingest: IngestConfig {
                 dataset_dir: var("DATASET_DIR").unwrap_or_else(|| "data/datasets".into()),

@@ -124,8 +124,9 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
             },
         )
         .await?;
+        let mut conn = db.pool.acquire().await?;
         for m in members {
-            campus_core::store::projects::add_member(db, id, m, lead).await?;
+            campus_core::store::projects::add_member(&mut conn, id, m, lead).await?;
         }
     }
     seed_acquisitions(db, &ids).await?;

@@ -144,9 +144,13 @@ impl Application {
         if let Some(mailer) = self.mailer {
             tokio::spawn(mailer.run(self.db.clone()));
         }
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 

@@ -47,10 +47,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn throttle(&self) -> ThrottlePolicy {
-        ThrottlePolicy {
-            max_failures: self.config.login_max_failures,
-            window_secs: self.config.login_window_secs,
-        }
+        self.config.throttle
     }
 }
 

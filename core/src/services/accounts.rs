@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::domain::{DisplayName, Email, RoleSet, Username};
 use crate::error::{CoreError, FieldErrors};
 use crate::password;
+use crate::services::audit_context::record as audit;
 use crate::store::{login_failures, sessions, tokens, users};
 use crate::throttle::{Decision, ThrottlePolicy};
 
@@ -21,10 +22,12 @@ pub async fn actor(db: &Db, user_id: i64) -> Result<Option<Actor>, CoreError> {
     }))
 }
 
-/// Checks a local user name and password, throttling repeated failures per name.
+/// Checks a local user name and password tried from `address` (the client's IP address),
+/// throttling repeated failures ([`ThrottlePolicy`]).
 pub async fn sign_in_local(
     db: &Db,
     policy: ThrottlePolicy,
+    address: &str,
     raw_username: &str,
     password_attempt: &str,
 ) -> Result<users::User, CoreError> {
@@ -39,9 +42,18 @@ pub async fn sign_in_local(
     // Throttle on the name as typed (normalised), whether or not the account exists.
     let name = raw_username.trim().to_lowercase();
     let now = clock::now();
-    let recent = login_failures::since(db, &name, now - policy.window_secs).await?;
-    if let Decision::Wait { retry_after_secs } = policy.decide(now, &recent) {
-        return Err(CoreError::Throttled { retry_after_secs });
+    let since = now - policy.window_secs;
+    let recent = login_failures::relevant_since(db, &name, address, since).await?;
+    let overall = login_failures::latest_since(db, since, policy.max_overall as i64).await?;
+    if let Decision::Wait {
+        retry_after_secs,
+        limit,
+    } = policy.decide(now, &name, address, &recent, &overall)
+    {
+        return Err(CoreError::Throttled {
+            retry_after_secs,
+            limit,
+        });
     }
     let stored = users::password_hash(db, &name).await?;
     let ok = password::verify(
@@ -51,14 +63,20 @@ pub async fn sign_in_local(
     .await;
     match (ok, stored) {
         (true, Some((id, _))) => {
-            login_failures::clear(db, &name).await?;
+            login_failures::clear(db, &name, address).await?;
             users::record_sign_in(db, id).await?;
+            audit_sign_in(db, id, "user.sign_in", "local account", address).await?;
             users::find(db, id)
                 .await?
                 .ok_or(CoreError::NotFound("user"))
         }
+        (false, Some((id, _))) => {
+            login_failures::record(db, &name, address, now).await?;
+            audit_sign_in(db, id, "user.sign_in_failed", "wrong password", address).await?;
+            Err(CoreError::BadCredentials)
+        }
         _ => {
-            login_failures::record(db, &name, now).await?;
+            login_failures::record(db, &name, address, now).await?;
             Err(CoreError::BadCredentials)
         }
     }
@@ -116,8 +134,9 @@ pub struct VerifiedIdentity {
     pub unix_account: Option<String>,
 }
 
-/// Finds or creates the account for a verified OIDC identity and returns its id.
-pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreError> {
+/// Finds or creates the account for a verified OIDC identity, signing in from `address`, and
+/// returns its id.
+pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity, address: &str) -> Result<i64, CoreError> {
     // A usable user name from what the IdP offers, falling back to one derived from the subject.
     let hint = id
         .preferred_username
@@ -156,6 +175,7 @@ pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity) -> Result<i64, CoreErro
     if let Some(raw) = id.unix_account.as_deref() {
         map_from_idp(db, user_id, raw).await?;
     }
+    audit_sign_in(db, user_id, "user.sign_in", "identity provider", address).await?;
     Ok(user_id)
 }
 
@@ -231,16 +251,31 @@ pub async fn create_token(
             "Token name must be 60 characters or fewer",
         ));
     }
-    Ok(tokens::create(db, me, name).await?.1)
+    let mut tx = db.pool.begin().await?;
+    let (id, secret) = tokens::create(&mut tx, me, name).await?;
+    audit(&mut tx, actor, "token", "token.create", id, "", name).await?;
+    tx.commit().await?;
+    Ok(secret)
 }
 
 pub async fn revoke_token(db: &Db, actor: Option<&Actor>, token_id: i64) -> Result<(), CoreError> {
     let me = own(actor)?;
-    if tokens::revoke(db, me, token_id).await? {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound("token"))
+    let mut tx = db.pool.begin().await?;
+    if !tokens::revoke(&mut tx, me, token_id).await? {
+        return Err(CoreError::NotFound("token"));
     }
+    audit(
+        &mut tx,
+        actor,
+        "token",
+        "token.revoke",
+        token_id,
+        "",
+        "revoked",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn list_sessions(
@@ -254,7 +289,48 @@ pub async fn list_sessions(
 /// Ends every session of the actor, on every device, including the current one.
 pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, CoreError> {
     let me = own(actor)?;
-    Ok(sessions::delete_for_user(db, me).await?)
+    let mut tx = db.pool.begin().await?;
+    let ended = sessions::delete_for_user(&mut tx, me).await?;
+    audit(
+        &mut tx,
+        actor,
+        "user",
+        "user.sign_out_everywhere",
+        me,
+        "",
+        &format!("{ended} sessions ended"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// A sign-in, or a failed one, in the audit trail with the address it came from. Failures for
+/// names nobody holds are counted for throttling but not audited: they are noise an attacker
+/// controls, and the trail is append-only.
+async fn audit_sign_in(
+    db: &Db,
+    user_id: i64,
+    action: &str,
+    how: &str,
+    address: &str,
+) -> Result<(), CoreError> {
+    let mut conn = db.pool.acquire().await?;
+    let actor = (action == "user.sign_in").then(|| Actor {
+        user_id,
+        roles: RoleSet::default(),
+    });
+    audit(
+        &mut conn,
+        actor.as_ref(),
+        "user",
+        action,
+        user_id,
+        "",
+        &format!("{how} from {address}"),
+    )
+    .await?;
+    Ok(())
 }
 
 fn own(actor: Option<&Actor>) -> Result<i64, CoreError> {

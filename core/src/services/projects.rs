@@ -168,12 +168,24 @@ pub async fn add_member(
             )
         })?;
     let by = actor.map(|a| a.user_id).unwrap_or_default();
-    if !projects::add_member(db, project_id, user.id, by).await? {
+    let mut tx = db.pool.begin().await?;
+    if !projects::add_member(&mut tx, project_id, user.id, by).await? {
         return Err(CoreError::field(
             "username",
             format!("{} is already a member", user.display_name),
         ));
     }
+    crate::services::audit_context::record(
+        &mut tx,
+        actor,
+        "project",
+        "project.member_add",
+        project_id,
+        "",
+        &user.username,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Member {
         user_id: user.id,
         username: user.username,
@@ -195,9 +207,24 @@ pub async fn remove_member(
             "The project lead cannot be removed",
         ));
     }
-    if projects::remove_member(db, project_id, user_id).await? {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound("member"))
+    let name = users::find(db, user_id)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_else(|| user_id.to_string());
+    let mut tx = db.pool.begin().await?;
+    if !projects::remove_member(&mut tx, project_id, user_id).await? {
+        return Err(CoreError::NotFound("member"));
     }
+    crate::services::audit_context::record(
+        &mut tx,
+        actor,
+        "project",
+        "project.member_remove",
+        project_id,
+        &name,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -69,7 +69,20 @@ pub async fn set_roles(
             ));
         }
     }
-    users::set_portal_roles(db, user_id, &roles).await?;
+    let before = users::portal_roles_of(db, user_id).await?;
+    let mut tx = db.pool.begin().await?;
+    users::set_portal_roles(&mut tx, user_id, &roles).await?;
+    crate::services::audit_context::record(
+        &mut tx,
+        actor,
+        "user",
+        "user.roles",
+        user_id,
+        &role_list(&before),
+        &role_list(&roles),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -121,4 +134,13 @@ pub async fn set_unix_account(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Roles as the audit trail shows them: "staff, reviewer".
+fn role_list(roles: &RoleSet) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

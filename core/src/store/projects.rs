@@ -196,7 +196,7 @@ pub async fn is_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, s
 
 /// Adds a member; false if they already were one.
 pub async fn add_member(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     project_id: i64,
     user_id: i64,
     by: i64,
@@ -209,16 +209,20 @@ pub async fn add_member(
     .bind(user_id)
     .bind(by)
     .bind(clock::now())
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn remove_member(
+    conn: &mut sqlx::AnyConnection,
+    project_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
         .bind(project_id)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -114,10 +114,13 @@ pub async fn for_user(db: &Db, user_id: i64, now: i64) -> Result<Vec<StoredSessi
     rows.iter().map(session_from_row).collect()
 }
 
-pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(conn)
         .await
         .map(|r| r.rows_affected())
 }

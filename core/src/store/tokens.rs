@@ -34,7 +34,11 @@ fn generate() -> String {
 }
 
 /// Makes a token and returns (its id, the secret to show once).
-pub async fn create(db: &Db, user_id: i64, name: &str) -> Result<(i64, String), sqlx::Error> {
+pub async fn create(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    name: &str,
+) -> Result<(i64, String), sqlx::Error> {
     let secret = generate();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -43,7 +47,7 @@ pub async fn create(db: &Db, user_id: i64, name: &str) -> Result<(i64, String), 
     .bind(name)
     .bind(digest(&secret))
     .bind(clock::now())
-    .fetch_one(&db.pool)
+    .fetch_one(conn)
     .await?;
     Ok((id, secret))
 }
@@ -81,14 +85,18 @@ pub async fn list(db: &Db, user_id: i64) -> Result<Vec<TokenInfo>, sqlx::Error> 
 }
 
 /// Revokes one of the user's tokens; false if there is no such live token of theirs.
-pub async fn revoke(db: &Db, user_id: i64, token_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    token_id: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
     )
     .bind(clock::now())
     .bind(token_id)
     .bind(user_id)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -191,7 +191,7 @@ pub async fn insert_local(db: &Db, u: NewLocalUser<'_>) -> Result<i64, sqlx::Err
 }
 
 async fn insert_role(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     user_id: i64,
     role: Role,
     source: RoleSource,
@@ -200,7 +200,7 @@ async fn insert_role(
         .bind(user_id)
         .bind(role.as_str())
         .bind(source.as_str())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
@@ -276,16 +276,20 @@ pub async fn upsert_oidc(db: &Db, who: OidcIdentity<'_>) -> Result<i64, sqlx::Er
     Ok(id)
 }
 
-pub async fn set_portal_roles(db: &Db, user_id: i64, roles: &RoleSet) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+/// Replaces the roles given on the portal, on the caller's transaction (which audits it).
+pub async fn set_portal_roles(
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    roles: &RoleSet,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND source = 'portal'")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
     for role in roles.iter() {
-        insert_role(&mut tx, user_id, role, RoleSource::Portal).await?;
+        insert_role(tx, user_id, role, RoleSource::Portal).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 pub async fn record_sign_in(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {

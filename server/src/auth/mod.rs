@@ -1,8 +1,10 @@
 //! Sign-in and sign-out. Both ways of signing in end in [`establish`], which rotates the session
 //! id so a session fixed before sign-in is worthless after it.
 
+pub mod address;
 pub mod local;
 pub mod oidc;
+pub mod redirect;
 
 use app::forms::keys;
 use axum::http::HeaderMap;

@@ -3,7 +3,7 @@
 //! The ID token is checked for signature (JWKS), exact issuer, audience, expiry and nonce.
 
 use crate::config::OidcConfig;
-use crate::flash::{internal, safe_next, see_other};
+use crate::flash::{internal, see_other};
 use crate::state::AppState;
 use app::forms::keys;
 use axum::extract::{Query, State};
@@ -239,7 +239,7 @@ pub async fn start(
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
-        next: safe_next(q.next.as_deref()),
+        next: crate::auth::redirect::after_sign_in(&state.config.public_url, q.next.as_deref()),
         started_at: campus_core::clock::now(),
     };
     if let Err(e) = session.insert(keys::OIDC_PENDING, pending).await {
@@ -261,6 +261,7 @@ pub async fn callback(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    crate::auth::address::ClientAddress(address): crate::auth::address::ClientAddress,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     let Some(oidc) = state.oidc.clone() else {
@@ -271,7 +272,7 @@ pub async fn callback(
         Ok(p) => p,
         Err(e) => return internal(e),
     };
-    match complete(&state, &oidc, pending, q).await {
+    match complete(&state, &oidc, pending, q, &address).await {
         Ok((user_id, next)) => {
             if let Err(e) = crate::auth::establish(&session, user_id, &headers).await {
                 return internal(e);
@@ -300,6 +301,7 @@ async fn complete(
     oidc: &OidcClient,
     pending: Option<Pending>,
     q: CallbackQuery,
+    address: &str,
 ) -> Result<(i64, String), Completion> {
     let pending = pending.ok_or(OidcError::NoPendingSignIn)?;
     if campus_core::clock::now() - pending.started_at > PENDING_TTL_SECS {
@@ -323,7 +325,7 @@ async fn complete(
     let identity = oidc
         .verify_id_token(&id_token, &Nonce::new(pending.nonce), None)
         .await?;
-    let user_id = accounts::sign_in_oidc(&state.db, identity)
+    let user_id = accounts::sign_in_oidc(&state.db, identity, address)
         .await
         .map_err(|e| Completion::Internal(e.to_string()))?;
     Ok((user_id, pending.next))

@@ -91,6 +91,7 @@ async fn the_cli_migrates_creates_users_and_tokens(backend: Backend) {
     let ok = campus_core::services::accounts::sign_in_local(
         &db,
         Default::default(),
+        "127.0.0.1",
         "carla",
         "carla's long password",
     )
@@ -111,10 +112,15 @@ async fn a_first_start_without_demo_content_makes_one_admin_with_a_one_time_pass
         panic!("an empty database gets an administrator");
     };
     assert!(password.len() >= 12);
-    let admin =
-        campus_core::services::accounts::sign_in_local(&db, Default::default(), "admin", &password)
-            .await
-            .unwrap();
+    let admin = campus_core::services::accounts::sign_in_local(
+        &db,
+        Default::default(),
+        "127.0.0.1",
+        "admin",
+        &password,
+    )
+    .await
+    .unwrap();
     assert!(admin.roles.has(campus_core::domain::Role::Admin));
     // A second start changes nothing and prints no password.
     assert!(matches!(

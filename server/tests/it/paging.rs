@@ -83,9 +83,14 @@ async fn long_lists_come_a_page_at_a_time_in_order(backend: Backend) {
         );
     }
     for p in [projects[5], projects[60], projects[110]] {
-        campus_core::store::projects::add_member(&app.db, p, pia, lena)
-            .await
-            .unwrap();
+        campus_core::store::projects::add_member(
+            &mut app.db.pool.acquire().await.unwrap(),
+            p,
+            pia,
+            lena,
+        )
+        .await
+        .unwrap();
     }
     let pages = walk(&lena_c, &app, "/projects", "/projects/").await;
     assert_eq!(sizes(&pages), [50, 50, 20]);

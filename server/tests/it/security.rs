@@ -1,5 +1,5 @@
 use crate::both_backends;
-use crate::support::{Backend, TestApp};
+use crate::support::{post, Backend, TestApp};
 use campus_core::domain::Role;
 
 async fn every_response_carries_the_security_headers(backend: Backend) {
@@ -137,7 +137,88 @@ async fn a_failing_migration_stops_start_up_with_a_clear_message(backend: Backen
     );
 }
 
+/// Security events land in the audit trail, with the address for sign-ins: who signed in and
+/// who failed to, role changes, tokens made and revoked, sign-out everywhere, and membership.
+async fn security_events_are_audited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.create_user("ada", &[Role::Admin]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.post_form(
+        "/auth/local/sign-in",
+        &[("username", "bob"), ("password", "not bob's password")],
+    )
+    .await;
+    let a = app.browser_for("ada").await;
+    post(
+        &a,
+        &app,
+        &format!("/admin/users/{bob}/roles"),
+        &[("roles", "staff"), ("roles", "reviewer")],
+    )
+    .await;
+    post(&a, &app, "/account/tokens", &[("name", "nightly job")]).await;
+    let token: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE user_id = $1")
+        .bind(admin)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    post(&a, &app, &format!("/account/tokens/{token}/revoke"), &[]).await;
+    let project = app.project("Audited", admin, &[]).await;
+    post(
+        &a,
+        &app,
+        &format!("/projects/{project}/members"),
+        &[("username", "bob")],
+    )
+    .await;
+    post(
+        &a,
+        &app,
+        &format!("/projects/{project}/members/{bob}/remove"),
+        &[],
+    )
+    .await;
+    post(&a, &app, "/account/sign-out-everywhere", &[]).await;
+
+    let rows: Vec<(String, Option<i64>, String, String, String)> = sqlx::query_as(
+        "SELECT action, actor_id, object_id, before_value, after_value FROM audit_log \
+         WHERE action LIKE 'user.%' OR action LIKE 'token.%' OR action LIKE 'project.member%' \
+         ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let (bob_s, admin_s, project_s) = (bob.to_string(), admin.to_string(), project.to_string());
+    let find = |action: &str| {
+        rows.iter()
+            .find(|r| r.0 == action)
+            .unwrap_or_else(|| panic!("no {action} in {rows:?}"))
+    };
+    let failed = find("user.sign_in_failed");
+    assert_eq!((failed.1, failed.2.as_str()), (None, bob_s.as_str()));
+    assert_eq!(failed.4, "wrong password from 127.0.0.1");
+    let signed_in = find("user.sign_in");
+    assert_eq!(
+        (signed_in.1, signed_in.2.as_str()),
+        (Some(admin), admin_s.as_str())
+    );
+    assert_eq!(signed_in.4, "local account from 127.0.0.1");
+    let roles = find("user.roles");
+    assert_eq!((roles.1, roles.2.as_str()), (Some(admin), bob_s.as_str()));
+    assert_eq!(roles.4, "staff, reviewer");
+    assert_eq!(find("token.create").4, "nightly job");
+    assert_eq!(find("token.revoke").2, token.to_string());
+    let added = find("project.member_add");
+    assert_eq!(
+        (added.2.as_str(), added.4.as_str()),
+        (project_s.as_str(), "bob")
+    );
+    assert_eq!(find("project.member_remove").3, "bob");
+    assert_eq!(find("user.sign_out_everywhere").1, Some(admin));
+}
+
 both_backends!(
+    security_events_are_audited,
     every_response_carries_the_security_headers,
     a_cross_site_post_is_refused_and_changes_nothing,
     unknown_routes_get_the_not_found_page,

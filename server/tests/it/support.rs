@@ -326,8 +326,8 @@ pub fn config(database_url: String, port: u16) -> Config {
         session_absolute_hours: 12,
         body_limit_bytes: 64 * 1024,
         log_json: false,
-        login_max_failures: 5,
-        login_window_secs: 900,
+        throttle: Default::default(),
+        trusted_proxies: vec![],
         provisioning: server::config::ProvisioningConfig {
             driver: "local".into(),
             resource_dir: std::env::temp_dir()
@@ -602,8 +602,9 @@ impl TestApp {
         )
         .await
         .unwrap();
+        let mut conn = self.db.pool.acquire().await.unwrap();
         for m in members {
-            projects::add_member(&self.db, id, *m, lead_id)
+            projects::add_member(&mut conn, id, *m, lead_id)
                 .await
                 .unwrap();
         }
