@@ -19,6 +19,7 @@ pub mod exports;
 pub mod failpoint;
 pub mod flash;
 pub mod forms;
+pub mod gateway;
 pub mod ingest;
 pub mod layers;
 pub mod live;

@@ -8,12 +8,14 @@
 //! itself and looks the session up only when it has to decide (see [`Grants`]), under the same
 //! rules: expired or past the absolute limit is not signed in.
 
+use crate::auth::address::client_ip;
 use crate::flash::see_other;
+use crate::gateway::headers;
 use crate::provision::upstream::Connector;
 use crate::state::AppState;
 use app::forms::keys;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use campus_core::authz::{Actor, Denied};
@@ -26,6 +28,7 @@ use campus_core::CoreError;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -199,6 +202,13 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
     let Some(id) = parse_resource_name(name) else {
         return not_found();
     };
+    if headers::fetches_service_worker(req.headers()) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Service workers are not allowed",
+            "Workspaces and web services cannot install a service worker in visitors' browsers.",
+        );
+    }
     let session_id = session_cookie(req.headers(), state.config.cookie_name());
     let cached = session_id
         .as_deref()
@@ -261,13 +271,22 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
     // The Host header stays as the browser sent it: apps such as JupyterLab compare it with the
     // Origin of WebSocket handshakes and refuse a mismatch.
     *req.uri_mut() = uri;
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| client_ip(c.0.ip(), req.headers(), &state.config.trusted_proxies));
     let headers = req.headers_mut();
     if !upgrade {
         for h in HOP_BY_HOP {
             headers.remove(h);
         }
     }
-    strip_portal_cookie(headers, state.config.cookie_name());
+    headers::to_backend(headers, state.config.cookie_name());
+    if let Some(ip) = client {
+        if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
+            headers.insert("x-forwarded-for", v);
+        }
+    }
     // JupyterLab demands its token: only the proxy knows it, so only the proxy's requests pass.
     if let Some(auth) = placement.authorization(name, &state.secrets) {
         if let Ok(v) = HeaderValue::from_str(&auth) {
@@ -323,15 +342,14 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             });
         }
         let (mut parts, _) = res.into_parts();
+        headers::from_backend(&mut parts.headers, state.config.cookie_name(), true);
         if let Some(c) = set_cookie {
             parts.headers.append(header::SET_COOKIE, c);
         }
         return Response::from_parts(parts, Body::empty());
     }
     let (mut parts, body) = res.into_parts();
-    for h in HOP_BY_HOP {
-        parts.headers.remove(h);
-    }
+    headers::from_backend(&mut parts.headers, state.config.cookie_name(), false);
     if let Some(c) = set_cookie {
         parts.headers.append(header::SET_COOKIE, c);
     }
@@ -397,26 +415,6 @@ async fn authorise(
     Ok(r)
 }
 
-/// The backend gets the person's other cookies (its own, e.g. JupyterLab's XSRF cookie) but
-/// never the portal's session.
-fn strip_portal_cookie(headers: &mut axum::http::HeaderMap, name: &str) {
-    let kept: Vec<String> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|c| !c.is_empty() && c.split('=').next() != Some(name))
-        .map(str::to_owned)
-        .collect();
-    headers.remove(header::COOKIE);
-    if !kept.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
-            headers.insert(header::COOKIE, v);
-        }
-    }
-}
-
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -444,24 +442,5 @@ mod tests {
         let mut empty = axum::http::HeaderMap::new();
         empty.insert(header::COOKIE, HeaderValue::from_static("campus_session="));
         assert_eq!(session_cookie(&empty, "campus_session"), None);
-    }
-
-    #[test]
-    fn the_portal_session_cookie_never_reaches_a_backend() {
-        let mut h = axum::http::HeaderMap::new();
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("campus_session=secret; _xsrf=abc"),
-        );
-        h.append(header::COOKIE, HeaderValue::from_static("other=1"));
-        strip_portal_cookie(&mut h, "campus_session");
-        assert_eq!(h.get(header::COOKIE).unwrap(), "_xsrf=abc; other=1");
-        let mut only = axum::http::HeaderMap::new();
-        only.insert(
-            header::COOKIE,
-            HeaderValue::from_static("campus_session=secret"),
-        );
-        strip_portal_cookie(&mut only, "campus_session");
-        assert!(only.get(header::COOKIE).is_none());
     }
 }

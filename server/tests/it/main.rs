@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod crash;
 mod databases;
+mod gateway;
 mod isolation;
 mod local_sign_in;
 mod mail;
