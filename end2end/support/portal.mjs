@@ -90,6 +90,8 @@ export async function startPortal(port) {
     },
   });
   await waitReady(`${base}/readyz`, portal);
+  // Tests that put files in a resource's directory (a web service's pages) find it here.
+  process.env.E2E_RESOURCE_DIR = path.join(dir, 'resources');
   return {
     base,
     async stop() {

@@ -64,7 +64,7 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
 
   const service = page.locator('li', { hasText: purpose }).getByRole('link', { name: 'Published web service' });
   await service.click();
-  await expect(page).toHaveURL(/\/s\/cp-\d+\/$/);
+  await expect(page).toHaveURL(/^http:\/\/cp-\d+\.localhost:\d+\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Directory listing');
 });
 

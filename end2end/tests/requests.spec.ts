@@ -46,7 +46,7 @@ test('a staff member gets a JupyterLab workspace, opens it, stops, extends and r
 
   // JupyterLab answers through the portal's proxy.
   await page.getByRole('link', { name: 'Open' }).click();
-  await expect(page).toHaveURL(/\/w\/cp-\d+\/lab/);
+  await expect(page).toHaveURL(/^http:\/\/cp-\d+\.localhost:\d+\/lab/);
   await expect(page).toHaveTitle(/JupyterLab/);
   await page.goto(requestUrl);
 

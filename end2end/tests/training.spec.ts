@@ -63,7 +63,7 @@ test('a trainer books a session for three attendees, whose sandboxes are ready, 
   await expect(page.locator('#my-sandbox')).toContainText('Ready');
   await checkPage(page, testInfo, 'session-attendee');
   await page.getByRole('link', { name: 'Open your sandbox' }).click();
-  await expect(page).toHaveURL(/\/s\/cp-\d+\/$/);
+  await expect(page).toHaveURL(/^http:\/\/cp-\d+\.localhost:\d+\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Directory listing');
   await page.goto(sessionUrl);
   await signOut(page);

@@ -9,6 +9,8 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// The address people reach the portal at; decides cookie security and the OIDC redirect.
     pub public_url: String,
+    /// Where workspaces and web services are served: each on a host of its own.
+    pub apps: crate::gateway::apps_domain::AppsDomain,
     pub site_root: String,
     pub demo_content: bool,
     pub oidc: Option<OidcConfig>,
@@ -471,13 +473,23 @@ impl Config {
             "BIND_ADDR",
             "127.0.0.1:3000".parse().expect("literal address"),
         )?;
+        let public_url = var("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{bind_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let apps = crate::gateway::apps_domain::AppsDomain::new(
+            &public_url,
+            var("APPS_DOMAIN").as_deref(),
+        )
+        .map_err(|message| ConfigError {
+            name: "APPS_DOMAIN",
+            message,
+        })?;
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/portal.db?mode=rwc".into()),
-            public_url: var("PUBLIC_URL")
-                .unwrap_or_else(|| format!("http://{bind_addr}"))
-                .trim_end_matches('/')
-                .to_owned(),
+            public_url,
+            apps,
             bind_addr,
             site_root: var("SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             demo_content: parsed("DEMO_CONTENT", false)?,
@@ -530,6 +542,21 @@ impl Config {
         } else {
             "campus_session"
         }
+    }
+
+    /// The cookie an app host keeps its pass in (see `gateway::app_host`): host-only on each
+    /// app host, never sent to the portal.
+    pub fn pass_cookie_name(&self) -> &'static str {
+        if self.apps.https() {
+            "__Host-campus_pass"
+        } else {
+            "campus_pass"
+        }
+    }
+
+    /// Cookie names that are the portal's and never a resource's to read or set.
+    pub fn our_cookies(&self) -> [&'static str; 2] {
+        [self.cookie_name(), self.pass_cookie_name()]
     }
 }
 

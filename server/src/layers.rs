@@ -24,28 +24,8 @@ pub async fn security_headers(
     rand::thread_rng().fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
-    let path = req.uri().path();
-    let (workspace, service) = (path.starts_with("/w/"), path.starts_with("/s/"));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if workspace || service {
-        // Proxied apps bring their own scripts, so the portal's CSP would break them. Published
-        // services may run anyone's code: the sandbox gives them an opaque origin, so their
-        // scripts cannot act on the portal with a visitor's session.
-        if service {
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "sandbox allow-scripts allow-forms allow-popups allow-downloads",
-                ),
-            );
-        }
-        h.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        return res;
-    }
     // Images may come over https: project pages and course materials show them (the Markdown
     // sanitiser allows only https or this site).
     let csp = format!(

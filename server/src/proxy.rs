@@ -1,12 +1,18 @@
-//! The authenticating reverse proxy. `/w/<name>/…` reaches a running workspace and `/s/<name>/…`
-//! a web service, each only for the people its visibility allows; everyone else gets a sign-in
-//! page or a refusal from the portal, and the backend never sees their request. WebSocket
-//! upgrades pass through (JupyterLab's kernels need them).
+//! The authenticating reverse proxy. Every workspace and web service is served on a host of its
+//! own (`cp-<id>.<APPS_DOMAIN>`, see [`crate::gateway::apps_domain`]), so a page it serves is
+//! another origin than the portal's and than every other resource's. [`serve`] answers those
+//! hosts, each only for the people the resource's visibility allows; everyone else is sent to
+//! the portal or refused, and the backend never sees their request. WebSocket upgrades pass
+//! through (JupyterLab's kernels need them).
 //!
-//! The proxy routes sit outside the session layer, which would load (and re-save) the session
-//! on every request: a workspace page is dozens of requests. The proxy reads the session cookie
-//! itself and looks the session up only when it has to decide (see [`Grants`]), under the same
-//! rules: expired or past the absolute limit is not signed in.
+//! The portal's own `/w/<name>/…` and `/s/<name>/…` serve nothing of a resource: [`launch`]
+//! sends the browser to the app host, with a one-time code when a session must come along
+//! (redeemed by [`crate::gateway::app_host`]).
+//!
+//! An app host knows a visitor by its pass cookie, which stands for a portal session. It looks
+//! the session up only when it has to decide (see [`Grants`]), under the portal's rules (expired
+//! or past the absolute limit is not signed in), and never keeps the session alive: traffic a
+//! page makes on its own must not hold a portal session open past its idle timeout.
 
 use crate::auth::address::client_ip;
 use crate::flash::see_other;
@@ -16,14 +22,14 @@ use crate::state::AppState;
 use app::forms::keys;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use campus_core::authz::{Actor, Denied};
-use campus_core::requests::kind::{parse_resource_name, Kind};
+use campus_core::requests::kind::{parse_resource_name, resource_name, Kind, Visibility};
 use campus_core::requests::lifecycle::State as Lifecycle;
 use campus_core::services::resources;
 use campus_core::store::resources::Resource;
-use campus_core::store::sessions;
+use campus_core::store::{app_passes, sessions};
 use campus_core::CoreError;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -46,7 +52,8 @@ pub struct ProxyClient {
 /// resource or a session signed out elsewhere still passes.
 const GRANT_TTL: Duration = Duration::from_secs(2);
 
-/// (session id, resource id) → (valid until, the resource as it was when allowed).
+/// (pass cookie, or "" for a visitor without one; resource id) → (valid until, the resource as
+/// it was when allowed).
 type GrantMap = HashMap<(String, i64), (Instant, Arc<Resource>)>;
 
 /// Recent "this session may use this resource" decisions.
@@ -56,26 +63,26 @@ pub struct Grants {
 }
 
 impl Grants {
-    fn get(&self, session: &str, id: i64) -> Option<Arc<Resource>> {
+    fn get(&self, pass: &str, id: i64) -> Option<Arc<Resource>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&(session.to_owned(), id)) {
+        match map.get(&(pass.to_owned(), id)) {
             Some((until, r)) if *until > Instant::now() => Some(r.clone()),
             _ => None,
         }
     }
 
-    fn forget(&self, session: &str, id: i64) {
+    fn forget(&self, pass: &str, id: i64) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&(session.to_owned(), id));
+        map.remove(&(pass.to_owned(), id));
     }
 
-    fn put(&self, session: String, r: Arc<Resource>) {
+    fn put(&self, pass: String, r: Arc<Resource>) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if map.len() > 10_000 {
             map.retain(|_, (until, _)| *until > now);
         }
-        map.insert((session, r.id), (now + GRANT_TTL, r));
+        map.insert((pass, r.id), (now + GRANT_TTL, r));
     }
 }
 
@@ -104,23 +111,107 @@ const HOP_BY_HOP: [&str; 7] = [
     "transfer-encoding",
 ];
 
-/// GET /w/{name} and /s/{name}: the app's relative links need the trailing slash.
-pub async fn add_slash(req: Request) -> Response {
+/// GET `/w/<name>…` and `/s/<name>…` on the portal: sends the browser to the resource's own host
+/// at the same path below the name. A signed-in person's browser carries a one-time code
+/// there, bound to their session and this resource; a public web service needs none.
+pub async fn launch(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path();
+    let Some((kind, name, tail)) = launch_target(path) else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "There is no such workspace or web service",
+            "Check the address, or find it on your resources page.",
+        );
+    };
+    let what = what(kind);
     let query = req
         .uri()
         .query()
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    see_other(&format!("{path}/{query}"))
+    let target = format!("/{tail}{query}");
+    let Some(id) = parse_resource_name(name) else {
+        return not_found(&state, what, false);
+    };
+    let session_id = session_cookie(req.headers(), state.config.cookie_name());
+    let actor = match session_actor(&state, session_id.as_deref()).await {
+        Ok(a) => a,
+        Err(e) => return crate::flash::internal(e),
+    };
+    let r = match authorise(&state, actor.as_ref(), id, false).await {
+        Ok(r) if r.kind == kind => r,
+        Ok(_) => return not_found(&state, what, false),
+        Err(Refusal::SignIn) => {
+            let back = format!("{path}{query}");
+            return see_other(&format!("/sign-in?next={}", urlencode(&back)));
+        }
+        Err(Refusal::Page(p)) => return p,
+    };
+    let origin = state.config.apps.origin(r.id);
+    match (session_id, actor) {
+        (Some(sid), Some(_)) if r.visibility != Visibility::Public => {
+            let code = app_passes::secret();
+            let now = campus_core::clock::now();
+            if let Err(e) = app_passes::issue(&state.db, &code, &sid, r.id, now).await {
+                return crate::flash::internal(e);
+            }
+            see_other(&format!(
+                "{origin}{}?code={code}&next={}",
+                crate::gateway::app_host::AUTH_PATH,
+                urlencode(&target)
+            ))
+        }
+        _ => see_other(&format!("{origin}{target}")),
+    }
 }
 
-pub async fn workspace(state: State<AppState>, req: Request) -> Response {
-    forward(state, Kind::Workspace, req).await
+/// `/w/<name>/<tail>` → (workspace, name, tail); `/s/…` likewise for a web service.
+fn launch_target(path: &str) -> Option<(Kind, &str, &str)> {
+    let (kind, rest) = if let Some(rest) = path.strip_prefix("/w/") {
+        (Kind::Workspace, rest)
+    } else {
+        (Kind::WebService, path.strip_prefix("/s/")?)
+    };
+    let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    Some((kind, name, tail))
 }
 
-pub async fn service(state: State<AppState>, req: Request) -> Response {
-    forward(state, Kind::WebService, req).await
+fn what(kind: Kind) -> &'static str {
+    if kind == Kind::Workspace {
+        "workspace"
+    } else {
+        "web service"
+    }
+}
+
+/// A page from the portal; on an app host its links point back at the portal, as the host's
+/// own paths are the resource's.
+fn page_on(
+    state: &AppState,
+    app_host: bool,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+) -> Response {
+    if app_host {
+        (
+            status,
+            crate::error_page::html_from(&state.config.public_url, title, body),
+        )
+            .into_response()
+    } else {
+        page(status, title, body)
+    }
+}
+
+fn not_found(state: &AppState, what: &str, app_host: bool) -> Response {
+    page_on(
+        state,
+        app_host,
+        StatusCode::NOT_FOUND,
+        &format!("There is no such {what}"),
+        "Check the address, or find it on your resources page in the portal.",
+    )
 }
 
 /// The portal's session id from the request's cookies, if it sent one.
@@ -146,7 +237,18 @@ pub(crate) async fn session_actor(
         return Ok(None);
     };
     let now = campus_core::clock::now();
-    let Some(s) = sessions::load(&state.db, sid, now).await? else {
+    let session = sessions::load(&state.db, sid, now).await?;
+    actor_of(state, session, now).await
+}
+
+/// The person a live session is signed in as, under the session layer's rules: one past the
+/// absolute limit is nobody.
+async fn actor_of(
+    state: &AppState,
+    session: Option<sessions::StoredSession>,
+    now: i64,
+) -> Result<Option<Actor>, CoreError> {
+    let Some(s) = session else {
         return Ok(None);
     };
     let Some(user_id) = s.user_id else {
@@ -163,67 +265,38 @@ pub(crate) async fn session_actor(
     campus_core::services::accounts::actor(&state.db, user_id).await
 }
 
-/// Use through the proxy keeps the portal session alive as page visits do: its stored expiry
-/// moves on and the browser gets its cookie again with a fresh lifetime (the answer's
-/// Set-Cookie). Once per grant, not per request.
-async fn keep_session_alive(state: &AppState, sid: &str) -> Option<HeaderValue> {
-    use tower_sessions::cookie::{Cookie, SameSite};
-    let idle = state.config.session_idle_minutes * 60;
-    sessions::extend(&state.db, sid, campus_core::clock::now() + idle)
-        .await
-        .ok()?;
-    let cookie = Cookie::build((state.config.cookie_name(), sid.to_owned()))
-        .path("/")
-        .http_only(true)
-        .secure(state.config.https())
-        .same_site(SameSite::Lax)
-        .max_age(tower_sessions::cookie::time::Duration::seconds(idle))
-        .build();
-    HeaderValue::from_str(&cookie.to_string()).ok()
-}
-
-async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) -> Response {
-    let prefix = kind.proxy_prefix().unwrap_or("/");
-    let path = req.uri().path().to_owned();
-    let rest = &path[prefix.len()..];
-    let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    let what = if kind == Kind::Workspace {
-        "workspace"
-    } else {
-        "web service"
-    };
-    let not_found = || {
-        page(
-            StatusCode::NOT_FOUND,
-            &format!("There is no such {what}"),
-            "Check the address, or find it on your resources page.",
-        )
-    };
-    let Some(id) = parse_resource_name(name) else {
-        return not_found();
-    };
+/// Everything a request on resource `id`'s host is for: the resource's own server, for whoever
+/// may use it.
+pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
     if headers::fetches_service_worker(req.headers()) {
-        return page(
+        return page_on(
+            state,
+            true,
             StatusCode::FORBIDDEN,
             "Service workers are not allowed",
             "Workspaces and web services cannot install a service worker in visitors' browsers.",
         );
     }
-    let session_id = session_cookie(req.headers(), state.config.cookie_name());
-    let cached = session_id
-        .as_deref()
-        .and_then(|sid| state.grants.get(sid, id))
-        .filter(|r| r.kind == kind);
-    let mut set_cookie = None;
-    let r = match cached {
+    let pass = session_cookie(req.headers(), state.config.pass_cookie_name()).unwrap_or_default();
+    let page_load = matches!(*req.method(), Method::GET | Method::HEAD);
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let r = match state.grants.get(&pass, id) {
         Some(r) => r,
-        None => match authorise(&state, session_id.as_deref(), kind, name, id, &path, what).await {
+        None => match allow(
+            state,
+            &pass,
+            id,
+            page_load.then_some(path_and_query.as_str()),
+        )
+        .await
+        {
             Ok(r) => {
                 let r = Arc::new(r);
-                if let Some(sid) = &session_id {
-                    state.grants.put(sid.clone(), r.clone());
-                    set_cookie = keep_session_alive(&state, sid).await;
-                }
+                state.grants.put(pass.clone(), r.clone());
                 // "Last used", for idle stop: written when a grant is made, not per request.
                 let _ = campus_core::store::resources::touch(
                     &state.db,
@@ -236,30 +309,24 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             Err(refusal) => return refusal,
         },
     };
+    let name = resource_name(r.id);
+    let what = what(r.kind);
     let placement = crate::provision::worker::placement_of(&r);
-    let upstream_path = if placement.keeps_prefix {
-        path.clone()
-    } else {
-        format!("/{tail}")
-    };
-    let query = req
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
     // Only an endpoint the portal made itself is ever connected to: a resource's own socket,
     // or a cluster job's gate on the node Slurm says it runs on.
-    let Some(target) = placement.target(name, &state.secrets) else {
-        return page(
+    let Some(target) = placement.target(&name, &state.secrets) else {
+        return page_on(
+            state,
+            true,
             StatusCode::BAD_GATEWAY,
             &format!("The {what} is not answering"),
-            "It was started before workloads ran in their own sandboxes. Stop it and start it again from its page.",
+            "It was started before workloads ran in their own sandboxes and hosts. Stop it and start it again from its page.",
         );
     };
     let host = state.proxy.connector.host_for(&target);
-    let uri: Uri = match format!("http://{host}{upstream_path}{query}").parse() {
+    let uri: Uri = match format!("http://{host}{path_and_query}").parse() {
         Ok(u) => u,
-        Err(_) => return not_found(),
+        Err(_) => return not_found(state, what, true),
     };
     let upgrade = req.headers().contains_key(header::UPGRADE);
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
@@ -281,14 +348,14 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             headers.remove(h);
         }
     }
-    headers::to_backend(headers, state.config.cookie_name());
+    headers::to_backend(headers, &state.config.our_cookies());
     if let Some(ip) = client {
         if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
             headers.insert("x-forwarded-for", v);
         }
     }
     // JupyterLab demands its token: only the proxy knows it, so only the proxy's requests pass.
-    if let Some(auth) = placement.authorization(name, &state.secrets) {
+    if let Some(auth) = placement.authorization(&name, &state.secrets) {
         if let Ok(v) = HeaderValue::from_str(&auth) {
             headers.insert(header::AUTHORIZATION, v);
         }
@@ -296,7 +363,7 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
     headers.insert("x-forwarded-host", original_host);
     headers.insert(
         "x-forwarded-proto",
-        HeaderValue::from_static(if state.config.https() {
+        HeaderValue::from_static(if state.config.apps.https() {
             "https"
         } else {
             "http"
@@ -308,21 +375,24 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             tracing::warn!(error = %e, resource = id, "backend did not answer");
             // A reused decision may be stale (stopped, or moved to another node): decide again,
             // so the person sees why rather than a gateway error.
-            if let Some(sid) = &session_id {
-                state.grants.forget(sid, id);
+            state.grants.forget(&pass, id);
+            let actor = match pass_actor(state, &pass, id).await {
+                Ok(a) => a,
+                Err(e) => return crate::flash::internal(e),
+            };
+            if let Err(Refusal::Page(p)) = authorise(state, actor.as_ref(), id, true).await {
+                return p;
             }
-            if let Err(refusal) =
-                authorise(&state, session_id.as_deref(), kind, name, id, &path, what).await
-            {
-                return refusal;
-            }
-            return page(
+            return page_on(
+                state,
+                true,
                 StatusCode::BAD_GATEWAY,
                 &format!("The {what} is not answering"),
                 "It is marked as running but did not answer. Try again in a moment; if it keeps happening, stop and start it from its page.",
             );
         }
     };
+    let ours = state.config.our_cookies();
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_upgrade) = client_upgrade {
             let backend_upgrade = hyper::upgrade::on(&mut res);
@@ -342,59 +412,117 @@ async fn forward(State(state): State<AppState>, kind: Kind, mut req: Request) ->
             });
         }
         let (mut parts, _) = res.into_parts();
-        headers::from_backend(&mut parts.headers, state.config.cookie_name(), true);
-        if let Some(c) = set_cookie {
-            parts.headers.append(header::SET_COOKIE, c);
-        }
+        headers::from_backend(&mut parts.headers, &ours, true);
         return Response::from_parts(parts, Body::empty());
     }
     let (mut parts, body) = res.into_parts();
-    headers::from_backend(&mut parts.headers, state.config.cookie_name(), false);
-    if let Some(c) = set_cookie {
-        parts.headers.append(header::SET_COOKIE, c);
-    }
+    headers::from_backend(&mut parts.headers, &ours, false);
     Response::from_parts(parts, Body::new(body))
 }
 
-/// The one authorisation check for the proxy: who is asking, may they use it, and is it running.
-/// The refusal is the page to show.
+/// Whether the visitor holding `pass` (or none) may use resource `id` now; the refusal is what
+/// to answer on the app host. Someone who must sign in is sent to the portal, which brings them
+/// back with a code; only a page load (`page`: its path and query) can follow that, so other
+/// requests get a 401 page.
+async fn allow(
+    state: &AppState,
+    pass: &str,
+    id: i64,
+    page: Option<&str>,
+) -> Result<Resource, Response> {
+    let actor = pass_actor(state, pass, id)
+        .await
+        .map_err(crate::flash::internal)?;
+    match authorise(state, actor.as_ref(), id, true).await {
+        Ok(r) => Ok(r),
+        Err(Refusal::Page(p)) => Err(p),
+        Err(Refusal::SignIn) => {
+            let kind = campus_core::store::resources::find(&state.db, id)
+                .await
+                .ok()
+                .flatten()
+                .map(|r| r.kind)
+                .unwrap_or(Kind::Workspace);
+            if let Some(path_and_query) = page {
+                let prefix = kind.proxy_prefix().unwrap_or("/w/");
+                return Err(see_other(&format!(
+                    "{}{prefix}{}{path_and_query}",
+                    state.config.public_url,
+                    resource_name(id)
+                )));
+            }
+            Err(page_on(
+                state,
+                true,
+                StatusCode::UNAUTHORIZED,
+                "Open it again from the portal",
+                "Your pass for this address has ended (you signed out, or your session timed out). Open it again from its page in the portal.",
+            ))
+        }
+    }
+}
+
+/// The signed-in person an app host's pass stands for, if it is one for this resource and its
+/// portal session is still live.
+pub(crate) async fn pass_actor(
+    state: &AppState,
+    pass: &str,
+    id: i64,
+) -> Result<Option<Actor>, CoreError> {
+    if pass.is_empty() {
+        return Ok(None);
+    }
+    let Some(key) = app_passes::session_of(&state.db, pass, id).await? else {
+        return Ok(None);
+    };
+    let now = campus_core::clock::now();
+    let session = sessions::load_by_key(&state.db, &key, now).await?;
+    actor_of(state, session, now).await
+}
+
+/// Why the proxy will not pass a request on.
+enum Refusal {
+    /// Nobody is signed in and the resource is not public.
+    SignIn,
+    /// The page to answer with.
+    Page(Response),
+}
+
+/// The one authorisation check for the proxy and its launcher: may this person use resource
+/// `id`, and is it running. `app_host` says where a refusal page is shown.
 async fn authorise(
     state: &AppState,
-    session_id: Option<&str>,
-    kind: Kind,
-    name: &str,
+    actor: Option<&Actor>,
     id: i64,
-    path: &str,
-    what: &str,
-) -> Result<Resource, Response> {
-    let not_found = || {
-        page(
-            StatusCode::NOT_FOUND,
-            &format!("There is no such {what}"),
-            "Check the address, or find it on your resources page.",
-        )
-    };
-    let actor = match session_actor(state, session_id).await {
-        Ok(a) => a,
-        Err(e) => return Err(crate::flash::internal(e)),
-    };
-    let r = match resources::authorise_use(&state.db, actor.as_ref(), id).await {
-        Ok(r) if r.kind == kind => r,
-        Ok(_) | Err(CoreError::NotFound(_)) => return Err(not_found()),
+    app_host: bool,
+) -> Result<Resource, Refusal> {
+    let name = resource_name(id);
+    let r = match resources::authorise_use(&state.db, actor, id).await {
+        Ok(r) if matches!(r.kind, Kind::Workspace | Kind::WebService) => r,
+        Ok(_) | Err(CoreError::NotFound(_)) => {
+            return Err(Refusal::Page(not_found(
+                state,
+                "workspace or web service",
+                app_host,
+            )))
+        }
         Err(CoreError::Denied(Denied::NotSignedIn)) => {
-            let _ = resources::record_proxy_denial(&state.db, None, name, "not signed in").await;
-            return Err(see_other(&format!("/sign-in?next={}", urlencode(path))));
+            let _ = resources::record_proxy_denial(&state.db, None, &name, "not signed in").await;
+            return Err(Refusal::SignIn);
         }
         Err(CoreError::Denied(Denied::Forbidden(why))) => {
-            let _ = resources::record_proxy_denial(&state.db, actor.as_ref(), name, &why).await;
-            return Err(page(
+            let _ = resources::record_proxy_denial(&state.db, actor, &name, &why).await;
+            return Err(Refusal::Page(page_on(
+                state,
+                app_host,
                 StatusCode::FORBIDDEN,
-                &format!("You cannot open this {what}"),
+                "You cannot open this workspace or web service",
                 &format!("The portal did not pass your request on: {why}."),
-            ));
+            )));
         }
-        Err(e) => return Err(crate::flash::internal(e)),
+        Err(e) => return Err(Refusal::Page(crate::flash::internal(e))),
     };
+    let what = what(r.kind);
     if r.state != Lifecycle::Active || r.endpoint.is_empty() {
         let body = match r.state {
             Lifecycle::Stopped => format!(
@@ -406,11 +534,13 @@ async fn authorise(
             }
             other => format!("It is {}.", other.label().to_lowercase()),
         };
-        return Err(page(
+        return Err(Refusal::Page(page_on(
+            state,
+            app_host,
             StatusCode::CONFLICT,
             &format!("This {what} is not running"),
             &body,
-        ));
+        )));
     }
     Ok(r)
 }

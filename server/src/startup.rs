@@ -11,7 +11,7 @@ use crate::{
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use axum::Router;
 use campus_core::Db;
 use leptos::prelude::*;
@@ -174,7 +174,7 @@ pub fn worker_for(
     )))
 }
 
-/// Removes expired sessions and old failed sign-ins every ten minutes.
+/// Removes expired sessions, their app host passes and old failed sign-ins every ten minutes.
 async fn sweep_expired(db: Db) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -182,6 +182,9 @@ async fn sweep_expired(db: Db) {
         let now = campus_core::clock::now();
         if let Err(e) = campus_core::store::sessions::delete_expired(&db, now).await {
             tracing::warn!(error = %e, "could not remove expired sessions");
+        }
+        if let Err(e) = campus_core::store::app_passes::delete_stale(&db, now).await {
+            tracing::warn!(error = %e, "could not remove ended app host passes");
         }
         if let Err(e) =
             campus_core::store::login_failures::delete_before(&db, now - 24 * 3600).await
@@ -368,18 +371,24 @@ pub fn router(
                 .route("/training/{slug}", get(public_pages::course))
                 .route("/training/{slug}/pages/{page}", get(public_pages::course_page))
                 .route("/training/{slug}/files/{name}", get(public_pages::attachment))
-                .route("/w/{name}", any(proxy::add_slash))
-                .route("/w/{name}/", any(proxy::workspace))
-                .route("/w/{name}/{*rest}", any(proxy::workspace))
-                .route("/s/{name}", any(proxy::add_slash))
-                .route("/s/{name}/", any(proxy::service))
-                .route("/s/{name}/{*rest}", any(proxy::service)),
+                // Resources are served on their own hosts; these only send the browser there.
+                .route("/w/{name}", get(proxy::launch))
+                .route("/w/{name}/", get(proxy::launch))
+                .route("/w/{name}/{*rest}", get(proxy::launch))
+                .route("/s/{name}", get(proxy::launch))
+                .route("/s/{name}/", get(proxy::launch))
+                .route("/s/{name}/{*rest}", get(proxy::launch)),
         )
         .layer(axum::middleware::from_fn(layers::audit_request_id))
         .layer(axum::middleware::from_fn(layers::refuse_cross_site))
         .layer(axum::middleware::from_fn(too_large_page))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
+        // Outside every portal layer: an app host's requests are the resource's, not the portal's.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::gateway::app_host::dispatch,
+        ))
         // Fonts (woff2 is brotli inside) and images gain nothing from a second compression.
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("font/")),

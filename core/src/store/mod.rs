@@ -3,6 +3,7 @@
 
 pub mod acquisitions;
 pub mod announcements;
+pub mod app_passes;
 pub mod audit;
 pub mod catalogue;
 pub mod datasets;

@@ -73,25 +73,23 @@ pub async fn create(db: &Db, s: &SessionRecord) -> Result<bool, sqlx::Error> {
 }
 
 pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<StoredSession>, sqlx::Error> {
+    load_by_key(db, &key_of(id), now).await
+}
+
+/// A live session by its stored key, for callers that never held the id (an app host's pass).
+pub async fn load_by_key(
+    db: &Db,
+    key: &str,
+    now: i64,
+) -> Result<Option<StoredSession>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
     )
-    .bind(key_of(id))
+    .bind(key)
     .bind(now)
     .fetch_optional(&db.pool)
     .await?;
     row.as_ref().map(session_from_row).transpose()
-}
-
-/// Moves a session's expiry later (never earlier): activity the session layer does not see,
-/// such as use of a workspace through the proxy, keeps it alive as page visits do.
-pub async fn extend(db: &Db, id: &str, expires_at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2 AND expires_at < $1")
-        .bind(expires_at)
-        .bind(key_of(id))
-        .execute(&db.pool)
-        .await
-        .map(|_| ())
 }
 
 pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {

@@ -70,17 +70,24 @@ fn base_name(name: &str) -> &str {
     name
 }
 
+/// Whether a cookie name is one of `ours` (the portal's session, the app host's pass), with or
+/// without a prefix.
+fn is_ours(name: &str, ours: &[&str]) -> bool {
+    ours.iter()
+        .any(|o| base_name(name).eq_ignore_ascii_case(base_name(o)))
+}
+
 /// Whether a resource may set this cookie: never one of the portal's names (with or without a
 /// prefix), and only for the host it was served from (no `Domain`, which would reach siblings
 /// and parents).
-fn cookie_allowed(set_cookie: &str, portal_cookie: &str) -> bool {
+fn cookie_allowed(set_cookie: &str, ours: &[&str]) -> bool {
     let mut parts = set_cookie.split(';');
     let name = parts
         .next()
         .and_then(|pair| pair.split_once('=').map(|(n, _)| n).or(Some(pair)))
         .unwrap_or("")
         .trim();
-    if name.is_empty() || base_name(name).eq_ignore_ascii_case(base_name(portal_cookie)) {
+    if name.is_empty() || is_ours(name, ours) {
         return false;
     }
     !parts.any(|attr| {
@@ -92,11 +99,11 @@ fn cookie_allowed(set_cookie: &str, portal_cookie: &str) -> bool {
 
 /// Filters a resource's response headers in place. `x-` headers an application defines for its
 /// own clients pass, as browsers give them no meaning.
-pub fn from_backend(headers: &mut HeaderMap, portal_cookie: &str, upgrade: bool) {
+pub fn from_backend(headers: &mut HeaderMap, ours: &[&str], upgrade: bool) {
     let cookies: Vec<_> = headers
         .get_all(header::SET_COOKIE)
         .iter()
-        .filter(|v| v.to_str().is_ok_and(|c| cookie_allowed(c, portal_cookie)))
+        .filter(|v| v.to_str().is_ok_and(|c| cookie_allowed(c, ours)))
         .cloned()
         .collect();
     let dropped: Vec<HeaderName> = headers
@@ -119,9 +126,10 @@ pub fn from_backend(headers: &mut HeaderMap, portal_cookie: &str, upgrade: bool)
     }
 }
 
-/// Strips from a request what the browser sent for the portal: its session cookie, its
-/// `Authorization` (a portal API token) and any forwarding headers, which the proxy sets itself.
-pub fn to_backend(headers: &mut HeaderMap, portal_cookie: &str) {
+/// Strips from a request what the browser sent for the portal: its cookies (`ours`: the session,
+/// the app host's pass), its `Authorization` (a portal API token) and any forwarding headers,
+/// which the proxy sets itself.
+pub fn to_backend(headers: &mut HeaderMap, ours: &[&str]) {
     headers.remove(header::AUTHORIZATION);
     for h in FORWARDING {
         headers.remove(*h);
@@ -134,7 +142,7 @@ pub fn to_backend(headers: &mut HeaderMap, portal_cookie: &str) {
         .map(str::trim)
         .filter(|c| {
             let name = c.split('=').next().unwrap_or("").trim();
-            !c.is_empty() && !base_name(name).eq_ignore_ascii_case(base_name(portal_cookie))
+            !c.is_empty() && !is_ours(name, ours)
         })
         .map(str::to_owned)
         .collect();
@@ -183,11 +191,14 @@ mod tests {
             ("set-cookie", "tracker=1; Domain=campus.example"),
             ("set-cookie", "other=1; path=/; DOMAIN=.example"),
         ]);
-        from_backend(&mut h, "campus_session", false);
+        from_backend(&mut h, &["campus_session", "campus_pass"], false);
         assert_eq!(cookies(&h), ["_xsrf=abc; Path=/w/cp-1/"]);
         let mut h = map(&[("set-cookie", "campus_session=x")]);
-        from_backend(&mut h, "__Host-campus_session", false);
+        from_backend(&mut h, &["__Host-campus_session"], false);
         assert!(cookies(&h).is_empty());
+        let mut h = map(&[("set-cookie", "__Host-campus_pass=forged; Path=/; Secure")]);
+        from_backend(&mut h, &["campus_session", "campus_pass"], false);
+        assert!(cookies(&h).is_empty(), "nor the app host's pass");
     }
 
     #[test]
@@ -204,7 +215,7 @@ mod tests {
             ("x-forwarded-for", "10.0.0.1"),
             ("upgrade", "websocket"),
         ]);
-        from_backend(&mut h, "campus_session", false);
+        from_backend(&mut h, &["campus_session"], false);
         let mut kept: Vec<_> = h.keys().map(|k| k.as_str()).collect();
         kept.sort();
         assert_eq!(kept, ["content-type", "x-total-count"]);
@@ -218,7 +229,7 @@ mod tests {
             ("sec-websocket-accept", "abc"),
             ("clear-site-data", "\"cookies\""),
         ]);
-        from_backend(&mut h, "campus_session", true);
+        from_backend(&mut h, &["campus_session"], true);
         assert_eq!(h.len(), 3);
         assert!(!h.contains_key("clear-site-data"));
     }
@@ -226,7 +237,7 @@ mod tests {
     #[test]
     fn the_portals_credentials_and_made_up_forwarding_never_reach_a_backend() {
         let mut h = map(&[
-            ("cookie", "campus_session=secret; _xsrf=abc"),
+            ("cookie", "campus_session=secret; _xsrf=abc; campus_pass=p"),
             ("cookie", "other=1"),
             ("authorization", "Bearer cp_portal_token"),
             ("x-forwarded-for", "1.2.3.4"),
@@ -235,13 +246,13 @@ mod tests {
             ("x-real-ip", "1.2.3.4"),
             ("accept", "text/html"),
         ]);
-        to_backend(&mut h, "campus_session");
+        to_backend(&mut h, &["campus_session", "campus_pass"]);
         assert_eq!(h.get(header::COOKIE).unwrap(), "_xsrf=abc; other=1");
         let mut left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
         left.sort();
         assert_eq!(left, ["accept", "cookie"]);
         let mut only = map(&[("cookie", "campus_session=secret")]);
-        to_backend(&mut only, "campus_session");
+        to_backend(&mut only, &["campus_session"]);
         assert!(only.get(header::COOKIE).is_none());
     }
 

@@ -25,7 +25,8 @@ pub struct Spec {
     pub amounts: Amounts,
     /// The end date, for engines that enforce a time limit.
     pub end_date: String,
-    /// The path the proxy serves it under, e.g. `/w/cp-7/`.
+    /// The path it is served under on its own host: always `/` now; the field stays so offering
+    /// commands may keep naming `{base_url}`.
     pub base_url: String,
     /// Whose it is: its processes run as this person, never as the portal.
     pub owner: Owner,
@@ -36,7 +37,7 @@ impl Spec {
         let name = resource_name(r.id);
         Spec {
             id: r.id,
-            base_url: format!("{}{name}/", r.kind.proxy_prefix().unwrap_or("/")),
+            base_url: "/".to_owned(),
             name,
             kind: r.kind,
             tool: r.tool.clone(),

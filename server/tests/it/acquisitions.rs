@@ -1501,10 +1501,13 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
     );
     // What JupyterLab shows of a file under ~/datasets: its text, or the status it refused with.
     let folder = format!("datasets/{dataset}-local-housing-supply");
+    assert_eq!(crate::support::open_app(&a, &app, "/w/", ws).await, 200);
     let seen = |file: &str| {
-        let url = app.url(&format!(
-            "/w/cp-{ws}/api/contents/{folder}/{file}?content=1&format=text"
-        ));
+        let url = crate::support::app_url(
+            &app,
+            ws,
+            &format!("/api/contents/{folder}/{file}?content=1&format=text"),
+        );
         let a = a.clone();
         async move {
             let r = a.get(url).send().await.unwrap();
@@ -1538,7 +1541,11 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
     // Read-only by mount: the workspace's own program cannot change or add anything there,
     // whatever the files' modes.
     let put = a
-        .put(app.url(&format!("/w/cp-{ws}/api/contents/{folder}/prices.csv")))
+        .put(crate::support::app_url(
+            &app,
+            ws,
+            &format!("/api/contents/{folder}/prices.csv"),
+        ))
         .json(&serde_json::json!({"type": "file", "format": "text", "content": "changed"}))
         .send()
         .await

@@ -1,7 +1,7 @@
 # A workspace whose server is hostile to the portal: every answer tries to set or clear the
 # portal's session cookie, wipe the site's data, widen a service worker's scope over the whole
 # portal and raise a password prompt in the portal's name. Its body reports the request headers
-# it was given, so a test sees what of the visitor's reached it. Argument: the port.
+# it was given (and the path it was asked for), so a test sees what of the visitor's reached it. Argument: the port.
 import http.server
 import json
 import sys
@@ -12,12 +12,15 @@ SEEN = ["cookie", "authorization", "x-forwarded-for", "x-forwarded-host", "forwa
 
 class Hostile(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = json.dumps({h: self.headers.get(h) for h in SEEN}).encode()
+        seen = {h: self.headers.get(h) for h in SEEN}
+        seen["path"] = self.path
+        body = json.dumps(seen).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Set-Cookie", "campus_session=planted-by-the-app; Path=/")
         self.send_header("Set-Cookie", "__Host-campus_session=planted; Path=/; Secure")
+        self.send_header("Set-Cookie", "campus_pass=planted-pass; Path=/")
         self.send_header("Set-Cookie", "wide=1; Path=/; Domain=localhost")
         self.send_header("Set-Cookie", "app_pref=dark; Path=/")
         self.send_header("Clear-Site-Data", '"cookies", "storage"')

@@ -224,8 +224,7 @@ async fn probe_from_a_workspace(app: TestApp, portal_uid: Option<u32>) {
     // Bob's server answers nobody who comes round the proxy: not even the portal's own user
     // without the token only the proxy sends (locally), nor without the gate's secret (on a
     // node, where the gate speaks first and never lets an unanswered connection through).
-    let direct =
-        crate::support::raw_get(&bobs_address, &format!("/w/cp-{bobs_lab}/api/contents")).await;
+    let direct = crate::support::raw_get(&bobs_address, "/api/contents").await;
     if slurm {
         assert!(
             !direct.contains("HTTP/"),

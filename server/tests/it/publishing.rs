@@ -274,7 +274,10 @@ async fn a_project_page_lists_its_published_services_while_they_run(backend: Bac
         !listed.contains(&format!("/s/cp-{private}/")),
         "only published services are listed"
     );
+    // Anyone can open it, on its own host and without a sign-in code.
     let r = anon(&app, &href).await;
+    assert_eq!(location(&r), crate::support::app_url(&app, public, "/"));
+    let r = client().get(location(&r)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200, "and anyone can open it");
     let r = post(
         &lead_c,

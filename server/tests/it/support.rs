@@ -319,6 +319,11 @@ pub fn config(database_url: String, port: u16) -> Config {
         database_url,
         bind_addr: format!("127.0.0.1:{port}").parse().unwrap(),
         public_url: format!("http://127.0.0.1:{port}"),
+        apps: server::gateway::apps_domain::AppsDomain::new(
+            &format!("http://127.0.0.1:{port}"),
+            None,
+        )
+        .unwrap(),
         site_root: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site").into(),
         demo_content: false,
         oidc: None,
@@ -738,8 +743,28 @@ fn use_slurm(cfg: &mut Config, port: u16) {
     });
 }
 
+/// `*.localhost` on loopback, as browsers resolve it: every resource has a host there.
+struct Loopback;
+
+impl reqwest::dns::Resolve for Loopback {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                ));
+                return Ok(addrs);
+            }
+            let found: Vec<_> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(Loopback))
         .cookie_store(true)
         .redirect(Policy::none())
         // A page that never answers fails its test rather than hanging it.
@@ -859,10 +884,38 @@ pub async fn post(
     c.post(app.url(path)).form(form).send().await.unwrap()
 }
 
-/// A page as one person sees it: (status, HTML).
+/// A page as one person sees it: (status, HTML). A workspace or web service is served on its own
+/// host: the portal's `/w/…` and `/s/…` redirects there (by way of the host's sign-in code) are
+/// followed as a browser would; other redirects are the answer.
 pub async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
+    let r = follow_to_app(c, c.get(app.url(path)).send().await.unwrap()).await;
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Follows redirects that lead to, or stay on, an app host (`*.localhost`).
+pub async fn follow_to_app(c: &reqwest::Client, mut r: reqwest::Response) -> reqwest::Response {
+    for _ in 0..5 {
+        if !r.status().is_redirection() {
+            break;
+        }
+        let to = r.url().join(&location(&r)).unwrap();
+        if !to.host_str().unwrap_or("").ends_with(".localhost") {
+            break;
+        }
+        r = c.get(to).send().await.unwrap();
+    }
+    r
+}
+
+/// The URL of `path` on resource `id`'s own host.
+pub fn app_url(app: &TestApp, id: i64, path: &str) -> String {
+    format!("{}{path}", app.config.apps.origin(id))
+}
+
+/// Opens resource `id` from the portal as `c`'s person (`/w/…` or `/s/…` by `prefix`), so `c`
+/// holds the resource host's pass; returns the status of the page it lands on.
+pub async fn open_app(c: &reqwest::Client, app: &TestApp, prefix: &str, id: i64) -> u16 {
+    page(c, app, &format!("{prefix}cp-{id}/")).await.0
 }
 
 /// The id at the end of a redirect such as `/requests/42`.
@@ -954,7 +1007,8 @@ pub async fn raw_get(target: &str, path: &str) -> String {
 }
 
 /// Runs `code` in a JupyterLab kernel through the proxy's WebSocket, as a notebook does, and
-/// returns what it printed (its `stream` output) or its error. `cookie` is a session cookie.
+/// returns what it printed (its `stream` output) or its error. `cookie` is the workspace host's
+/// pass ([`pass_cookie_of`]).
 pub async fn jupyter_execute(
     app: &TestApp,
     cookie: &str,
@@ -964,10 +1018,11 @@ pub async fn jupyter_execute(
 ) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://").to_owned();
+    let host = app_authority(app, resource);
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let handshake = format!(
-        "GET /w/cp-{resource}/api/kernels/{kernel}/channels?session_id=test HTTP/1.1\r\nHost: {addr}\r\n\
-         Origin: http://{addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        "GET /api/kernels/{kernel}/channels?session_id=test HTTP/1.1\r\nHost: {host}\r\n\
+         Origin: http://{host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: {cookie}\r\n\r\n"
     );
     s.write_all(handshake.as_bytes()).await.unwrap();
@@ -1049,6 +1104,37 @@ pub async fn jupyter_execute(
         .expect("the kernel answered within 90 s")
         .expect("the kernel's channel stayed open");
     printed
+}
+
+/// The pass cookie resource `id`'s host sets for `username` after they open it from the portal
+/// (`prefix` `/w/` or `/s/`), for a hand-written HTTP request to that host.
+pub async fn pass_cookie_of(app: &TestApp, username: &str, prefix: &str, id: i64) -> String {
+    let session = session_cookie_of(app, username).await;
+    let c = reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(Loopback))
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .get(app.url(&format!("{prefix}cp-{id}/")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    let to = location(&r);
+    assert!(to.contains("/_campus/auth?code="), "{} {to}", r.status());
+    let r = c.get(&to).send().await.unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// `host:port` of resource `id`'s own host, for a hand-written HTTP request.
+pub fn app_authority(app: &TestApp, id: i64) -> String {
+    app.config
+        .apps
+        .origin(id)
+        .trim_start_matches("http://")
+        .to_owned()
 }
 
 /// The session cookie a sign-in sets, for a hand-written HTTP request.

@@ -269,15 +269,13 @@ async fn a_trainer_books_a_session_whose_sandboxes_come_and_go(backend: Backend)
         mine.contains(&own) && mine.contains("Open your sandbox"),
         "{mine}"
     );
-    let r = ann.get(app.url(&own)).send().await.unwrap();
     assert_eq!(
-        r.status().as_u16(),
+        page(&ann, &app, &own).await.0,
         200,
         "the attendee opens their own sandbox"
     );
     let theirs = format!("/s/cp-{}/", sandboxes[1].1);
-    let r = ann.get(app.url(&theirs)).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 403, "and nobody else's");
+    assert_eq!(page(&ann, &app, &theirs).await.0, 403, "and nobody else's");
 
     // After the end (no grace here) every sandbox is removed, and that is audited.
     let session = campus_core::store::training_sessions::find(&app.db, id)

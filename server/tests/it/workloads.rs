@@ -27,7 +27,7 @@ async fn r_and_spark_run_in_their_sandboxes(backend: Backend) {
     let (_, specs) = page(&a, &app, &format!("/w/cp-{id}/api/kernelspecs")).await;
     assert!(specs.contains("\"ir\""), "{specs}");
     let kernel: serde_json::Value = a
-        .post(app.url(&format!("/w/cp-{id}/api/kernels")))
+        .post(crate::support::app_url(&app, id, "/api/kernels"))
         .json(&serde_json::json!({"name": "ir"}))
         .send()
         .await
@@ -36,7 +36,7 @@ async fn r_and_spark_run_in_their_sandboxes(backend: Backend) {
         .await
         .unwrap();
     let kernel_id = kernel["id"].as_str().expect("a kernel").to_owned();
-    let cookie = crate::support::session_cookie_of(&app, "alice").await;
+    let cookie = crate::support::pass_cookie_of(&app, "alice", "/w/", id).await;
     let said = crate::support::jupyter_execute(
         &app,
         &cookie,
