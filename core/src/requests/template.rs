@@ -7,7 +7,7 @@
 //! | `{host}`     | the address to listen on with `{port}`: always `127.0.0.1`           |
 //! | `{socket}`   | the Unix socket it must listen on, for programs that can             |
 //! | `{home}`     | the person's home, which holds the resource's files                  |
-//! | `{base_url}` | the path it is served under on its own host: `/`                       |
+//! | `{base_url}` | the path it is served under on its own host: `/`                     |
 //!
 //! A template listens on exactly one of `{port}` and `{socket}`. Stored as a JSON array of
 //! strings, program first; each argument is passed as it is, so no value a person or an
