@@ -3,13 +3,38 @@
 
 use crate::domain::{Role, RoleSet};
 use crate::requests::kind::Visibility;
+use crate::token_scope::{Scope, Scopes};
 use serde::{Deserialize, Serialize};
 
 /// Who is acting: a signed-in person and the roles they hold now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub user_id: i64,
+    /// The roles it acts with: for a token, only those its scopes carry.
     pub roles: RoleSet,
+    /// Set when acting through an API token: what the token may do.
+    #[serde(default)]
+    pub token: Option<Scopes>,
+}
+
+impl Actor {
+    /// A person acting in their own browser session, with every role they hold.
+    pub fn person(user_id: i64, roles: RoleSet) -> Actor {
+        Actor {
+            user_id,
+            roles,
+            token: None,
+        }
+    }
+
+    /// A person acting through a token with `scopes`.
+    pub fn through_token(user_id: i64, owner_roles: &RoleSet, scopes: Scopes) -> Actor {
+        Actor {
+            user_id,
+            roles: scopes.roles_of(owner_roles),
+            token: Some(scopes),
+        }
+    }
 }
 
 /// What the actor wants to do.
@@ -44,8 +69,11 @@ pub enum Action {
     UseResource,
     /// Approve, reject or ask for changes to a request.
     DecideRequest,
-    /// Change the catalogue, quotas and hardware; see capacity, the queue and the audit trail.
+    /// Change the catalogue, quotas and hardware, decide the queue's fate.
     Operate,
+    /// See capacity, the queue, the audit trail, the catalogue's policies and what awaits a
+    /// decision.
+    ViewOperations,
     /// Start an application to bring data into the Campus network.
     StartAcquisition,
     /// See an application, its review and its decision path.
@@ -108,7 +136,45 @@ fn forbid(reason: &str) -> Result<(), Denied> {
 }
 
 /// Decides whether `actor` may do `action` on `object`. Anonymous visitors are `None`.
+impl Action {
+    /// Whether it changes anything (a token needs the `write` scope for it).
+    pub fn changes(self) -> bool {
+        !matches!(
+            self,
+            Action::ListProjects
+                | Action::ViewProject
+                | Action::ListUsers
+                | Action::ViewResource
+                | Action::UseResource
+                | Action::ViewAcquisition
+                | Action::ListReviews
+                | Action::ListDatasets
+                | Action::ViewCourse
+                | Action::ViewOperations
+        )
+    }
+}
+
+/// The one authorisation check. Through a token, a change needs its `write` scope and a refusal
+/// names the token's scopes, as they may be why.
 pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), Denied> {
+    let Some(scopes) = actor.and_then(|a| a.token) else {
+        return decide(actor, action, object);
+    };
+    if action.changes() && !scopes.has(Scope::Write) {
+        return Err(Denied::Forbidden(format!(
+            "this token cannot make changes: it lacks the write scope (its scopes: {scopes})"
+        )));
+    }
+    decide(actor, action, object).map_err(|d| match d {
+        Denied::Forbidden(why) => {
+            Denied::Forbidden(format!("{why} (this token's scopes: {scopes})"))
+        }
+        other => other,
+    })
+}
+
+fn decide(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), Denied> {
     // Published web services and public courses are what anonymous visitors may reach.
     if let (
         Action::UseResource,
@@ -270,7 +336,8 @@ pub fn check(actor: Option<&Actor>, action: Action, object: Object) -> Result<()
                 })
             }
         }
-        (Action::DecideRequest, Object::Resource { .. }) | (Action::Operate, Object::Portal) => {
+        (Action::DecideRequest, Object::Resource { .. })
+        | (Action::Operate | Action::ViewOperations, Object::Portal) => {
             if operator {
                 Ok(())
             } else {
@@ -400,10 +467,7 @@ mod tests {
     fn actor(who: Who) -> Option<Actor> {
         match who {
             Who::Anonymous => None,
-            Who::Only(r) => Some(Actor {
-                user_id: ME,
-                roles: RoleSet::new([r]),
-            }),
+            Who::Only(r) => Some(Actor::person(ME, RoleSet::new([r]))),
         }
     }
 
@@ -631,6 +695,10 @@ mod tests {
         (Only(Reviewer), DecideRequest, TEAM_SHARED, false),
         (Only(Staff), Operate, Object::Portal, false),
         (Only(Reviewer), Operate, Object::Portal, false),
+        (Only(Staff), ViewOperations, Object::Portal, false),
+        (Only(Partner), ViewOperations, Object::Portal, false),
+        (Only(Operator), ViewOperations, Object::Portal, true),
+        (Only(Admin), ViewOperations, Object::Portal, true),
         (Only(Operator), DecideRequest, TEAM_SHARED, true),
         (Only(Admin), DecideRequest, TEAM_SHARED, true),
         (Only(Operator), Operate, Object::Portal, true),
@@ -661,22 +729,39 @@ mod tests {
 
     #[test]
     fn roles_combine() {
-        let both = Actor {
-            user_id: ME,
-            roles: RoleSet::new([Partner, Staff]),
-        };
+        let both = Actor::person(ME, RoleSet::new([Partner, Staff]));
         assert!(check(Some(&both), CreateProject, Object::Portal).is_ok());
         assert!(check(Some(&both), ViewProject, OUTSIDER).is_ok());
     }
 
     #[test]
     fn a_person_without_roles_can_only_manage_their_account() {
-        let nobody = Actor {
-            user_id: ME,
-            roles: RoleSet::default(),
-        };
+        let nobody = Actor::person(ME, RoleSet::default());
         assert!(check(Some(&nobody), ViewProject, OUTSIDER).is_err());
         assert!(check(Some(&nobody), CreateProject, Object::Portal).is_err());
         assert!(check(Some(&nobody), ManageAccount, SELF).is_ok());
+    }
+
+    #[test]
+    fn a_token_looks_without_write_and_acts_only_with_the_roles_its_scopes_carry() {
+        use crate::token_scope::{Scope, Scopes};
+        let roles = RoleSet::new([Staff, Operator]);
+        let reader = Actor::through_token(ME, &roles, Scopes::new([]));
+        assert!(check(Some(&reader), ListProjects, Object::Portal).is_ok());
+        match check(Some(&reader), CreateProject, Object::Portal) {
+            Err(Denied::Forbidden(why)) => assert!(why.contains("lacks the write scope"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let writer = Actor::through_token(ME, &roles, Scopes::new([Scope::Write]));
+        assert!(check(Some(&writer), CreateProject, Object::Portal).is_ok());
+        match check(Some(&writer), Operate, Object::Portal) {
+            Err(Denied::Forbidden(why)) => {
+                assert!(why.contains("this token's scopes: read write"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let operator =
+            Actor::through_token(ME, &roles, Scopes::new([Scope::Write, Scope::Operate]));
+        assert!(check(Some(&operator), Operate, Object::Portal).is_ok());
     }
 }

@@ -15,6 +15,7 @@ pub mod requests;
 pub mod services;
 pub mod store;
 pub mod throttle;
+pub mod token_scope;
 pub mod training;
 pub mod units;
 

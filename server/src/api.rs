@@ -152,14 +152,35 @@ async fn token_actor(parts: &Parts, state: &AppState) -> Result<Option<Actor>, A
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(unauthenticated)?;
-    let user = campus_core::store::tokens::authenticate(&state.db, token.trim())
+    use campus_core::store::tokens::Presented;
+    let (user, scopes) = match campus_core::store::tokens::authenticate(&state.db, token.trim())
         .await
         .map_err(CoreError::from)?
-        .ok_or_else(unauthenticated)?;
-    let actor = accounts::actor(&state.db, user)
+    {
+        Presented::Live { user_id, scopes } => (user_id, scopes),
+        Presented::Unknown => return Err(unauthenticated()),
+        Presented::Revoked => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_revoked",
+                "this token was revoked; make a new one on My account",
+            ))
+        }
+        Presented::Expired { at } => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                format!(
+                    "this token expired on {}; make a new one on My account",
+                    campus_core::clock::format_utc(at)
+                ),
+            ))
+        }
+    };
+    let owner = accounts::actor(&state.db, user)
         .await?
         .ok_or_else(unauthenticated)?;
-    Ok(Some(actor))
+    Ok(Some(Actor::through_token(user, &owner.roles, scopes)))
 }
 
 /// The actor behind the bearer token; requests without a valid token are refused.

@@ -45,6 +45,12 @@ pub enum Command {
         user: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// Scopes beyond read, separated by commas: write, review, operate, admin.
+        #[arg(long, default_value = "write")]
+        scopes: String,
+        /// Days until it ends (API_TOKEN_DAYS if not given).
+        #[arg(long, default_value = "")]
+        days: String,
     },
 }
 
@@ -143,14 +149,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!("Password (shown once): {password}");
             }
         }
-        Command::CreateToken { user, name } => {
+        Command::CreateToken {
+            user,
+            name,
+            scopes,
+            days,
+        } => {
             let db = open_database(&config).await?;
             let found = campus_core::store::users::find_by_username(&db, &user.to_lowercase())
                 .await
                 .map_err(|e| CliError::Core(e.to_string()))?
                 .ok_or_else(|| CliError::Core(format!("there is no user called {user}")))?;
             let actor = accounts::actor(&db, found.id).await.map_err(core)?;
-            let token = accounts::create_token(&db, actor.as_ref(), &name)
+            let scopes: Vec<String> = scopes
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let new = accounts::NewToken {
+                name: &name,
+                days: &days,
+                scopes: &scopes,
+            };
+            let token = accounts::create_token(&db, actor.as_ref(), new, config.token_lifetime)
                 .await
                 .map_err(core)?;
             println!("{token}");

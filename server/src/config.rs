@@ -20,6 +20,8 @@ pub struct Config {
     pub log_json: bool,
     /// How many failed sign-ins are allowed, and where from.
     pub throttle: campus_core::throttle::ThrottlePolicy,
+    /// How long API tokens last: the default offered and the most allowed, in days.
+    pub token_lifetime: campus_core::token_scope::Lifetime,
     /// Reverse proxies in front of the portal: from these, the client is the last address in
     /// `X-Forwarded-For` that is not one of them. From anywhere else the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -485,7 +487,22 @@ impl Config {
             name: "APPS_DOMAIN",
             message,
         })?;
+        let token_lifetime = campus_core::token_scope::Lifetime {
+            default_days: parsed("API_TOKEN_DAYS", 90)?,
+            max_days: parsed("API_TOKEN_MAX_DAYS", 365)?,
+        };
+        if token_lifetime.default_days < 1 || token_lifetime.default_days > token_lifetime.max_days
+        {
+            return Err(ConfigError {
+                name: "API_TOKEN_DAYS",
+                message: format!(
+                    "must be at least 1 and at most API_TOKEN_MAX_DAYS ({})",
+                    token_lifetime.max_days
+                ),
+            });
+        }
         Ok(Config {
+            token_lifetime,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/portal.db?mode=rwc".into()),
             public_url,

@@ -146,10 +146,7 @@ async fn seed_acquisitions(
     use campus_core::authz::Actor;
     use campus_core::services::acquisitions as acq;
     use std::collections::BTreeMap;
-    let as_user = |name: &str, role: Role| Actor {
-        user_id: ids[name],
-        roles: RoleSet::new([role]),
-    };
+    let as_user = |name: &str, role: Role| Actor::person(ids[name], RoleSet::new([role]));
     let (sam, rachel, ravi) = (
         as_user("sam", Role::Staff),
         as_user("rachel", Role::Reviewer),

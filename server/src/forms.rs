@@ -135,20 +135,34 @@ pub async fn remove_member(
     }
 }
 
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    name: String,
-}
-
 /// POST /account/tokens: makes a personal access token, shown once on the account page.
+/// Browsers send one `scopes` field per ticked box, so the body is read as pairs.
 pub async fn create_token(
     State(state): State<AppState>,
     session: Session,
-    Form(f): Form<TokenForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let actor = actor_or_refuse!(state, session);
-    match accounts::create_token(&state.db, actor.as_ref(), &f.name).await {
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (name, days) = (field("name"), field("days"));
+    let scopes: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "scopes")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let new = accounts::NewToken {
+        name: &name,
+        days: &days,
+        scopes: &scopes,
+    };
+    match accounts::create_token(&state.db, actor.as_ref(), new, state.config.token_lifetime).await
+    {
         Ok(secret) => {
             if let Err(e) = session.insert(app::forms::keys::NEW_TOKEN, secret).await {
                 return crate::flash::internal(e);
@@ -159,7 +173,11 @@ pub async fn create_token(
             back_to_form(
                 &session,
                 "new-token",
-                BTreeMap::from([("name".to_owned(), f.name)]),
+                BTreeMap::from([
+                    ("name".to_owned(), name),
+                    ("days".to_owned(), days),
+                    ("scopes".to_owned(), scopes.join(" ")),
+                ]),
                 errors,
                 "/account",
             )

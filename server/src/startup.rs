@@ -222,6 +222,8 @@ pub fn router(
         } else {
             Vec::new()
         },
+        token_default_days: config.token_lifetime.default_days,
+        token_max_days: config.token_lifetime.max_days,
     };
     let session_layer =
         SessionManagerLayer::new(crate::session_store::DbSessionStore::new(db.clone()))

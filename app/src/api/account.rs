@@ -19,6 +19,10 @@ pub struct TokenRow {
     pub created: String,
     pub last_used: String,
     pub revoked: bool,
+    /// "read, write", …
+    pub scopes: String,
+    pub expires: String,
+    pub expired: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +36,10 @@ pub struct AccountView {
     pub tokens: Vec<TokenRow>,
     /// A token made just now, shown this once.
     pub new_token: Option<String>,
+    /// Scopes this person may give a token beyond read: (value, label).
+    pub scope_choices: Vec<(String, String)>,
+    /// The token form's hint: how long tokens last.
+    pub token_days_hint: String,
 }
 
 #[server(prefix = "/_sf", endpoint = "get_account")]
@@ -52,6 +60,8 @@ pub async fn get_account() -> Result<AccountView, AppError> {
         .id()
         .map(|id| campus_core::store::sessions::key_of(&id.to_string()));
     let new_token = crate::ssr::take::<String>(crate::forms::keys::NEW_TOKEN).await?;
+    let settings = use_context::<crate::api::PortalSettings>().unwrap_or_default();
+    let now = campus_core::clock::now();
     Ok(AccountView {
         username: user.username,
         display_name: user.display_name,
@@ -90,8 +100,25 @@ pub async fn get_account() -> Result<AccountView, AppError> {
                     .map(format_utc)
                     .unwrap_or_else(|| "never".into()),
                 revoked: t.revoked_at.is_some(),
+                scopes: campus_core::token_scope::Scopes::parse(&t.scopes)
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                expires: format_utc(t.expires_at),
+                expired: t.expires_at <= now,
             })
             .collect(),
         new_token,
+        scope_choices: campus_core::token_scope::Scope::ALL
+            .into_iter()
+            .filter(|s| *s != campus_core::token_scope::Scope::Read)
+            .filter(|s| s.role().is_none_or(|r| user.roles.has(r)))
+            .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+            .collect(),
+        token_days_hint: format!(
+            "A whole number of days, at most {}. Leave it empty for {} days.",
+            settings.token_max_days, settings.token_default_days
+        ),
     })
 }

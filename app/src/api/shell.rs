@@ -26,6 +26,9 @@ pub struct PortalSettings {
     pub oidc_enabled: bool,
     /// Demo content is loaded: the sign-in page lists the demo accounts.
     pub demo_accounts: Vec<(String, String)>,
+    /// API tokens last this many days unless asked otherwise, and at most `token_max_days`.
+    pub token_default_days: i64,
+    pub token_max_days: i64,
 }
 
 /// Who is signed in, or `None`.

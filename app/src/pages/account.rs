@@ -1,6 +1,8 @@
 use crate::api::{get_account, take_form};
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{Button, DescriptionList, DescriptionRow, ErrorSummary, Input, Panel};
+use crate::components::ons::{
+    Button, Checkbox, DescriptionList, DescriptionRow, ErrorSummary, FieldError, Input, Panel,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -44,7 +46,8 @@ pub fn AccountPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <form method="post" action="/account/sign-out-everywhere" class="ons-u-mt-m">
+                    <p class="ons-u-mt-m">"Signing out everywhere also revokes every API token you made."</p>
+                    <form method="post" action="/account/sign-out-everywhere" class="ons-u-mt-s">
                         <Button text="Sign out everywhere" secondary=true/>
                     </form>
 
@@ -61,7 +64,9 @@ pub fn AccountPage() -> impl IntoView {
                             <caption class="ons-table__caption ons-u-vh">"Your API tokens"</caption>
                             <thead class="ons-table__head"><tr class="ons-table__row">
                                 <th scope="col" class="ons-table__header">"Name"</th>
+                                <th scope="col" class="ons-table__header">"Scopes"</th>
                                 <th scope="col" class="ons-table__header">"Created"</th>
+                                <th scope="col" class="ons-table__header">"Ends"</th>
                                 <th scope="col" class="ons-table__header">"Last used"</th>
                                 <th scope="col" class="ons-table__header"><span class="ons-u-vh">"Actions"</span></th>
                             </tr></thead>
@@ -69,11 +74,15 @@ pub fn AccountPage() -> impl IntoView {
                                 {a.tokens.iter().map(|t| view! {
                                     <tr class="ons-table__row">
                                         <td class="ons-table__cell">{t.name.clone()}</td>
+                                        <td class="ons-table__cell">{t.scopes.clone()}</td>
                                         <td class="ons-table__cell">{t.created.clone()}</td>
+                                        <td class="ons-table__cell">{t.expires.clone()}</td>
                                         <td class="ons-table__cell">{t.last_used.clone()}</td>
                                         <td class="ons-table__cell">
                                             {if t.revoked {
                                                 view! { "Revoked" }.into_any()
+                                            } else if t.expired {
+                                                view! { "Ended" }.into_any()
                                             } else {
                                                 view! {
                                                     <form method="post" action=format!("/account/tokens/{}/revoke", t.id)>
@@ -89,6 +98,19 @@ pub fn AccountPage() -> impl IntoView {
                     })}
                     <form method="post" action="/account/tokens" novalidate class="ons-u-mt-l">
                         <Input id="name" label="Token name" hint="So you can tell your tokens apart, for example laptop scripts" form=form.clone() width=20/>
+                        <Input id="days" label="Days until it ends" hint=a.token_days_hint.clone() form=form.clone() width=4/>
+                        <FieldError id="scopes".to_owned() error=form.error("scopes")>
+                        <fieldset class="ons-fieldset ons-u-mt-m" id="scopes">
+                            <legend class="ons-fieldset__legend">"What it may do"</legend>
+                            <p class="ons-u-fs-s">"Every token can read what you can see. Tick what else it needs, and no more."</p>
+                            <div class="ons-checkboxes__items">
+                                {a.scope_choices.clone().into_iter().map(|(value, label)| {
+                                    let checked = form.value("scopes").split(' ').any(|v| v == value);
+                                    view! { <Checkbox name="scopes" value=value label=label checked=checked/> }
+                                }).collect_view()}
+                            </div>
+                        </fieldset>
+                        </FieldError>
                         <div class="ons-u-mt-m"><Button text="Create token"/></div>
                     </form>
                 })

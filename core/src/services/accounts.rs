@@ -10,16 +10,17 @@ use crate::password;
 use crate::services::audit_context::record as audit;
 use crate::store::{login_failures, sessions, tokens, users};
 use crate::throttle::{Decision, ThrottlePolicy};
+use crate::token_scope::{Lifetime, Scope, Scopes};
 
 /// The actor for a signed-in user id, with the roles they hold now; `None` if the account is gone.
 pub async fn actor(db: &Db, user_id: i64) -> Result<Option<Actor>, CoreError> {
     if users::find(db, user_id).await?.is_none() {
         return Ok(None);
     }
-    Ok(Some(Actor {
+    Ok(Some(Actor::person(
         user_id,
-        roles: users::roles_of(db, user_id).await?,
-    }))
+        users::roles_of(db, user_id).await?,
+    )))
 }
 
 /// Checks a local user name and password tried from `address` (the client's IP address),
@@ -175,6 +176,7 @@ pub async fn sign_in_oidc(db: &Db, id: VerifiedIdentity, address: &str) -> Resul
     if let Some(raw) = id.unix_account.as_deref() {
         map_from_idp(db, user_id, raw).await?;
     }
+    revoke_tokens_beyond_roles(db, None, user_id).await?;
     audit_sign_in(db, user_id, "user.sign_in", "identity provider", address).await?;
     Ok(user_id)
 }
@@ -231,29 +233,77 @@ pub async fn list_tokens(
     Ok(tokens::list(db, me).await?)
 }
 
-/// Makes a personal access token and returns its secret, to be shown once.
+/// What a new token is to be: as typed in the form (or sent by a script).
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    /// Days until it ends; blank for the default.
+    pub days: &'a str,
+    /// Scope names asked for beyond `read`, which every token has.
+    pub scopes: &'a [String],
+}
+
+/// Makes a personal access token and returns its secret, to be shown once. A token ends within
+/// `lifetime`, and carries a role's scope only for a role its owner holds. A token cannot make
+/// another: only the person, signed in, can.
 pub async fn create_token(
     db: &Db,
     actor: Option<&Actor>,
-    raw_name: &str,
+    new: NewToken<'_>,
+    lifetime: Lifetime,
 ) -> Result<String, CoreError> {
     let me = own(actor)?;
-    let name = raw_name.trim();
+    if actor.is_some_and(|a| a.token.is_some()) {
+        return Err(authz::Denied::Forbidden(
+            "a token cannot make tokens: sign in to the portal to make one".into(),
+        )
+        .into());
+    }
+    let owner_roles = users::roles_of(db, me).await?;
+    let mut errors = FieldErrors::new();
+    let name = new.name.trim();
     if name.is_empty() {
-        return Err(CoreError::field(
+        errors.add(
             "name",
             "Enter a name for the token, like \"laptop scripts\"",
-        ));
+        );
+    } else if name.chars().count() > 60 {
+        errors.add("name", "Token name must be 60 characters or fewer");
     }
-    if name.chars().count() > 60 {
-        return Err(CoreError::field(
-            "name",
-            "Token name must be 60 characters or fewer",
-        ));
+    let days = errors.check("days", lifetime.days(new.days));
+    let mut scopes = Vec::new();
+    for asked in new.scopes {
+        match Scope::parse(asked) {
+            None => errors.add("scopes", format!("There is no scope called {asked:?}")),
+            Some(s) => match s.role() {
+                Some(role) if !owner_roles.has(role) => {
+                    let role = role.label().to_lowercase();
+                    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    errors.add(
+                        "scopes",
+                        format!(
+                            "You are not {article} {role}, so a token of yours cannot have the {} scope",
+                            s.as_str()
+                        ),
+                    )
+                }
+                _ => scopes.push(s),
+            },
+        }
     }
+    errors.into_result()?;
+    let scopes = Scopes::new(scopes);
+    let expires_at = clock::now() + days.unwrap_or(lifetime.default_days) * 86_400;
     let mut tx = db.pool.begin().await?;
-    let (id, secret) = tokens::create(&mut tx, me, name).await?;
-    audit(&mut tx, actor, "token", "token.create", id, "", name).await?;
+    let (id, secret) = tokens::create(&mut tx, me, name, scopes, expires_at).await?;
+    let detail = format!(
+        "{name} (scopes: {scopes}; ends {})",
+        clock::format_utc(expires_at)
+    );
+    audit(&mut tx, actor, "token", "token.create", id, "", &detail).await?;
     tx.commit().await?;
     Ok(secret)
 }
@@ -286,11 +336,13 @@ pub async fn list_sessions(
     Ok(sessions::for_user(db, me, clock::now()).await?)
 }
 
-/// Ends every session of the actor, on every device, including the current one.
+/// Ends every session of the actor, on every device, including the current one, and revokes
+/// every API token: someone who fears a device was taken fears for what it held.
 pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, CoreError> {
     let me = own(actor)?;
     let mut tx = db.pool.begin().await?;
     let ended = sessions::delete_for_user(&mut tx, me).await?;
+    let revoked = tokens::revoke_all(&mut tx, me).await?;
     audit(
         &mut tx,
         actor,
@@ -298,11 +350,48 @@ pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, 
         "user.sign_out_everywhere",
         me,
         "",
-        &format!("{ended} sessions ended"),
+        &format!("{ended} sessions ended, {revoked} tokens revoked"),
     )
     .await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Revokes a person's tokens whose scopes need a role they no longer hold (taken away in the
+/// portal or by the identity provider's groups), with an audit entry when any were. Until then a
+/// token already acts without the lost role (`Scopes::roles_of` reads the owner's roles now);
+/// revoking makes that permanent, so giving the role back does not revive it.
+pub async fn revoke_tokens_beyond_roles(
+    db: &Db,
+    actor: Option<&Actor>,
+    user_id: i64,
+) -> Result<u64, CoreError> {
+    let roles = users::roles_of(db, user_id).await?;
+    let lost: Vec<Scope> = Scope::ALL
+        .into_iter()
+        .filter(|s| s.role().is_some_and(|r| !roles.has(r)))
+        .collect();
+    let mut tx = db.pool.begin().await?;
+    let mut revoked = 0;
+    for scope in &lost {
+        revoked += tokens::revoke_with_scope(&mut tx, user_id, *scope).await?;
+    }
+    if revoked > 0 {
+        audit(
+            &mut tx,
+            actor,
+            "user",
+            "token.revoke",
+            user_id,
+            "",
+            &format!(
+                "{revoked} tokens revoked: their owner no longer holds the role a scope needs"
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// A sign-in, or a failed one, in the audit trail with the address it came from. Failures for
@@ -316,10 +405,7 @@ async fn audit_sign_in(
     address: &str,
 ) -> Result<(), CoreError> {
     let mut conn = db.pool.acquire().await?;
-    let actor = (action == "user.sign_in").then(|| Actor {
-        user_id,
-        roles: RoleSet::default(),
-    });
+    let actor = (action == "user.sign_in").then(|| Actor::person(user_id, RoleSet::default()));
     audit(
         &mut conn,
         actor.as_ref(),

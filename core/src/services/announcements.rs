@@ -16,7 +16,7 @@ pub async fn showing(db: &Db) -> Result<Vec<Announcement>, CoreError> {
 
 /// The recent ones, for the operators' page.
 pub async fn recent(db: &Db, actor: Option<&Actor>) -> Result<Vec<Announcement>, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     Ok(store::recent(db, 50).await?)
 }
 

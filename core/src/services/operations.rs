@@ -21,7 +21,7 @@ pub struct Overview {
 }
 
 pub async fn overview(db: &Db, actor: Option<&Actor>) -> Result<Overview, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     let hosts = inventory::list_hosts(db).await?;
     let mut conn = db.pool.acquire().await?;
     let (total, free) = super::resources::free_capacity(db, &mut conn).await?;
@@ -78,7 +78,7 @@ pub async fn audit(
     actor: Option<&Actor>,
     filter: &audit::Filter,
 ) -> Result<Vec<audit::Entry>, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     Ok(audit::list(db, filter).await?)
 }
 

@@ -729,7 +729,7 @@ pub async fn mine(
 
 /// Requests waiting for an operator.
 pub async fn awaiting_decision(db: &Db, actor: Option<&Actor>) -> Result<Vec<Resource>, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     Ok(resources::in_states(db, &[State::Submitted]).await?)
 }
 

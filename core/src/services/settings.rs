@@ -93,12 +93,12 @@ pub fn parse_policy(input: &PolicyInput) -> Result<Policy, FieldErrors> {
 
 /// Every offering, retired ones included, for the operators' catalogue page.
 pub async fn offerings(db: &Db, actor: Option<&Actor>) -> Result<Vec<Offering>, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     Ok(catalogue::list(db).await?)
 }
 
 pub async fn offering(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Offering, CoreError> {
-    authz::check(actor, Action::Operate, Object::Portal)?;
+    authz::check(actor, Action::ViewOperations, Object::Portal)?;
     catalogue::find(db, id)
         .await?
         .ok_or(CoreError::NotFound("offering"))

@@ -83,6 +83,7 @@ pub async fn set_roles(
     )
     .await?;
     tx.commit().await?;
+    crate::services::accounts::revoke_tokens_beyond_roles(db, actor, user_id).await?;
     Ok(())
 }
 

@@ -86,7 +86,11 @@ async fn the_cli_migrates_creates_users_and_tokens(backend: Backend) {
         campus_core::store::tokens::authenticate(&db, &token)
             .await
             .unwrap(),
-        Some(carla.id)
+        campus_core::store::tokens::Presented::Live {
+            user_id: carla.id,
+            scopes: campus_core::token_scope::Scopes::new([campus_core::token_scope::Scope::Write]),
+        },
+        "the command line's token reads and writes, and nothing of the reviewer's role"
     );
     let ok = campus_core::services::accounts::sign_in_local(
         &db,

@@ -20,5 +20,6 @@ mod security;
 mod settings;
 mod slurm;
 mod support;
+mod tokens;
 mod training_sessions;
 mod workloads;

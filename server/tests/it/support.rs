@@ -332,6 +332,7 @@ pub fn config(database_url: String, port: u16) -> Config {
         body_limit_bytes: 64 * 1024,
         log_json: false,
         throttle: Default::default(),
+        token_lifetime: Default::default(),
         trusted_proxies: vec![],
         provisioning: server::config::ProvisioningConfig {
             driver: "local".into(),
@@ -933,7 +934,34 @@ pub async fn token_for(app: &TestApp, username: &str) -> String {
     let actor = campus_core::services::accounts::actor(&app.db, id)
         .await
         .unwrap();
-    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), "test")
+    // Every scope the person's roles allow, so the API acts with all their powers.
+    let scopes: Vec<String> = campus_core::token_scope::Scope::ALL
+        .into_iter()
+        .filter(|s| {
+            s.role()
+                .is_none_or(|r| actor.as_ref().is_some_and(|a| a.roles.has(r)))
+        })
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    token_with(app, username, &scopes).await
+}
+
+/// A token for `username` with just these scopes (beyond read), lasting the default time.
+pub async fn token_with(app: &TestApp, username: &str, scopes: &[String]) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let actor = campus_core::services::accounts::actor(&app.db, id)
+        .await
+        .unwrap();
+    let new = campus_core::services::accounts::NewToken {
+        name: "test",
+        days: "",
+        scopes,
+    };
+    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), new, Default::default())
         .await
         .unwrap()
 }

@@ -86,7 +86,7 @@ pub fn ErrorSummary(errors: Vec<(String, String)>) -> impl IntoView {
 
 /// `onsError` around a field: the message sits beside the field it is about.
 #[component]
-fn FieldError(id: String, error: Option<String>, children: Children) -> impl IntoView {
+pub fn FieldError(id: String, error: Option<String>, children: Children) -> impl IntoView {
     match error {
         Some(message) => view! {
             <div class="ons-panel ons-panel--error ons-panel--no-title" id=format!("{id}-error")>
