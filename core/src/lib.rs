@@ -11,6 +11,7 @@ pub mod error;
 pub mod paging;
 pub mod password;
 pub mod publishing;
+pub mod recent_sign_in;
 pub mod requests;
 pub mod services;
 pub mod store;

@@ -172,9 +172,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 days: &days,
                 scopes: &scopes,
             };
-            let token = accounts::create_token(&db, actor.as_ref(), new, config.token_lifetime)
-                .await
-                .map_err(core)?;
+            // Whoever runs the command on the portal's machine has signed in to it just now.
+            let now = Some(campus_core::clock::now());
+            let token =
+                accounts::create_token(&db, actor.as_ref(), new, config.token_lifetime, now)
+                    .await
+                    .map_err(core)?;
             println!("{token}");
         }
     }

@@ -161,7 +161,19 @@ pub async fn create_token(
         days: &days,
         scopes: &scopes,
     };
-    match accounts::create_token(&state.db, actor.as_ref(), new, state.config.token_lifetime).await
+    let signed_in_at: Option<i64> = session
+        .get(app::forms::keys::SIGNED_IN_AT)
+        .await
+        .ok()
+        .flatten();
+    match accounts::create_token(
+        &state.db,
+        actor.as_ref(),
+        new,
+        state.config.token_lifetime,
+        signed_in_at,
+    )
+    .await
     {
         Ok(secret) => {
             if let Err(e) = session.insert(app::forms::keys::NEW_TOKEN, secret).await {
@@ -230,7 +242,12 @@ pub async fn set_roles(
         .filter(|(k, _)| k == "roles")
         .map(|(_, v)| v)
         .collect();
-    match users::set_roles(&state.db, actor.as_ref(), id, &roles).await {
+    let signed_in_at: Option<i64> = session
+        .get(app::forms::keys::SIGNED_IN_AT)
+        .await
+        .ok()
+        .flatten();
+    match users::set_roles(&state.db, actor.as_ref(), id, &roles, signed_in_at).await {
         Ok(()) => {
             notice(&session, "Roles saved.").await;
             see_other("/admin/users")

@@ -218,7 +218,7 @@ pub fn when_amending(to: State) -> State {
 }
 
 /// How recently a reviewer must have signed in to decide.
-pub const REAUTH_SECS: i64 = 15 * 60;
+pub const REAUTH_SECS: i64 = crate::recent_sign_in::WITHIN_SECS;
 /// Distinct reviewers whose approval a final approval needs.
 pub const APPROVALS_NEEDED: usize = 2;
 

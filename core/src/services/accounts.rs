@@ -245,11 +245,13 @@ pub struct NewToken<'a> {
 /// Makes a personal access token and returns its secret, to be shown once. A token ends within
 /// `lifetime`, and carries a role's scope only for a role its owner holds. A token cannot make
 /// another: only the person, signed in, can.
+/// `signed_in_at` is when the person's session signed in: making a token needs it recent.
 pub async fn create_token(
     db: &Db,
     actor: Option<&Actor>,
     new: NewToken<'_>,
     lifetime: Lifetime,
+    signed_in_at: Option<i64>,
 ) -> Result<String, CoreError> {
     let me = own(actor)?;
     if actor.is_some_and(|a| a.token.is_some()) {
@@ -257,6 +259,10 @@ pub async fn create_token(
             "a token cannot make tokens: sign in to the portal to make one".into(),
         )
         .into());
+    }
+    if !crate::recent_sign_in::is_recent(signed_in_at, clock::now()) {
+        let (link, message) = crate::recent_sign_in::sign_in_again("/account", "make a token");
+        return Err(CoreError::field(&link, message));
     }
     let owner_roles = users::roles_of(db, me).await?;
     let mut errors = FieldErrors::new();

@@ -38,14 +38,23 @@ pub async fn for_edit(
 }
 
 /// Replaces the roles granted in the portal. Roles that come from the identity provider's
-/// groups are not touched here: they follow the IdP at each sign-in.
+/// groups are not touched here: they follow the IdP at each sign-in. Needs the administrator's
+/// sign-in (`signed_in_at`) to be recent.
 pub async fn set_roles(
     db: &Db,
     actor: Option<&Actor>,
     user_id: i64,
     raw_roles: &[String],
+    signed_in_at: Option<i64>,
 ) -> Result<(), CoreError> {
     authz::check(actor, Action::ManageRoles, Object::Portal)?;
+    if !crate::recent_sign_in::is_recent(signed_in_at, crate::clock::now()) {
+        let (link, message) = crate::recent_sign_in::sign_in_again(
+            &format!("/admin/users/{user_id}"),
+            "change roles",
+        );
+        return Err(CoreError::field(&link, message));
+    }
     let mut roles = Vec::new();
     for raw in raw_roles {
         roles.push(

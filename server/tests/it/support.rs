@@ -961,9 +961,16 @@ pub async fn token_with(app: &TestApp, username: &str, scopes: &[String]) -> Str
         days: "",
         scopes,
     };
-    campus_core::services::accounts::create_token(&app.db, actor.as_ref(), new, Default::default())
-        .await
-        .unwrap()
+    let now = Some(campus_core::clock::now());
+    campus_core::services::accounts::create_token(
+        &app.db,
+        actor.as_ref(),
+        new,
+        Default::default(),
+        now,
+    )
+    .await
+    .unwrap()
 }
 
 /// A JSON API call with a bearer token: (status, the body as JSON, or null when it is not).

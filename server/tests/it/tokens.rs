@@ -189,7 +189,76 @@ async fn the_token_form_refuses_more_than_its_maker_may_give(backend: Backend) {
     assert_eq!(ends, 30 * 86_400);
 }
 
+/// Makes every session of `user_id` look signed in `secs` ago.
+async fn age_sign_in(app: &TestApp, user_id: i64, secs: i64) {
+    let data: String = sqlx::query_scalar("SELECT data FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&data).unwrap();
+    v["signed_in_at"] = serde_json::json!(campus_core::clock::now() - secs);
+    sqlx::query("UPDATE sessions SET data = $1 WHERE user_id = $2")
+        .bind(v.to_string())
+        .bind(user_id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+/// A session that signed in more than 15 minutes ago (say, one a script in a page has been
+/// riding) cannot make a token or change roles; the page says to sign in again, and links there.
+async fn making_a_token_or_changing_roles_needs_a_recent_sign_in(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sam = app.create_user("sam", &[Role::Staff]).await;
+    let ada = app.create_user("ada", &[Role::Admin]).await;
+    let s = app.browser_for("sam").await;
+    let a = app.browser_for("ada").await;
+    age_sign_in(&app, sam, 16 * 60).await;
+    age_sign_in(&app, ada, 16 * 60).await;
+
+    let r = post(&s, &app, "/account/tokens", &[("name", "scripts")]).await;
+    assert_eq!(location(&r), "/account");
+    let (_, page) = crate::support::page(&s, &app, "/account").await;
+    assert!(page.contains("Sign in again to make a token"), "{page}");
+    assert!(page.contains("href=\"/sign-in?next=/account\""), "{page}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM api_tokens").await, 0);
+
+    let r = post(
+        &a,
+        &app,
+        &format!("/admin/users/{sam}/roles"),
+        &[("roles", "admin")],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = crate::support::page(&a, &app, &format!("/admin/users/{sam}")).await;
+    assert!(page.contains("Sign in again to change roles"), "{page}");
+    let roles = campus_core::store::users::roles_of(&app.db, sam)
+        .await
+        .unwrap();
+    assert!(
+        !roles.has(Role::Admin),
+        "the role was granted on an old sign-in"
+    );
+
+    // Signing in again is enough.
+    let a = app.browser_for("ada").await;
+    post(
+        &a,
+        &app,
+        &format!("/admin/users/{sam}/roles"),
+        &[("roles", "staff"), ("roles", "reviewer")],
+    )
+    .await;
+    let roles = campus_core::store::users::roles_of(&app.db, sam)
+        .await
+        .unwrap();
+    assert!(roles.has(Role::Reviewer));
+}
+
 both_backends!(
+    making_a_token_or_changing_roles_needs_a_recent_sign_in,
     a_token_does_only_what_its_scopes_say_until_it_ends,
     tokens_die_with_a_lost_role_and_with_signing_out_everywhere,
     the_token_form_refuses_more_than_its_maker_may_give,
