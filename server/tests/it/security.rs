@@ -206,7 +206,7 @@ async fn security_events_are_audited(backend: Backend) {
     let roles = find("user.roles");
     assert_eq!((roles.1, roles.2.as_str()), (Some(admin), bob_s.as_str()));
     assert_eq!(roles.4, "staff, reviewer");
-    let created = find("token.create").4;
+    let created = find("token.create").4.clone();
     assert!(
         created.starts_with("nightly job (scopes: read; ends "),
         "{created}"
