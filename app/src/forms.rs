@@ -32,6 +32,8 @@ pub mod keys {
     pub const NOTICE: &str = "notice";
     pub const NEW_TOKEN: &str = "new_token";
     pub const OIDC_PENDING: &str = "oidc_pending";
+    /// Set at sign-in while the person must choose a new password before anything else.
+    pub const MUST_CHANGE_PASSWORD: &str = "must_change_password";
     pub fn form(id: &str) -> String {
         format!("form:{id}")
     }

@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>

@@ -40,7 +40,7 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
     }
     if !demo {
         let password = campus_core::password::generate();
-        accounts::create_local_account(
+        let id = accounts::create_local_account(
             db,
             NewAccount {
                 username: "admin",
@@ -51,6 +51,8 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
             },
         )
         .await?;
+        // The password went to a console and its scrollback: it is only for the first sign-in.
+        campus_core::store::users::require_password_change(db, id).await?;
         return Ok(Seeded::Admin { password });
     }
     let mut ids = std::collections::BTreeMap::new();

@@ -109,6 +109,8 @@ pub fn outlived(signed_in_at: i64, now: i64, absolute_hours: i64) -> bool {
 }
 
 /// Ends a signed-in session once it is older than the absolute limit, however active it is.
+/// Also holds a person who must choose a new password (the first-start administrator) on the
+/// page for it: every other page and form sends them there, and nothing changes meanwhile.
 pub async fn absolute_session_limit(
     State(state): State<AppState>,
     session: Session,
@@ -123,6 +125,16 @@ pub async fn absolute_session_limit(
         ) {
             let _ = session.flush().await;
         }
+    }
+    if session
+        .get::<bool>(keys::MUST_CHANGE_PASSWORD)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+        && !crate::auth::password::allowed_before_change(req.uri().path())
+    {
+        return crate::flash::see_other(crate::auth::password::PAGE);
     }
     next.run(req).await
 }

@@ -291,6 +291,7 @@ pub fn router(
         .route("/projects", post(forms::create_project))
         .route("/projects/{id}/members", post(forms::add_member))
         .route("/projects/{id}/members/{user_id}/remove", post(forms::remove_member))
+        .route(auth::password::PAGE, post(auth::password::change))
         .route("/account/tokens", post(forms::create_token))
         .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
         .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))

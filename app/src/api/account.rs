@@ -32,6 +32,8 @@ pub struct AccountView {
     pub email: String,
     pub roles: Vec<String>,
     pub signs_in_with: String,
+    /// A local account, whose password can be changed here.
+    pub local: bool,
     pub sessions: Vec<SessionRow>,
     pub tokens: Vec<TokenRow>,
     /// A token made just now, shown this once.
@@ -67,6 +69,7 @@ pub async fn get_account() -> Result<AccountView, AppError> {
         display_name: user.display_name,
         email: user.email,
         roles: user.roles.iter().map(|r| r.label().to_owned()).collect(),
+        local: user.oidc_issuer.is_none(),
         signs_in_with: match user.oidc_issuer {
             Some(_) => "Your organisation account (single sign-on)".into(),
             None => "A Campus Portal password".into(),
@@ -121,4 +124,31 @@ pub async fn get_account() -> Result<AccountView, AppError> {
             settings.token_max_days, settings.token_default_days
         ),
     })
+}
+
+/// What the password page needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPageView {
+    /// Signed in with a one-time password: nothing else until a new one is chosen.
+    pub forced: bool,
+    /// A local account (an organisation account's password is the organisation's).
+    pub local: bool,
+}
+
+#[server(prefix = "/_sf", endpoint = "get_password_page")]
+pub async fn get_password_page() -> Result<PasswordPageView, AppError> {
+    let actor = crate::ssr::actor().await?.ok_or(AppError::NotSignedIn)?;
+    let db = crate::ssr::db()?;
+    let forced = crate::ssr::session()
+        .await?
+        .get::<bool>(crate::forms::keys::MUST_CHANGE_PASSWORD)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    let local = campus_core::store::users::password_hash_of(&db, actor.user_id)
+        .await
+        .map_err(campus_core::CoreError::from)?
+        .is_some();
+    Ok(PasswordPageView { forced, local })
 }

@@ -1,4 +1,4 @@
-use crate::api::{get_account, take_form};
+use crate::api::{get_account, get_password_page, take_form};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
     Button, Checkbox, DescriptionList, DescriptionRow, ErrorSummary, FieldError, Input, Panel,
@@ -27,6 +27,7 @@ pub fn AccountPage() -> impl IntoView {
                         <DescriptionRow term="Roles">{if a.roles.is_empty() { "None yet: ask an administrator".to_owned() } else { a.roles.join(", ") }}</DescriptionRow>
                         <DescriptionRow term="Signs in with">{a.signs_in_with.clone()}</DescriptionRow>
                     </DescriptionList>
+                    {a.local.then(|| view! { <p><a href="/account/password">"Change your password"</a></p> })}
 
                     <h2>"Where you are signed in"</h2>
                     <table class="ons-table">
@@ -113,6 +114,44 @@ pub fn AccountPage() -> impl IntoView {
                         </FieldError>
                         <div class="ons-u-mt-m"><Button text="Create token"/></div>
                     </form>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// Change my password (local accounts). The first-start administrator is held here until they
+/// choose their own.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_password_page());
+    let form = Resource::new(|| (), |_| take_form("password".into()));
+    view! {
+        <Title text="Change your password"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let form = form.await.unwrap_or_default();
+                or_error_page(data.await, move |p| view! {
+                    <ErrorSummary errors=form.errors.clone()/>
+                    <h1 class="ons-u-fs-2xl">"Change your password"</h1>
+                    {p.forced.then(|| view! {
+                        <Panel>
+                            <p>"You signed in with a one-time password, which was shown where others may see it. Choose your own before you go on."</p>
+                        </Panel>
+                    })}
+                    {if p.local {
+                        view! {
+                            <form method="post" action="/account/password" novalidate class="ons-u-mt-l">
+                                <Input id="current_password" label="Current password" form=form.clone() kind="password" autocomplete="current-password" width=20/>
+                                <Input id="new_password" label="New password" hint="12 characters or more" form=form.clone() kind="password" autocomplete="new-password" width=20/>
+                                <Input id="confirm_password" label="New password again" form=form.clone() kind="password" autocomplete="new-password" width=20/>
+                                <p class="ons-u-mt-m">"Your other sessions will be signed out."</p>
+                                <div class="ons-u-mt-m"><Button text="Change password"/></div>
+                            </form>
+                        }.into_any()
+                    } else {
+                        view! { <p>"You sign in with your organisation account: change its password with your organisation."</p> }.into_any()
+                    }}
                 })
             })}
         </Suspense>

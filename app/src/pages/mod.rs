@@ -14,7 +14,7 @@ mod settings;
 mod sign_in;
 
 pub use crate::components::layout::ErrorPage;
-pub use account::AccountPage;
+pub use account::{AccountPage, PasswordPage};
 pub use acquisitions::{
     AcquisitionEthicsPage, AcquisitionPage, AcquisitionSectionPage, AcquisitionsPage, DatasetPage,
     DatasetsPage, RegisterPage,

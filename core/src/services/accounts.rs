@@ -363,6 +363,68 @@ pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, 
     Ok(ended)
 }
 
+/// A new password for one's own local account, as typed.
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirm: &'a str,
+}
+
+/// Changes the actor's own password, which they prove they know. Every other session of theirs
+/// ends (`this_session` is kept): whoever else held one may have known the old password. Tokens
+/// stay, as they were never the password's to give.
+pub async fn change_password(
+    db: &Db,
+    actor: Option<&Actor>,
+    change: PasswordChange<'_>,
+    this_session: &str,
+) -> Result<u64, CoreError> {
+    let me = own(actor)?;
+    if actor.is_some_and(|a| a.token.is_some()) {
+        return Err(authz::Denied::Forbidden("a token cannot change a password".into()).into());
+    }
+    let Some(stored) = users::password_hash_of(db, me).await? else {
+        return Err(CoreError::field(
+            "current_password",
+            "Your password is kept by your organisation: change it there",
+        ));
+    };
+    let mut errors = FieldErrors::new();
+    if change.current.is_empty() {
+        errors.add("current_password", "Enter your current password");
+    } else if !password::verify(change.current.to_owned(), Some(stored)).await {
+        errors.add("current_password", "Your current password is not right");
+    }
+    if let Err(e) = password::check_strength(change.new) {
+        errors.add("new_password", e);
+    } else if change.new == change.current {
+        errors.add(
+            "new_password",
+            "Choose a password other than your current one",
+        );
+    }
+    if errors.get("new_password").is_none() && change.confirm != change.new {
+        errors.add("confirm_password", "The two new passwords are not the same");
+    }
+    errors.into_result()?;
+    let hash = password::hash(change.new.to_owned()).await?;
+    let mut tx = db.pool.begin().await?;
+    users::set_password(&mut tx, me, hash.as_str()).await?;
+    let ended = sessions::delete_others(&mut tx, me, this_session).await?;
+    audit(
+        &mut tx,
+        actor,
+        "user",
+        "user.password_change",
+        me,
+        "",
+        &format!("{ended} other sessions ended"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// Revokes a person's tokens whose scopes need a role they no longer hold (taken away in the
 /// portal or by the identity provider's groups), with an audit entry when any were. Until then a
 /// token already acts without the lost role (`Scopes::roles_of` reads the owner's roles now);

@@ -123,6 +123,20 @@ pub async fn delete_for_user(
         .map(|r| r.rows_affected())
 }
 
+/// Ends a person's sessions except the one whose id is `keep`.
+pub async fn delete_others(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(key_of(keep))
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+}
+
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)

@@ -123,6 +123,52 @@ pub async fn password_hash(db: &Db, username: &str) -> Result<Option<(i64, Strin
         .transpose()
 }
 
+/// Whether the person must choose a new password before doing anything else.
+pub async fn must_change_password(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let flag: Option<i64> =
+        sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(flag == Some(1))
+}
+
+/// Makes the person choose a new password at their next sign-in.
+pub async fn require_password_change(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET must_change_password = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+/// Replaces a local account's password hash; the person has then chosen their own.
+pub async fn set_password(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 0 \
+         WHERE id = $2 AND password_hash IS NOT NULL",
+    )
+    .bind(hash)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The stored password hash of a local account by id, if it has one.
+pub async fn password_hash_of(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT password_hash FROM users WHERE id = $1 AND password_hash IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 /// People by display name, after the person with id `after`, at most `limit`, with their roles.
 pub async fn list(db: &Db, after: Option<i64>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
     let sql = format!(

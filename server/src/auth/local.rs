@@ -56,6 +56,19 @@ pub async fn sign_in(
                 return internal(e);
             }
             tracing::info!(user_id = user.id, "signed in with a local account");
+            match campus_core::store::users::must_change_password(&state.db, user.id).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    if let Err(e) = session
+                        .insert(app::forms::keys::MUST_CHANGE_PASSWORD, true)
+                        .await
+                    {
+                        return internal(e);
+                    }
+                    return see_other(crate::auth::password::PAGE);
+                }
+                Err(e) => return internal(e),
+            }
             return see_other(&next);
         }
         Err(CoreError::Invalid(errors)) => errors,

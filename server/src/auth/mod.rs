@@ -4,6 +4,7 @@
 pub mod address;
 pub mod local;
 pub mod oidc;
+pub mod password;
 pub mod redirect;
 
 use app::forms::keys;

@@ -12,6 +12,7 @@ mod local_sign_in;
 mod mail;
 mod oidc;
 mod paging;
+mod passwords;
 mod projects;
 mod publishing;
 mod queue;
