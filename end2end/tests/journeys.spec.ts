@@ -117,15 +117,34 @@ test('my account makes and revokes an API token and lists sessions', async ({ pa
   await signInLocal(page, 'priya');
   await page.goto('/account');
   await expect(page.getByText('(this browser)')).toBeVisible();
+  // A token longer than allowed is refused, saying why, and nothing is made.
   await page.getByLabel('Token name').fill('laptop scripts');
+  await page.getByLabel('Days until it ends').fill('9999');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByRole('alert')).toContainText('A token lasts between 1 and 365 days');
+  await checkPage(page, testInfo, 'account-token-errors');
+  await page.getByLabel('Token name').fill('laptop scripts');
+  await page.getByLabel('Days until it ends').fill('30');
+  await page.getByLabel('Write: make changes as you').check();
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.locator('#new-token').textContent();
   expect(token).toMatch(/^cpat_/);
+  await expect(page.getByRole('table', { name: 'Your API tokens' })).toContainText('read, write');
   await checkPage(page, testInfo, 'account');
   await page.reload();
   await expect(page.locator('#new-token')).toHaveCount(0);
   await page.getByRole('button', { name: 'Revoke token laptop scripts' }).click();
   await expect(page.getByText('The token was revoked')).toBeVisible();
+  // Changing the password: a wrong current one is named beside its field.
+  await page.getByRole('link', { name: 'Change your password' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Change your password');
+  await checkPage(page, testInfo, 'password');
+  await page.getByLabel('Current password').fill('not the password at all');
+  await page.getByLabel('New password', { exact: true }).fill('another long password');
+  await page.getByLabel('New password again').fill('another long password');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('alert')).toContainText('Your current password is not right');
+  await checkPage(page, testInfo, 'password-errors');
   await signOut(page);
   const r = await page.goto('/account');
   expect(r?.status()).toBe(401);
