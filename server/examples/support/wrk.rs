@@ -10,10 +10,19 @@ pub struct Wrk {
 }
 
 pub fn wrk(url: &str, cookie: Option<&str>, secs: u32) -> Wrk {
+    match cookie {
+        Some(c) => wrk_with(url, &[("Cookie", c)], secs),
+        None => wrk_with(url, &[], secs),
+    }
+}
+
+/// wrk sending these headers with every request (a `Host` as well as a cookie, say).
+#[allow(dead_code)]
+pub fn wrk_with(url: &str, headers: &[(&str, &str)], secs: u32) -> Wrk {
     let mut cmd = Command::new("wrk");
     cmd.args(["-t2", "-c64", &format!("-d{secs}s"), "--latency"]);
-    if let Some(c) = cookie {
-        cmd.args(["-H", &format!("Cookie: {c}")]);
+    for (name, value) in headers {
+        cmd.args(["-H", &format!("{name}: {value}")]);
     }
     let out = cmd
         .arg(url)
