@@ -116,6 +116,24 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
+/// Path parameters whose rejections (an id that is not a number, say) are answered in the API's
+/// error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_path",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
 /// A query string whose rejections are answered in the API's error shape.
 pub struct ApiQuery<T>(pub T);
 
@@ -349,7 +367,7 @@ async fn detail(state: &AppState, actor: &Actor, id: i64) -> Result<ProjectDetai
 pub async fn get_project(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProjectDetailOut>, ApiError> {
     Ok(Json(detail(&state, &actor, id).await?))
 }
@@ -360,7 +378,7 @@ pub async fn get_project(
 pub async fn add_member(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewMemberIn>,
 ) -> Result<(StatusCode, Json<MemberOut>), ApiError> {
     let m = projects::add_member(&state.db, Some(&actor), id, &body.username).await?;
@@ -380,7 +398,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path((id, user_id)): Path<(i64, i64)>,
+    ApiPath((id, user_id)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     projects::remove_member(&state.db, Some(&actor), id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -396,6 +414,53 @@ impl utoipa::Modify for TokenSecurity {
             "token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// The refusals every operation can give, documented once rather than on each: 401 (no valid
+/// token where one is needed, or a token sent that is not valid), 400 and 404 for operations
+/// with path parameters, and 400, 413, 415 and 422 for those that take a JSON body. All come in
+/// the API's JSON error shape.
+struct StandardErrors;
+
+impl utoipa::Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::ResponseBuilder;
+        let add = |op: &mut utoipa::openapi::path::Operation, code: &str, why: &str| {
+            op.responses
+                .responses
+                .entry(code.to_owned())
+                .or_insert_with(|| ResponseBuilder::new().description(why).build().into());
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_params = path.contains('{');
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add(op, "401", "No valid token where one is needed, or a token that is not valid (ended, revoked or unknown)");
+                if has_params {
+                    add(op, "400", "A path parameter is not of its type");
+                    add(op, "404", "No such thing, or none this token may see");
+                }
+                if op.request_body.is_some() {
+                    add(op, "400", "The body is not JSON");
+                    add(op, "413", "The body is larger than the configured limit");
+                    add(op, "415", "The body is not sent as application/json");
+                    add(
+                        op,
+                        "422",
+                        "The body does not have the fields this operation needs",
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -427,7 +492,7 @@ impl utoipa::Modify for TokenSecurity {
         crate::api_acquisitions::close,
         crate::api_public::showcase_list, crate::api_public::showcase_page,
         crate::api_public::courses, crate::api_public::course, crate::api_public::search),
-    modifiers(&TokenSecurity)
+    modifiers(&TokenSecurity, &StandardErrors)
 )]
 pub struct ApiDoc;
 

@@ -2,9 +2,10 @@
 //! pages. Final decisions need a sign-in within 15 minutes, which a token is not: the API
 //! answers them with the same refusal, and reviewers decide in the portal.
 
+use crate::api::ApiPath;
 use crate::api::{ApiError, ApiJson, TokenActor};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -222,7 +223,7 @@ pub async fn start(
 pub async fn get_one(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     current(&state, &actor, id).await
 }
@@ -241,7 +242,7 @@ pub struct AnswersIn {
 pub async fn save_section(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path((id, section)): Path<(i64, String)>,
+    ApiPath((id, section)): ApiPath<(i64, String)>,
     ApiJson(body): ApiJson<AnswersIn>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     let section = Section::parse(&section).ok_or(CoreError::NotFound("section"))?;
@@ -262,7 +263,7 @@ pub struct EthicsIn {
 pub async fn save_ethics(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EthicsIn>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     svc::save_ethics(&state.db, Some(&actor), id, &body.ratings).await?;
@@ -275,7 +276,7 @@ pub async fn save_ethics(
 pub async fn submit(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     svc::submit(&state.db, Some(&actor), id).await?;
     current(&state, &actor, id).await
@@ -287,7 +288,7 @@ pub async fn submit(
 pub async fn withdraw(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     svc::withdraw(&state.db, Some(&actor), id).await?;
     current(&state, &actor, id).await
@@ -300,7 +301,7 @@ pub async fn withdraw(
 pub async fn amend(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     svc::amend(&state.db, Some(&actor), id).await?;
     current(&state, &actor, id).await
@@ -331,7 +332,7 @@ pub struct DataControlOut {
 pub async fn data_control(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<DataControlIn>,
 ) -> Result<Json<DataControlOut>, ApiError> {
     let input = DataControlInput {
@@ -377,7 +378,7 @@ pub struct EthicsReviewIn {
 pub async fn ethics_review(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<EthicsReviewIn>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     let step = match b.step.as_str() {
@@ -404,7 +405,7 @@ pub struct ChangesIn {
 pub async fn changes(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ChangesIn>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     svc::request_changes(&state.db, Some(&actor), id, &b.comments).await?;
@@ -429,7 +430,7 @@ pub struct AcquisitionDecisionIn {
 pub async fn decide(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<AcquisitionDecisionIn>,
 ) -> Result<Json<AcquisitionOut>, ApiError> {
     let verdict = match b.decision.as_str() {
@@ -690,7 +691,7 @@ pub async fn datasets(
 pub async fn dataset(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DatasetOut>, ApiError> {
     let d = campus_core::services::datasets::detail(&state.db, Some(&actor), id).await?;
     Ok(Json(dataset_out(d)))
@@ -709,7 +710,7 @@ pub struct GrantIn {
 pub async fn grant(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<GrantIn>,
 ) -> Result<(StatusCode, Json<DatasetOut>), ApiError> {
     campus_core::services::datasets::grant(
@@ -736,7 +737,7 @@ pub struct ReasonIn {
 pub async fn revoke(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> Result<Json<DatasetOut>, ApiError> {
     let g = campus_core::services::datasets::revoke(&state.db, Some(&actor), id, &b.reason).await?;
@@ -750,7 +751,7 @@ pub async fn revoke(
 pub async fn project_datasets(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<GrantOut>>, ApiError> {
     let grants =
         campus_core::services::datasets::granted_to_project(&state.db, Some(&actor), id).await?;
@@ -797,7 +798,7 @@ pub struct QuarantinedOut {
 pub async fn upload(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<(StatusCode, Json<IngestedOut>), ApiError> {
     use crate::ingest::IngestFailure;
@@ -831,7 +832,7 @@ pub async fn upload(
 pub async fn close(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> Result<Json<DatasetOut>, ApiError> {
     crate::ingest::close_and_delete(&state, Some(&actor), id, &b.reason).await?;

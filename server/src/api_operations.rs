@@ -1,10 +1,11 @@
 //! The JSON API for what operators watch (capacity, hosts, what runs where, the queue and its
 //! dead letters), everyone's notifications, and a project database's connection settings.
 
+use crate::api::ApiPath;
 use crate::api::{ApiError, TokenActor};
 use crate::api_resources::{request_out, MessageOut, RequestOut};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -210,7 +211,7 @@ pub struct ConnectionOut {
 pub async fn connection(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ConnectionOut>, ApiError> {
     let r = resources::database_access(&state.db, Some(&actor), id).await?;
     let databases = state.databases.as_ref().ok_or_else(|| {

@@ -2,9 +2,10 @@
 //! courses and search. No token is needed; with one, staff also see staff-only courses, datasets
 //! and their projects' requests, exactly as the pages show them. Same services as the pages.
 
+use crate::api::ApiPath;
 use crate::api::{ApiError, ApiQuery, MaybeTokenActor};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use campus_core::services::{search, showcase, training};
@@ -119,11 +120,11 @@ pub struct ProjectPageOut {
 }
 
 /// One published project page with its running public web services.
-#[utoipa::path(get, path = "/api/v1/showcase/{slug}",
+#[utoipa::path(get, path = "/api/v1/showcase/{slug}", params(("slug" = String, Path)),
     responses((status = 200, body = ProjectPageOut), (status = 404)))]
 pub async fn showcase_page(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<ProjectPageOut>, ApiError> {
     let p = showcase::public_page(&state.db, &slug).await?;
     let c = p.published.content;
@@ -238,12 +239,12 @@ pub struct CourseDetailOut {
 }
 
 /// One course with its pages and attachments. A staff-only course needs a staff token.
-#[utoipa::path(get, path = "/api/v1/courses/{slug}",
+#[utoipa::path(get, path = "/api/v1/courses/{slug}", params(("slug" = String, Path)),
     responses((status = 200, body = CourseDetailOut), (status = 401), (status = 403), (status = 404)))]
 pub async fn course(
     State(state): State<AppState>,
     MaybeTokenActor(actor): MaybeTokenActor,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<CourseDetailOut>, ApiError> {
     let v = training::view(&state.db, actor.as_ref(), &slug).await?;
     let base = format!("/training/{}", v.course.slug);

@@ -1,9 +1,10 @@
 //! The requests-and-provisioning part of the JSON API: the catalogue, requests, decisions,
 //! changes to resources, the audit trail and dead-letter re-drive. Same services as the pages.
 
+use crate::api::ApiPath;
 use crate::api::{ApiError, ApiJson, ApiQuery, TokenActor};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -259,7 +260,7 @@ pub async fn list_requests(
 pub async fn submit(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path(project_id): Path<i64>,
+    ApiPath(project_id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewRequestIn>,
 ) -> Result<(StatusCode, Json<SubmittedOut>), ApiError> {
     let input = RequestInput {
@@ -288,7 +289,7 @@ pub async fn submit(
 pub async fn get_request(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RequestDetailOut>, ApiError> {
     Ok(Json(detail(&state, &actor, id).await?))
 }
@@ -299,7 +300,7 @@ pub async fn get_request(
 pub async fn decide(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> Result<Json<RequestDetailOut>, ApiError> {
     let decision = match body.decision.as_str() {
@@ -333,7 +334,7 @@ pub struct ResubmitIn {
 pub async fn resubmit(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResubmitIn>,
 ) -> Result<Json<SubmittedOut>, ApiError> {
     let input = RequestInput {
@@ -369,7 +370,7 @@ pub async fn approvals(
 pub async fn act(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path((id, action)): Path<(i64, String)>,
+    ApiPath((id, action)): ApiPath<(i64, String)>,
 ) -> Result<(StatusCode, Json<MessageOut>), ApiError> {
     let action = UserAction::parse(&action).ok_or(CoreError::NotFound("action"))?;
     let message = resources::act(&state.db, Some(&actor.0), id, action).await?;
@@ -416,7 +417,7 @@ pub async fn audit(
 pub async fn redrive(
     State(state): State<AppState>,
     actor: TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<MessageOut>), ApiError> {
     operations::redrive(&state.db, Some(&actor.0), id).await?;
     Ok((

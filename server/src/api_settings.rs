@@ -1,10 +1,11 @@
 //! The JSON API for what operators set: offering policies and project quotas. Same services
 //! as the pages.
 
+use crate::api::ApiPath;
 use crate::api::{ApiError, ApiJson, TokenActor};
 use crate::api_resources::SizeOut;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -152,7 +153,7 @@ pub async fn offerings(
 pub async fn put_policy(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(p): ApiJson<PolicyIn>,
 ) -> Result<Json<OfferingPolicyOut>, ApiError> {
     let input = PolicyInput {
@@ -245,7 +246,7 @@ pub async fn create_offering(
 pub async fn add_size(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(s): ApiJson<SizeIn>,
 ) -> Result<(StatusCode, Json<OfferingPolicyOut>), ApiError> {
     let o = settings::add_size(&state.db, Some(&actor), id, &s.into()).await?;
@@ -258,7 +259,7 @@ pub async fn add_size(
 pub async fn remove_size(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path((id, code)): Path<(i64, String)>,
+    ApiPath((id, code)): ApiPath<(i64, String)>,
 ) -> Result<Json<OfferingPolicyOut>, ApiError> {
     let o = settings::remove_size(&state.db, Some(&actor), id, &code).await?;
     Ok(Json(policy_out(o)))
@@ -270,7 +271,7 @@ pub async fn remove_size(
 pub async fn get_quota(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<QuotaOut>, ApiError> {
     let q = settings::project_quota(&state.db, Some(&actor), id).await?;
     Ok(Json(quota_out(q)))
@@ -282,7 +283,7 @@ pub async fn get_quota(
 pub async fn put_quota(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(q): ApiJson<QuotaAmounts>,
 ) -> Result<Json<QuotaOut>, ApiError> {
     let values = [

@@ -4,6 +4,7 @@
 mod acquisitions;
 mod api;
 mod cli;
+mod contract;
 mod crash;
 mod databases;
 mod gateway;
