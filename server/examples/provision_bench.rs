@@ -1,30 +1,26 @@
 //! Provisioning benchmarks: print figures, pass or fail nothing.
 //!
-//! 1. proxy: a minimal HTTP backend runs as a real workspace (through the request flow and the
-//!    local driver); wrk with 64 connections measures it direct and through the portal's
-//!    authenticating proxy at `/w/cp-<id>/`, in one run, and prints requests/s, p50/p99 and the
-//!    ratio.
-//! 2. startup: seconds from a JupyterLab request being approved (automatically, within quota)
+//! (The proxy's throughput is `scripts/bench-proxy`.)
+//!
+//! 1. startup: seconds from a JupyterLab request being approved (automatically, within quota)
 //!    to JupyterLab answering through the proxy, beside JupyterLab's own start-up time (the same
 //!    program, started directly); with the local driver, and with the Slurm driver when
 //!    `scripts/slurm up` variables are set.
 //!
-//! 3. sandbox: what bubblewrap adds to starting a program: `/bin/true` in a workload's sandbox
+//! 2. sandbox: what bubblewrap adds to starting a program: `/bin/true` in a workload's sandbox
 //!    (as the portal builds it, as root becoming a person's uid) against `/bin/true` alone.
 //!
-//! Run: `scripts/bench-provision` (a release build; wrk from Debian).
+//! Run: `scripts/bench-provision` (a release build).
 
 use campus_core::domain::{Role, RoleSet};
-use campus_core::requests::kind::Kind;
 use campus_core::services::accounts::{self, NewAccount};
 use campus_core::store::{catalogue, inventory, projects};
 use campus_core::Db;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[path = "support/wrk.rs"]
-mod wrk;
-use wrk::wrk;
+#[path = "support/loopback.rs"]
+mod loopback;
 
 const PASSWORD: &str = "a long enough benchmark password";
 
@@ -36,29 +32,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The backend the proxy benchmark uses: one small answer to every request, as fast as the
-/// machine allows, so what is measured is the proxy.
-/// `tcp:PORT` or `unix:PATH` (inside a sandbox, on the resource's socket).
-async fn backend(at: &str) {
-    let app = axum::Router::new().fallback(|| async { "hello from the workspace\n" });
-    if let Some(path) = at.strip_prefix("unix:") {
-        let _ = std::fs::remove_file(path);
-        let listener = tokio::net::UnixListener::bind(path).unwrap();
-        axum::serve(listener, app).await.unwrap();
-    } else {
-        let port: u16 = at.trim_start_matches("tcp:").parse().unwrap();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        axum::serve(listener, app).await.unwrap();
-    }
-}
-
 struct Portal {
     base: String,
     db: Db,
     client: reqwest::Client,
-    jar: std::sync::Arc<reqwest::cookie::Jar>,
     project: i64,
     _dir: std::path::PathBuf,
 }
@@ -141,6 +118,7 @@ async fn portal(
     .unwrap();
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(loopback::Loopback))
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -157,7 +135,6 @@ async fn portal(
         base,
         db,
         client,
-        jar,
         project,
         _dir: dir,
     }
@@ -195,35 +172,21 @@ impl Portal {
             .unwrap()
     }
 
-    async fn wait_active(&self, id: i64) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let r = campus_core::store::resources::find(&self.db, id)
-                .await
-                .unwrap()
-                .unwrap();
-            if r.state == campus_core::requests::lifecycle::State::Active {
-                return;
-            }
-            assert!(Instant::now() < deadline, "cp-{id} is {:?}", r.state);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn cookie(&self) -> String {
-        use reqwest::cookie::CookieStore;
-        self.jar
-            .cookies(&self.base.parse().unwrap())
-            .map(|c| c.to_str().unwrap().to_owned())
-            .unwrap_or_default()
-    }
-
-    /// Polls a path through the proxy until it answers 200; the time that took.
+    /// Polls a path through the proxy until it answers 200, following the portal's launcher to
+    /// the resource's own host as a browser would; the time that took.
     async fn until_answers(&self, path: &str, from: Instant) -> Duration {
         loop {
-            if let Ok(r) = self.client.get(format!("{}{path}", self.base)).send().await {
+            let mut url: reqwest::Url = format!("{}{path}", self.base).parse().unwrap();
+            for _ in 0..4 {
+                let Ok(r) = self.client.get(url.clone()).send().await else {
+                    break;
+                };
                 if r.status().as_u16() == 200 {
                     return from.elapsed();
+                }
+                match r.headers().get("location").and_then(|l| l.to_str().ok()) {
+                    Some(to) if r.status().is_redirection() => url = url.join(to).unwrap(),
+                    _ => break,
                 }
             }
             assert!(
@@ -233,97 +196,6 @@ impl Portal {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-}
-
-async fn proxy_bench() {
-    // A workload sees only the tools directory, so the backend goes there for the run.
-    let exe = server::config::default_tools_dir().join("bin/campus-bench-backend");
-    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
-    let dir = std::env::temp_dir().join(format!("campus-bench-res-{}", std::process::id()));
-    let p = portal(None, dir.clone()).await;
-    let offering = catalogue::insert(
-        &p.db,
-        catalogue::NewOffering {
-            slug: "bench-backend",
-            kind: Kind::Workspace,
-            tool: "command",
-            name: "Benchmark backend",
-            description: "A minimal HTTP server.",
-            command: &serde_json::json!([exe.display().to_string(), "backend", "unix:{socket}"])
-                .to_string(),
-            needs_approval: false,
-            default_days: 30,
-            extension_days: 30,
-            max_extensions: 1,
-            idle_stop_minutes: 0,
-            retired: false,
-            sizes: &[catalogue::Size {
-                code: "small".into(),
-                label: "Small".into(),
-                cpu_cores: 1,
-                ram_gb: 1,
-                gpus: 0,
-                storage_gb: 1,
-            }],
-        },
-    )
-    .await
-    .unwrap();
-    let id = p.request(offering, "small").await;
-    p.wait_active(id).await;
-    let r = campus_core::store::resources::find(&p.db, id)
-        .await
-        .unwrap()
-        .unwrap();
-    // The same backend, outside any sandbox, on a loopback port.
-    assert!(r.endpoint.starts_with("unix:"), "{}", r.endpoint);
-    let port = free_port();
-    let mut outside = Command::new(std::env::current_exe().unwrap())
-        .args(["backend", &format!("tcp:{port}")])
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let direct = format!("http://127.0.0.1:{port}/");
-    let proxied = format!("{}/w/cp-{id}/", p.base);
-    let body = p
-        .client
-        .get(&proxied)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        body, "hello from the workspace\n",
-        "the proxy reaches the backend"
-    );
-    let cookie = p.cookie();
-    // Warm both paths (connection pools, page cache), then measure each in turn.
-    wrk(&direct, None, 2);
-    wrk(&proxied, Some(&cookie), 2);
-    let d = wrk(&direct, None, 10);
-    let x = wrk(&proxied, Some(&cookie), 10);
-    let _ = outside.kill();
-    let _ = outside.wait();
-    let _ = std::fs::remove_file(&exe);
-    println!("Proxy (wrk, 2 threads, 64 connections, 10 s each, same backend):");
-    println!(
-        "  direct        {:>9.0} req/s   p50 {:>8}   p99 {:>8}",
-        d.rps, d.p50, d.p99
-    );
-    println!(
-        "  through /w/   {:>9.0} req/s   p50 {:>8}   p99 {:>8}",
-        x.rps, x.p50, x.p99
-    );
-    println!("  ratio         {:>9.2}x", x.rps / d.rps);
-    let _ = p
-        .client
-        .post(format!("{}/requests/{id}/actions/decommission", p.base))
-        .send()
-        .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// JupyterLab started directly, as the driver would start it: seconds to its first answer.
@@ -518,17 +390,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    if args.get(1).map(String::as_str) == Some("backend") {
-        rt.block_on(backend(&args[2]));
-        return;
-    }
     let what = args.get(1).cloned().unwrap_or_else(|| "all".into());
     rt.block_on(async {
         if what == "all" || what == "sandbox" {
             sandbox_bench(200);
-        }
-        if what == "all" || what == "proxy" {
-            proxy_bench().await;
         }
         if what == "all" || what == "startup" {
             let dir = std::env::temp_dir().join(format!("campus-bench-lab-{}", std::process::id()));
