@@ -32,6 +32,9 @@ pub mod keys {
     pub const NOTICE: &str = "notice";
     pub const NEW_TOKEN: &str = "new_token";
     pub const OIDC_PENDING: &str = "oidc_pending";
+    /// The identity provider's refresh token, and when the person's groups were last read.
+    pub const IDP_REFRESH: &str = "idp_refresh";
+    pub const IDP_SYNCED_AT: &str = "idp_synced_at";
     /// Set at sign-in while the person must choose a new password before anything else.
     pub const MUST_CHANGE_PASSWORD: &str = "must_change_password";
     pub fn form(id: &str) -> String {

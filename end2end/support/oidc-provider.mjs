@@ -13,7 +13,8 @@ if (redirectUris.length === 0) {
   process.exit(2);
 }
 
-// Which IdP groups each test user is in; anyone else is plain staff.
+// Which IdP groups each test user is in; anyone else is plain staff. Tests change them while
+// people are signed in (see /__test below), as an organisation changes its groups.
 const GROUPS = {
   alice: ['campus-staff'],
   rita: ['campus-reviewers'],
@@ -27,6 +28,27 @@ const GROUPS = {
 // OIDC_UNIX_ACCOUNT_CLAIM=unix_account).
 const UNIX_ACCOUNTS = { alice: 'campus-a' };
 
+// People the organisation has removed: the provider no longer knows them.
+const REMOVED = new Set();
+
+// Test hooks, on loopback only: POST /__test/groups/<user>?groups=a,b sets a person's groups;
+// POST /__test/remove/<user> removes them from the organisation.
+function testHook(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  const [, , what, user] = url.pathname.split('/');
+  if (req.method !== 'POST' || !user) return false;
+  if (what === 'groups') {
+    GROUPS[user] = (url.searchParams.get('groups') || '').split(',').filter(Boolean);
+  } else if (what === 'remove') {
+    REMOVED.add(user);
+  } else {
+    return false;
+  }
+  res.writeHead(204);
+  res.end();
+  return true;
+}
+
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
@@ -36,17 +58,20 @@ server.listen(0, '127.0.0.1', () => {
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
       redirect_uris: redirectUris,
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     }],
     pkce: { required: () => true },
+    // A refresh token with every sign-in, so the portal can re-read a person's groups later.
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
     features: { devInteractions: { enabled: true } },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups', 'unix_account'] },
     scopes: ['openid', 'email', 'profile', 'groups'],
     conformIdTokenClaims: false,
     ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
     async findAccount(ctx, id) {
+      if (REMOVED.has(id)) return undefined;
       return {
         accountId: id,
         async claims() {
@@ -71,7 +96,11 @@ server.listen(0, '127.0.0.1', () => {
     },
   });
   provider.proxy = false;
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (req, res) => {
+    if (req.url.startsWith('/__test/') && testHook(req, res)) return;
+    handle(req, res);
+  });
   console.log(`ISSUER=${issuer}`);
 });
 

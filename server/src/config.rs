@@ -392,6 +392,8 @@ pub struct OidcConfig {
     pub role_map: Vec<(String, campus_core::domain::Role)>,
     /// The ID token claim naming the person's Unix account, if the IdP sends one.
     pub unix_account_claim: Option<String>,
+    /// How often a signed-in person's groups are read again from the provider, in minutes.
+    pub resync_minutes: i64,
 }
 
 impl std::fmt::Debug for OidcConfig {
@@ -469,6 +471,15 @@ impl Config {
                     &var("OIDC_ROLE_MAP").unwrap_or_else(|| DEFAULT_ROLE_MAP.into()),
                 )?,
                 unix_account_claim: var("OIDC_UNIX_ACCOUNT_CLAIM"),
+                resync_minutes: match parsed("OIDC_RESYNC_MINUTES", 15)? {
+                    m if m >= 1 => m,
+                    _ => {
+                        return Err(ConfigError {
+                            name: "OIDC_RESYNC_MINUTES",
+                            message: "must be at least 1".into(),
+                        })
+                    }
+                },
             }),
         };
         let bind_addr: SocketAddr = parsed(

@@ -174,6 +174,29 @@ pub fn worker_for(
     )))
 }
 
+/// Reads signed-in people's groups from the identity provider again, every minute for those
+/// whose last reading is `every_secs` old.
+async fn resync_roles(db: Db, oidc: Arc<auth::oidc::OidcClient>, every_secs: i64) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match auth::oidc::resync(&db, &oidc, every_secs, campus_core::clock::now()).await {
+            Ok(r) if r.changed > 0 || r.ended > 0 => {
+                tracing::info!(
+                    checked = r.checked,
+                    changed = r.changed,
+                    ended = r.ended,
+                    "re-read roles from the identity provider"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not re-read roles from the identity provider")
+            }
+        }
+    }
+}
+
 /// Removes expired sessions, their app host passes and old failed sign-ins every ten minutes.
 async fn sweep_expired(db: Db) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -252,6 +275,13 @@ pub fn router(
         databases,
         pages: Default::default(),
     });
+    if let (Some(oidc), Some(cfg)) = (state.oidc.clone(), state.config.oidc.clone()) {
+        tokio::spawn(resync_roles(
+            state.db.clone(),
+            oidc,
+            cfg.resync_minutes * 60,
+        ));
+    }
     tokio::spawn(public_pages::watch_for_changes(
         state.db.clone(),
         state.pages.clone(),

@@ -425,6 +425,32 @@ pub async fn change_password(
     Ok(ended)
 }
 
+/// The identity provider's current word on a person's groups, read again while they are signed
+/// in: their IdP roles become `roles`, audited when they change, and tokens whose scopes need a
+/// role they lost are revoked. True when anything changed.
+pub async fn sync_idp_roles(db: &Db, user_id: i64, roles: &RoleSet) -> Result<bool, CoreError> {
+    let before = users::idp_roles_of(db, user_id).await?;
+    if &before == roles {
+        return Ok(false);
+    }
+    users::set_idp_roles(db, user_id, roles).await?;
+    let names = |r: &RoleSet| r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ");
+    let mut conn = db.pool.acquire().await?;
+    audit(
+        &mut conn,
+        None,
+        "user",
+        "user.roles_from_idp",
+        user_id,
+        &names(&before),
+        &names(roles),
+    )
+    .await?;
+    drop(conn);
+    revoke_tokens_beyond_roles(db, None, user_id).await?;
+    Ok(true)
+}
+
 /// Revokes a person's tokens whose scopes need a role they no longer hold (taken away in the
 /// portal or by the identity provider's groups), with an audit entry when any were. Until then a
 /// token already acts without the lost role (`Scopes::roles_of` reads the owner's roles now);

@@ -123,6 +123,37 @@ pub async fn delete_for_user(
         .map(|r| r.rows_affected())
 }
 
+/// Every live signed-in session (for the identity provider's periodic re-check of roles).
+pub async fn live_signed_in(db: &Db, now: i64) -> Result<Vec<StoredSession>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, user_id, data, expires_at FROM sessions \
+         WHERE user_id IS NOT NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(session_from_row).collect()
+}
+
+/// Replaces a session's data, by its stored key, leaving its expiry alone.
+pub async fn set_data_by_key(db: &Db, key: &str, data: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
+        .bind(data)
+        .bind(key)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+/// Ends a session by its stored key.
+pub async fn delete_by_key(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(key)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
 /// Ends a person's sessions except the one whose id is `keep`.
 pub async fn delete_others(
     conn: &mut sqlx::AnyConnection,

@@ -322,6 +322,28 @@ pub async fn upsert_oidc(db: &Db, who: OidcIdentity<'_>) -> Result<i64, sqlx::Er
     Ok(id)
 }
 
+/// Replaces the roles that come from the identity provider's groups (re-read while signed in).
+pub async fn set_idp_roles(db: &Db, user_id: i64, roles: &RoleSet) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND source = 'idp'")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for role in roles.iter() {
+        insert_role(&mut tx, user_id, role, RoleSource::Idp).await?;
+    }
+    tx.commit().await
+}
+
+/// The roles a person holds through the identity provider's groups.
+pub async fn idp_roles_of(db: &Db, user_id: i64) -> Result<RoleSet, sqlx::Error> {
+    let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1 AND source = 'idp'")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(role_set(&rows))
+}
+
 /// Replaces the roles given on the portal, on the caller's transaction (which audits it).
 pub async fn set_portal_roles(
     tx: &mut sqlx::AnyConnection,

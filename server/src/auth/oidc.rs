@@ -15,8 +15,8 @@ use campus_core::services::accounts::{self, VerifiedIdentity};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    TokenResponse,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -128,14 +128,7 @@ impl OidcClient {
             .claims(&verifier, nonce)
             .map_err(|e| OidcError::InvalidIdToken(e.to_string()))?;
         // The token's signature is verified above, so its payload can be read for the groups claim.
-        let groups = token_groups(&id_token.to_string());
-        let roles = RoleSet::new(
-            self.config
-                .role_map
-                .iter()
-                .filter(|(group, _)| groups.iter().any(|g| g == group))
-                .map(|(_, role)| *role),
-        );
+        let roles = self.roles_of(&token_groups(&id_token.to_string()));
         Ok(VerifiedIdentity {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),
@@ -155,12 +148,25 @@ impl OidcClient {
         })
     }
 
-    /// Exchanges a code at the token endpoint (with the PKCE verifier) for an ID token.
+    /// The portal roles the configured map gives these IdP groups.
+    fn roles_of(&self, groups: &[String]) -> RoleSet {
+        RoleSet::new(
+            self.config
+                .role_map
+                .iter()
+                .filter(|(group, _)| groups.iter().any(|g| g == group))
+                .map(|(_, role)| *role),
+        )
+    }
+
+    /// Exchanges a code at the token endpoint (with the PKCE verifier) for an ID token, and the
+    /// refresh token that lets the portal read the person's groups again later, if the
+    /// provider gives one.
     pub async fn exchange(
         &self,
         code: String,
         pkce_verifier: String,
-    ) -> Result<CoreIdToken, OidcError> {
+    ) -> Result<Exchanged, OidcError> {
         let client = self.client().await?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
@@ -169,8 +175,144 @@ impl OidcClient {
             .request_async(&self.http)
             .await
             .map_err(|e| OidcError::Exchange(error_chain(&e)))?;
-        response.id_token().cloned().ok_or(OidcError::NoIdToken)
+        Ok(Exchanged {
+            id_token: response.id_token().cloned().ok_or(OidcError::NoIdToken)?,
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+        })
     }
+
+    /// The person's roles now, by their refresh token: a fresh access token, then their groups
+    /// from the userinfo endpoint. Also the refresh token to keep (providers may rotate it).
+    pub async fn roles_now(&self, refresh_token: &str) -> Result<(RoleSet, String), Refresh> {
+        use openidconnect::RefreshToken;
+        let client = self.client().await.map_err(Refresh::Unreachable)?;
+        let token = RefreshToken::new(refresh_token.to_owned());
+        let request = client
+            .exchange_refresh_token(&token)
+            .map_err(|e| Refresh::Unreachable(OidcError::Exchange(e.to_string())))?;
+        let response = match request.request_async(&self.http).await {
+            Ok(r) => r,
+            // The provider answered and said no: it no longer vouches for this person.
+            Err(openidconnect::RequestTokenError::ServerResponse(e)) => {
+                return Err(Refresh::Refused(e.to_string()))
+            }
+            Err(e) => return Err(Refresh::Unreachable(OidcError::Exchange(error_chain(&e)))),
+        };
+        let kept = response
+            .refresh_token()
+            .map(|t| t.secret().clone())
+            .unwrap_or_else(|| refresh_token.to_owned());
+        let endpoint = self
+            .metadata
+            .read()
+            .await
+            .as_ref()
+            .and_then(|m| m.userinfo_endpoint().map(|u| u.url().clone()))
+            .ok_or_else(|| {
+                Refresh::Unreachable(OidcError::Discovery(
+                    "the provider has no userinfo endpoint".into(),
+                ))
+            })?;
+        let info: serde_json::Value = self
+            .http
+            .get(endpoint)
+            .bearer_auth(response.access_token().secret())
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| Refresh::Unreachable(OidcError::Exchange(error_chain(&e))))?
+            .json()
+            .await
+            .map_err(|e| Refresh::Unreachable(OidcError::Exchange(error_chain(&e))))?;
+        let groups: Vec<String> = info
+            .get("groups")
+            .and_then(|g| g.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((self.roles_of(&groups), kept))
+    }
+}
+
+/// What the token endpoint gave at sign-in.
+pub struct Exchanged {
+    pub id_token: CoreIdToken,
+    pub refresh_token: Option<String>,
+}
+
+/// Why a person's roles could not be read again.
+#[derive(Debug)]
+pub enum Refresh {
+    /// The provider refused the refresh token: the person was removed, or their grant revoked.
+    Refused(String),
+    /// The provider could not be asked; try again later.
+    Unreachable(OidcError),
+}
+
+/// What one pass of [`resync`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resynced {
+    pub checked: usize,
+    pub changed: usize,
+    pub ended: usize,
+}
+
+/// Reads the groups of everyone signed in through the provider whose last reading is
+/// `every_secs` old or more, and applies them: changed roles take effect (and tokens whose
+/// scopes need a lost role are revoked); a session the provider no longer vouches for ends.
+pub async fn resync(
+    db: &campus_core::Db,
+    oidc: &OidcClient,
+    every_secs: i64,
+    now: i64,
+) -> Result<Resynced, campus_core::CoreError> {
+    use campus_core::store::sessions;
+    let mut done = Resynced::default();
+    for s in sessions::live_signed_in(db, now).await? {
+        let Some(user_id) = s.user_id else { continue };
+        let mut data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
+        let Some(refresh) = data
+            .get(keys::IDP_REFRESH)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let synced = data
+            .get(keys::IDP_SYNCED_AT)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        if now - synced < every_secs {
+            continue;
+        }
+        done.checked += 1;
+        match oidc.roles_now(&refresh).await {
+            Ok((roles, kept)) => {
+                if accounts::sync_idp_roles(db, user_id, &roles).await? {
+                    done.changed += 1;
+                }
+                data[keys::IDP_REFRESH] = serde_json::Value::from(kept);
+                data[keys::IDP_SYNCED_AT] = serde_json::Value::from(now);
+                sessions::set_data_by_key(db, &s.key, &data.to_string()).await?;
+            }
+            Err(Refresh::Refused(why)) => {
+                tracing::warn!(
+                    user_id,
+                    why,
+                    "the identity provider no longer vouches for a session: ended"
+                );
+                sessions::delete_by_key(db, &s.key).await?;
+                done.ended += 1;
+            }
+            Err(Refresh::Unreachable(e)) => {
+                tracing::warn!(user_id, error = %e, "could not read a person's groups again; will retry");
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// An error with its causes, so the log says why a request to the provider failed.
@@ -273,9 +415,19 @@ pub async fn callback(
         Err(e) => return internal(e),
     };
     match complete(&state, &oidc, pending, q, &address).await {
-        Ok((user_id, next)) => {
+        Ok((user_id, next, refresh)) => {
             if let Err(e) = crate::auth::establish(&session, user_id, &headers).await {
                 return internal(e);
+            }
+            // Kept server-side with the session, so the person's groups can be read again.
+            if let Some(refresh) = refresh {
+                let now = campus_core::clock::now();
+                if let Err(e) = session.insert(keys::IDP_REFRESH, refresh).await {
+                    return internal(e);
+                }
+                if let Err(e) = session.insert(keys::IDP_SYNCED_AT, now).await {
+                    return internal(e);
+                }
             }
             tracing::info!(user_id, "signed in with OpenID Connect");
             see_other(&next)
@@ -302,7 +454,7 @@ async fn complete(
     pending: Option<Pending>,
     q: CallbackQuery,
     address: &str,
-) -> Result<(i64, String), Completion> {
+) -> Result<(i64, String, Option<String>), Completion> {
     let pending = pending.ok_or(OidcError::NoPendingSignIn)?;
     if campus_core::clock::now() - pending.started_at > PENDING_TTL_SECS {
         return Err(OidcError::NoPendingSignIn.into());
@@ -321,14 +473,14 @@ async fn complete(
         .code
         .filter(|c| !c.is_empty())
         .ok_or(OidcError::MissingCode)?;
-    let id_token = oidc.exchange(code, pending.pkce_verifier).await?;
+    let exchanged = oidc.exchange(code, pending.pkce_verifier).await?;
     let identity = oidc
-        .verify_id_token(&id_token, &Nonce::new(pending.nonce), None)
+        .verify_id_token(&exchanged.id_token, &Nonce::new(pending.nonce), None)
         .await?;
     let user_id = accounts::sign_in_oidc(&state.db, identity, address)
         .await
         .map_err(|e| Completion::Internal(e.to_string()))?;
-    Ok((user_id, pending.next))
+    Ok((user_id, pending.next, exchanged.refresh_token))
 }
 
 fn failure(e: &OidcError) -> Response {

@@ -1,5 +1,6 @@
 use crate::both_backends;
-use crate::support::{location, Backend, Options, TestApp};
+use crate::support::{api, count, location, token_with, Backend, Options, TestApp};
+use campus_core::domain::Role;
 use openidconnect::core::CoreIdToken;
 use openidconnect::Nonce;
 
@@ -103,6 +104,92 @@ async fn groups_map_to_roles_and_follow_the_provider(backend: Backend) {
     );
 }
 
+/// While someone is signed in, the provider's word on their groups is read again: a group taken
+/// away takes the role (and revokes the tokens whose scopes needed it) without a new sign-in,
+/// and someone the organisation removed is signed out.
+async fn roles_follow_the_provider_while_signed_in(backend: Backend) {
+    let app = spawn(backend).await;
+    let cb = callback_for(&app, "ozzy").await;
+    app.client.get(&cb).send().await.unwrap();
+    let ozzy: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ozzy'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let roles = || async {
+        campus_core::store::users::roles_of(&app.db, ozzy)
+            .await
+            .unwrap()
+    };
+    assert!(
+        roles().await.has(Role::Operator),
+        "an operator through campus-operators"
+    );
+    let token = token_with(&app, "ozzy", &["write".into(), "operate".into()]).await;
+    let oidc =
+        server::auth::oidc::OidcClient::new(app.config.oidc.clone().unwrap(), &app.base).unwrap();
+    // A minute between readings, so the session (30 minutes idle) outlives the test's clock.
+    let every = 60;
+    let now = campus_core::clock::now();
+    // Not yet due: nothing is asked.
+    let r = server::auth::oidc::resync(&app.db, &oidc, every, now)
+        .await
+        .unwrap();
+    assert_eq!(r.checked, 0);
+
+    let issuer = app.oidc.as_ref().unwrap().issuer.clone();
+    let hook = |path: &str| {
+        let url = format!("{issuer}{path}");
+        async move {
+            let r = reqwest::Client::new().post(url).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 204);
+        }
+    };
+    hook("/__test/groups/ozzy?groups=campus-staff").await;
+    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + every)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.changed, r.ended), (1, 1, 0));
+    let now_roles = roles().await;
+    assert!(
+        !now_roles.has(Role::Operator) && now_roles.has(Role::Staff),
+        "{now_roles:?}"
+    );
+    let (status, body) = api(&app, reqwest::Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("token_revoked"))
+    );
+    assert_eq!(
+        signed_in_name(&app).await.as_deref(),
+        Some("ozzy"),
+        "still signed in"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.roles_from_idp'"
+        )
+        .await,
+        1
+    );
+    // Read again only when due.
+    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + every + 30)
+        .await
+        .unwrap();
+    assert_eq!(r.checked, 0);
+
+    hook("/__test/remove/ozzy").await;
+    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + 2 * every)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.ended), (1, 1));
+    assert_eq!(
+        signed_in_name(&app).await,
+        None,
+        "signed out once the provider refused"
+    );
+}
+
 async fn a_reused_callback_is_refused(backend: Backend) {
     let app = spawn(backend).await;
     let cb = callback_for(&app, "alice").await;
@@ -164,6 +251,7 @@ async fn real_id_token(app: &TestApp) -> (CoreIdToken, String, server::auth::oid
         client_secret: "campus-portal-test-secret".into(),
         role_map: vec![],
         unix_account_claim: None,
+        resync_minutes: 15,
     };
     let r = app.get("/auth/oidc/start").await;
     let authorize = location(&r);
@@ -186,7 +274,7 @@ async fn real_id_token(app: &TestApp) -> (CoreIdToken, String, server::auth::oid
         .unwrap()
         .to_owned();
     let client = server::auth::oidc::OidcClient::new(cfg, &app.base).unwrap();
-    let token = client.exchange(code, verifier).await.unwrap();
+    let token = client.exchange(code, verifier).await.unwrap().id_token;
     (token, nonce, client)
 }
 
@@ -232,6 +320,7 @@ async fn id_token_checks_refuse_tampering_expiry_wrong_nonce_and_audience(backen
             client_secret: "x".into(),
             role_map: vec![],
             unix_account_claim: None,
+            resync_minutes: 15,
         },
         &app.base,
     )
@@ -281,6 +370,7 @@ both_backends!(
     a_staff_member_signs_in_through_the_provider,
     groups_map_to_roles_and_follow_the_provider,
     a_reused_callback_is_refused,
+    roles_follow_the_provider_while_signed_in,
     a_forged_state_is_refused,
     a_missing_state_or_code_is_refused,
     a_provider_error_is_shown_and_signs_nobody_in,

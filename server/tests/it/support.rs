@@ -455,6 +455,7 @@ impl TestApp {
                 client_secret: "campus-portal-test-secret".into(),
                 role_map: server::config::parse_role_map(server::config::DEFAULT_ROLE_MAP).unwrap(),
                 unix_account_claim: Some("unix_account".into()),
+                resync_minutes: 15,
             });
             Some(p)
         } else {
