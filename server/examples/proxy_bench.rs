@@ -302,6 +302,12 @@ async fn main() {
         router.clone(),
     )));
     let unix = tokio::net::UnixListener::bind(&sock).unwrap();
+    // nginx's workers drop to an unprivileged user when started as root: let them connect.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
     tokio::spawn(std::future::IntoFuture::into_future(axum::serve(
         unix, router,
     )));

@@ -417,11 +417,6 @@ pub fn router(
         .layer(axum::middleware::from_fn(too_large_page))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
-        // Outside every portal layer: an app host's requests are the resource's, not the portal's.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::gateway::app_host::dispatch,
-        ))
         // Fonts (woff2 is brotli inside) and images gain nothing from a second compression.
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("font/")),
@@ -432,6 +427,13 @@ pub fn router(
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outside every portal layer: an app host's requests are the resource's, not the portal's
+        // (no portal CSP, CSRF check, session, compression, request id or request span: each
+        // costs on every one of a workspace page's many requests; the proxy logs its own).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::gateway::app_host::dispatch,
+        ))
         .with_state(state);
     Ok(router)
 }
