@@ -9,6 +9,8 @@
 //!
 //! Run: `scripts/bench-proxy` (a release build; wrk and nginx from Debian).
 
+#[path = "support/nginx.rs"]
+mod nginx;
 #[path = "support/wrk.rs"]
 mod wrk;
 
@@ -18,20 +20,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use std::process::{Child, Command};
+use nginx::free_port;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wrk::wrk;
 
 const BODY: [u8; 1024] = [b'x'; 1024];
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A 1 KiB answer, or a WebSocket that echoes every frame back.
 async fn backend(req: Request) -> Response {
@@ -128,26 +122,13 @@ fn percentile(sorted: &[Duration], p: f64) -> String {
     format!("{:.0} µs", sorted[i].as_secs_f64() * 1e6)
 }
 
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    /// SIGTERM, not SIGKILL: the master then stops its workers, which SIGKILL would orphan.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
 /// nginx on `port` passing everything to the Unix socket `sock`, with pooled upstream
 /// connections (without `keepalive` it would connect anew per request, which is not how
 /// anyone runs it).
-fn nginx(dir: &std::path::Path, port: u16, sock: &std::path::Path) -> Nginx {
-    let conf = dir.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
+fn nginx(dir: &std::path::Path, port: u16, sock: &std::path::Path) -> nginx::Nginx {
+    nginx::start(
+        dir,
+        &format!(
             "worker_processes 2;\npid {pid};\nerror_log stderr error;\nevents {{ worker_connections 1024; }}\n\
              http {{ access_log off; keepalive_requests 1000000;\n\
              client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp}; uwsgi_temp_path {tmp}; scgi_temp_path {tmp};\n\
@@ -158,24 +139,6 @@ fn nginx(dir: &std::path::Path, port: u16, sock: &std::path::Path) -> Nginx {
             tmp = dir.display(),
             sock = sock.display(),
         ),
-    )
-    .unwrap();
-    let nginx = ["/usr/sbin/nginx", "nginx"]
-        .into_iter()
-        .find(|p| Command::new(p).arg("-v").output().is_ok())
-        .expect("nginx is installed (scripts/bench-proxy installs it)");
-    Nginx(
-        Command::new(nginx)
-            .args([
-                "-c",
-                &conf.display().to_string(),
-                "-p",
-                &dir.display().to_string(),
-                "-g",
-                "daemon off;",
-            ])
-            .spawn()
-            .expect("nginx starts"),
     )
 }
 

@@ -9,22 +9,16 @@
 //! Run: `scripts/bench-public [all|page|search|search-sqlite|search-postgres]` (a release build;
 //! wrk and nginx from Debian).
 
+#[path = "support/nginx.rs"]
+mod nginx;
 #[path = "support/wrk.rs"]
 mod wrk;
 
 use campus_core::publishing::search_query::MAX_WORDS;
 use campus_core::Db;
-use std::process::{Child, Command};
+use nginx::free_port;
 use std::time::{Duration, Instant};
 use wrk::wrk;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("campus-bench-{name}-{}", std::process::id()));
@@ -43,24 +37,11 @@ async fn wait_for(url: &str) {
     panic!("{url} did not answer");
 }
 
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    /// SIGTERM, not SIGKILL: the master then stops its workers, which SIGKILL would orphan.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
 /// nginx serving `dir` on `port`, tuned as one would for static files.
-fn nginx(dir: &std::path::Path, port: u16) -> Nginx {
-    let conf = dir.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
+fn nginx(dir: &std::path::Path, port: u16) -> nginx::Nginx {
+    nginx::start(
+        dir,
+        &format!(
             "worker_processes 2;\npid {pid};\nerror_log stderr error;\nevents {{ worker_connections 1024; }}\n\
              http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;\n\
              client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp}; uwsgi_temp_path {tmp}; scgi_temp_path {tmp};\n\
@@ -70,24 +51,6 @@ fn nginx(dir: &std::path::Path, port: u16) -> Nginx {
             tmp = dir.display(),
             root = dir.join("www").display(),
         ),
-    )
-    .unwrap();
-    let nginx = ["/usr/sbin/nginx", "nginx"]
-        .into_iter()
-        .find(|p| Command::new(p).arg("-v").output().is_ok())
-        .expect("nginx is installed (scripts/bench-public installs it)");
-    Nginx(
-        Command::new(nginx)
-            .args([
-                "-c",
-                &conf.display().to_string(),
-                "-p",
-                &dir.display().to_string(),
-                "-g",
-                "daemon off;",
-            ])
-            .spawn()
-            .expect("nginx starts"),
     )
 }
 
