@@ -94,7 +94,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
         (
             StatusCode::FORBIDDEN,
-            crate::error_page::html(
+            crate::web::error_page::html(
                 "This request came from another site",
                 "For your safety, the portal only accepts changes made from its own pages. Go back to the page, reload it and try again.",
             ),
@@ -134,7 +134,7 @@ pub async fn absolute_session_limit(
         .unwrap_or(false)
         && !crate::auth::password::allowed_before_change(req.uri().path())
     {
-        return crate::flash::see_other(crate::auth::password::PAGE);
+        return crate::web::flash::see_other(crate::auth::password::PAGE);
     }
     next.run(req).await
 }

@@ -2,12 +2,12 @@
 //! layers, and the listener. Tests start it the same way on port 0 with a fresh database.
 
 use crate::config::Config;
+use crate::gateway::proxy;
+use crate::ops::exports;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
-use crate::{
-    acquisition_forms, api, auth, exports, forms, ingest, layers, live, proxy, public_pages,
-    publishing_forms, resource_forms, settings_forms,
-};
+use crate::web::{acquisitions, forms, live, public_pages, publishing, requests, settings};
+use crate::{api, auth, layers, uploads};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -99,8 +99,9 @@ impl Application {
             crate::demo::Seeded::Demo => tracing::info!("loaded demo content"),
             crate::demo::Seeded::AlreadyHadUsers => {}
         }
-        crate::demo_catalogue::seed_catalogue(&db, config.provisioning.databases.is_some()).await?;
-        crate::demo_catalogue::seed_inventory(&db, config.demo_content).await?;
+        crate::demo::catalogue::seed_catalogue(&db, config.provisioning.databases.is_some())
+            .await?;
+        crate::demo::catalogue::seed_inventory(&db, config.demo_content).await?;
         let programs = crate::provision::availability::programs(&config.provisioning.workloads);
         crate::provision::availability::check(&db, &programs)
             .await
@@ -249,7 +250,7 @@ pub fn router(
         token_max_days: config.token_lifetime.max_days,
     };
     let session_layer =
-        SessionManagerLayer::new(crate::session_store::DbSessionStore::new(db.clone()))
+        SessionManagerLayer::new(crate::auth::session_store::DbSessionStore::new(db.clone()))
             .with_name(config.cookie_name())
             .with_secure(config.https())
             .with_http_only(true)
@@ -269,7 +270,7 @@ pub fn router(
         leptos_options: leptos_options.clone(),
         oidc,
         settings,
-        proxy: crate::proxy::client(),
+        proxy: crate::gateway::proxy::client(),
         secrets,
         grants: Default::default(),
         databases,
@@ -327,68 +328,68 @@ pub fn router(
         .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))
         .route("/admin/users/{id}/roles", post(forms::set_roles))
         .route("/admin/users/{id}/unix-account", post(forms::set_unix_account))
-        .route("/projects/{id}/requests", post(resource_forms::submit))
-        .route("/requests/{id}/decision", post(resource_forms::decide))
-        .route("/requests/{id}/resubmit", post(resource_forms::resubmit))
-        .route("/requests/{id}/actions/{action}", post(resource_forms::act))
+        .route("/projects/{id}/requests", post(requests::submit))
+        .route("/requests/{id}/decision", post(requests::decide))
+        .route("/requests/{id}/resubmit", post(requests::resubmit))
+        .route("/requests/{id}/actions/{action}", post(requests::act))
         .route("/requests/{id}/events", get(live::request_events))
         .route("/requests/{id}/connection", get(exports::database_connection))
-        .route("/operations/jobs/{id}/redrive", post(resource_forms::redrive))
+        .route("/operations/jobs/{id}/redrive", post(requests::redrive))
         .route("/operations/audit.csv", get(exports::audit_csv))
-        .route("/operations/catalogue", post(settings_forms::create_offering))
-        .route("/operations/catalogue/{id}", post(settings_forms::update_policy))
-        .route("/operations/catalogue/{id}/sizes", post(settings_forms::add_size))
+        .route("/operations/catalogue", post(settings::create_offering))
+        .route("/operations/catalogue/{id}", post(settings::update_policy))
+        .route("/operations/catalogue/{id}/sizes", post(settings::add_size))
         .route(
             "/operations/catalogue/{id}/sizes/{code}/remove",
-            post(settings_forms::remove_size),
+            post(settings::remove_size),
         )
-        .route("/projects/{id}/quota", post(settings_forms::set_quota))
-        .route("/notifications/read", post(resource_forms::mark_read))
-        .route("/projects/{id}/showcase", post(publishing_forms::save_showcase))
-        .route("/projects/{id}/showcase/unpublish", post(publishing_forms::unpublish_showcase))
-        .route("/operations/announcements", post(publishing_forms::publish_announcement))
+        .route("/projects/{id}/quota", post(settings::set_quota))
+        .route("/notifications/read", post(requests::mark_read))
+        .route("/projects/{id}/showcase", post(publishing::save_showcase))
+        .route("/projects/{id}/showcase/unpublish", post(publishing::unpublish_showcase))
+        .route("/operations/announcements", post(publishing::publish_announcement))
         .route(
             "/operations/announcements/{id}/withdraw",
-            post(publishing_forms::withdraw_announcement),
+            post(publishing::withdraw_announcement),
         )
-        .route("/training", post(publishing_forms::create_course))
-        .route("/training/{slug}/pages", post(publishing_forms::add_course_page))
-        .route("/training/{slug}/sessions", post(publishing_forms::book_session))
-        .route("/training/sessions/{id}/enrol", post(publishing_forms::enrol))
-        .route("/training/{slug}/enrolment", post(publishing_forms::set_partners_enrol))
-        .route("/training/sessions/{id}/attendees", post(publishing_forms::add_attendees))
-        .route("/training/{slug}/pages/{page}", post(publishing_forms::edit_course_page))
+        .route("/training", post(publishing::create_course))
+        .route("/training/{slug}/pages", post(publishing::add_course_page))
+        .route("/training/{slug}/sessions", post(publishing::book_session))
+        .route("/training/sessions/{id}/enrol", post(publishing::enrol))
+        .route("/training/{slug}/enrolment", post(publishing::set_partners_enrol))
+        .route("/training/sessions/{id}/attendees", post(publishing::add_attendees))
+        .route("/training/{slug}/pages/{page}", post(publishing::edit_course_page))
         .route(
             "/training/{slug}/files",
-            post(publishing_forms::attach).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
+            post(publishing::attach).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
         )
-        .route("/acquisitions", post(acquisition_forms::start))
+        .route("/acquisitions", post(acquisitions::start))
         .route(
             "/acquisitions/{id}/sections/{slug}",
-            post(acquisition_forms::save_section),
+            post(acquisitions::save_section),
         )
-        .route("/acquisitions/{id}/ethics", post(acquisition_forms::save_ethics))
-        .route("/acquisitions/{id}/submit", post(acquisition_forms::submit))
-        .route("/acquisitions/{id}/withdraw", post(acquisition_forms::withdraw))
-        .route("/acquisitions/{id}/amend", post(acquisition_forms::amend))
-        .route("/acquisitions/{id}/assign", post(acquisition_forms::assign))
-        .route("/acquisitions/{id}/data-control", post(acquisition_forms::data_control))
-        .route("/acquisitions/{id}/ethics-review", post(acquisition_forms::ethics_review))
-        .route("/acquisitions/{id}/changes", post(acquisition_forms::request_changes))
-        .route("/acquisitions/{id}/decision", post(acquisition_forms::decide))
-        .route("/datasets/{id}/grants", post(acquisition_forms::grant))
-        .route("/datasets/{id}/close", post(ingest::close_dataset))
+        .route("/acquisitions/{id}/ethics", post(acquisitions::save_ethics))
+        .route("/acquisitions/{id}/submit", post(acquisitions::submit))
+        .route("/acquisitions/{id}/withdraw", post(acquisitions::withdraw))
+        .route("/acquisitions/{id}/amend", post(acquisitions::amend))
+        .route("/acquisitions/{id}/assign", post(acquisitions::assign))
+        .route("/acquisitions/{id}/data-control", post(acquisitions::data_control))
+        .route("/acquisitions/{id}/ethics-review", post(acquisitions::ethics_review))
+        .route("/acquisitions/{id}/changes", post(acquisitions::request_changes))
+        .route("/acquisitions/{id}/decision", post(acquisitions::decide))
+        .route("/datasets/{id}/grants", post(acquisitions::grant))
+        .route("/datasets/{id}/close", post(uploads::close_dataset))
         .route(
             "/datasets/{id}/grants/{grant}/revoke",
-            post(acquisition_forms::revoke),
+            post(acquisitions::revoke),
         )
         .route(
             "/acquisitions/{id}/uploads",
-            post(ingest::upload).layer(DefaultBodyLimit::max(upload_limit)),
+            post(uploads::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/api/v1/acquisitions/{id}/uploads",
-            post(crate::api_acquisitions::upload).layer(DefaultBodyLimit::max(upload_limit)),
+            post(crate::api::acquisitions::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .merge(api::router())
         .merge(pages)
@@ -466,7 +467,7 @@ async fn too_large_page(req: Request, next: axum::middleware::Next) -> Response 
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_api {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            crate::error_page::html(
+            crate::web::error_page::html(
                 "What you sent is too large",
                 "Nothing was saved. Shorten what you entered and try again.",
             ),

@@ -34,15 +34,15 @@ pub struct Shared {
     pub oidc: Option<Arc<OidcClient>>,
     pub settings: app::api::PortalSettings,
     /// One pooled HTTP client for the authenticating proxy, and where it connects.
-    pub proxy: crate::proxy::ProxyClient,
+    pub proxy: crate::gateway::proxy::ProxyClient,
     /// Derives the per-resource secrets the proxy presents (tokens, gate answers).
     pub secrets: crate::provision::secrets::Secrets,
     /// The proxy's recent authorisation decisions.
-    pub grants: Arc<crate::proxy::Grants>,
+    pub grants: Arc<crate::gateway::proxy::Grants>,
     /// The PostgreSQL server for project databases, to hand out connection settings.
     pub databases: Option<Arc<crate::provision::postgres::PgDatabases>>,
     /// Finished HTML of public pages for anonymous visitors.
-    pub pages: Arc<crate::public_pages::PageCache>,
+    pub pages: Arc<crate::web::public_pages::PageCache>,
 }
 
 impl Shared {

@@ -2,8 +2,8 @@
 //! by address and overall (`campus_core::throttle`).
 
 use crate::auth::address::ClientAddress;
-use crate::flash::{back_to_form, internal, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, internal, see_other};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -105,7 +105,7 @@ fn throttled(retry_after_secs: i64, limit: Limit) -> Response {
     };
     let mut res = (
         StatusCode::TOO_MANY_REQUESTS,
-        crate::error_page::html(
+        crate::web::error_page::html(
             "Too many sign-in attempts",
             &format!("{why} Try again in {wait}."),
         ),

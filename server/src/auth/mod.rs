@@ -6,6 +6,7 @@ pub mod local;
 pub mod oidc;
 pub mod password;
 pub mod redirect;
+pub mod session_store;
 
 use app::forms::keys;
 use axum::http::HeaderMap;
@@ -55,7 +56,7 @@ fn describe_agent(ua: &str) -> String {
 /// POST /auth/sign-out: ends this session on the server and clears the cookie.
 pub async fn sign_out(session: Session) -> Response {
     if let Err(e) = session.flush().await {
-        return crate::flash::internal(e);
+        return crate::web::flash::internal(e);
     }
-    crate::flash::see_other("/")
+    crate::web::flash::see_other("/")
 }

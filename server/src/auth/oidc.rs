@@ -3,8 +3,8 @@
 //! The ID token is checked for signature (JWKS), exact issuer, audience, expiry and nonce.
 
 use crate::config::OidcConfig;
-use crate::flash::{internal, see_other};
 use crate::state::AppState;
+use crate::web::flash::{internal, see_other};
 use app::forms::keys;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -492,7 +492,7 @@ fn failure(e: &OidcError) -> Response {
     let body = format!("We could not sign you in because {e}. You have not been signed in. Go back to the sign-in page and start again.");
     (
         status,
-        crate::error_page::html("We could not sign you in", &body),
+        crate::web::error_page::html("We could not sign you in", &body),
     )
         .into_response()
 }
@@ -500,7 +500,7 @@ fn failure(e: &OidcError) -> Response {
 fn not_configured() -> Response {
     (
         StatusCode::NOT_FOUND,
-        crate::error_page::html("Single sign-on is not set up", "This portal has no identity provider configured. Sign in with a local account instead."),
+        crate::web::error_page::html("Single sign-on is not set up", "This portal has no identity provider configured. Sign in with a local account instead."),
     )
         .into_response()
 }

@@ -2,8 +2,8 @@
 //! one-time password and is held on this page until they choose their own.
 
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, internal, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, internal, notice, refused, see_other};
 use axum::extract::State;
 use axum::response::Response;
 use axum::Form;

@@ -2,11 +2,11 @@
 //! or API, and the portal's own layers (its CSP, CSRF check and session) do not apply to them.
 //! A host's one path of its own is [`AUTH_PATH`], where the one-time code the portal's launcher
 //! made becomes the host's pass cookie; everything else goes to the resource
-//! ([`crate::proxy::serve`]).
+//! ([`crate::gateway::proxy::serve`]).
 
 use super::apps_domain::HostIs;
-use crate::flash::see_other;
 use crate::state::AppState;
+use crate::web::flash::see_other;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -37,14 +37,14 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
             let query = req.uri().query().unwrap_or("").to_owned();
             redeem(&state, id, &query).await
         }
-        HostIs::App(id) => crate::proxy::serve(&state, id, req).await,
+        HostIs::App(id) => crate::gateway::proxy::serve(&state, id, req).await,
     }
 }
 
 fn refusal(state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
     let mut res = (
         status,
-        crate::error_page::html_from(&state.config.public_url, title, body),
+        crate::web::error_page::html_from(&state.config.public_url, title, body),
     )
         .into_response();
     res.headers_mut()
@@ -76,10 +76,10 @@ async fn redeem(state: &AppState, id: i64, query: &str) -> Response {
     let pass = app_passes::secret();
     let now = campus_core::clock::now();
     let why = match app_passes::redeem(&state.db, code, &pass, id, now).await {
-        Err(e) => return crate::flash::internal(e),
+        Err(e) => return crate::web::flash::internal(e),
         Ok(Ok(session_key)) => {
             match campus_core::store::sessions::load_by_key(&state.db, &session_key, now).await {
-                Err(e) => return crate::flash::internal(e),
+                Err(e) => return crate::web::flash::internal(e),
                 Ok(Some(_)) => None,
                 Ok(None) => Some("the portal session it was made for has ended"),
             }

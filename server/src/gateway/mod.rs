@@ -1,6 +1,7 @@
-//! What stands between a person's browser and a resource's server: the rules for what may pass
-//! either way. The proxy itself is in `crate::proxy`.
+//! Workspaces and web services, each on a host of its own: naming those hosts, dispatching their
+//! requests before any portal layer, the authenticating proxy, and what may pass it either way.
 
 pub mod app_host;
 pub mod apps_domain;
 pub mod headers;
+pub mod proxy;

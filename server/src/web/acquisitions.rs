@@ -2,8 +2,8 @@
 //! withdrawal; reviewers' assignment, data control, ethics review, changes and decisions.
 
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use app::forms::keys;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -1,8 +1,8 @@
 //! Handlers for the portal's form posts. Each finds the actor, calls one core service, and
 //! answers 303: to the next page with a notice, or back to the form with what was typed.
 
-use crate::flash::{back_to_form, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
@@ -28,9 +28,9 @@ pub async fn session_actor(
 #[macro_export]
 macro_rules! actor_or_refuse {
     ($state:expr, $session:expr) => {
-        match $crate::forms::session_actor(&$state, &$session).await {
+        match $crate::web::forms::session_actor(&$state, &$session).await {
             Ok(a) => a,
-            Err(e) => return $crate::flash::refused(e),
+            Err(e) => return $crate::web::flash::refused(e),
         }
     };
 }
@@ -177,7 +177,7 @@ pub async fn create_token(
     {
         Ok(secret) => {
             if let Err(e) = session.insert(app::forms::keys::NEW_TOKEN, secret).await {
-                return crate::flash::internal(e);
+                return crate::web::flash::internal(e);
             }
             see_other("/account")
         }

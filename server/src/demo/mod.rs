@@ -1,6 +1,9 @@
 //! First-start content: demo users and projects when asked for, otherwise one administrator
 //! whose one-time password is printed once.
 
+pub mod catalogue;
+pub mod showcase;
+
 use campus_core::domain::{Role, RoleSet};
 use campus_core::services::accounts::{self, NewAccount};
 use campus_core::{CoreError, Db};
@@ -132,7 +135,7 @@ pub async fn seed(db: &Db, demo: bool) -> Result<Seeded, CoreError> {
         }
     }
     seed_acquisitions(db, &ids).await?;
-    crate::demo_showcase::seed(db, ids["admin"], sam).await?;
+    crate::demo::showcase::seed(db, ids["admin"], sam).await?;
     Ok(Seeded::Demo)
 }
 

@@ -1,9 +1,9 @@
 //! The JSON API for what operators watch (capacity, hosts, what runs where, the queue and its
 //! dead letters), everyone's notifications, and a project database's connection settings.
 
+use crate::api::resources::{request_out, MessageOut, RequestOut};
 use crate::api::ApiPath;
 use crate::api::{ApiError, TokenActor};
-use crate::api_resources::{request_out, MessageOut, RequestOut};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

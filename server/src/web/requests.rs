@@ -2,8 +2,8 @@
 //! calls one core service and answers 303, keeping what was typed when a field was wrong.
 
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;

@@ -3,8 +3,8 @@
 //! others notice the change in the database within a second).
 
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::Form;

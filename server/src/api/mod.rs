@@ -2,6 +2,12 @@
 //! It calls the same core services as the pages; its OpenAPI document is generated from these
 //! handlers and served at /api/v1/openapi.json.
 
+pub mod acquisitions;
+pub mod operations;
+pub mod public;
+pub mod resources;
+pub mod settings;
+
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -468,30 +474,30 @@ impl utoipa::Modify for StandardErrors {
 #[openapi(
     info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
     paths(me, list_projects, create_project, get_project, add_member, remove_member,
-        crate::api_resources::catalogue, crate::api_resources::list_requests,
-        crate::api_resources::submit, crate::api_resources::get_request,
-        crate::api_resources::decide, crate::api_resources::act,
-        crate::api_resources::audit, crate::api_resources::redrive,
-        crate::api_settings::offerings, crate::api_settings::put_policy,
-        crate::api_settings::create_offering, crate::api_settings::add_size,
-        crate::api_settings::remove_size,
-        crate::api_settings::get_quota, crate::api_settings::put_quota,
-        crate::api_resources::resubmit, crate::api_resources::approvals,
-        crate::api_operations::overview, crate::api_operations::notifications,
-        crate::api_operations::mark_read, crate::api_operations::connection,
-        crate::api_acquisitions::list, crate::api_acquisitions::start,
-        crate::api_acquisitions::get_one, crate::api_acquisitions::save_section,
-        crate::api_acquisitions::save_ethics, crate::api_acquisitions::submit,
-        crate::api_acquisitions::withdraw, crate::api_acquisitions::amend,
-        crate::api_acquisitions::data_control,
-        crate::api_acquisitions::ethics_review, crate::api_acquisitions::changes,
-        crate::api_acquisitions::decide, crate::api_acquisitions::register,
-        crate::api_acquisitions::datasets, crate::api_acquisitions::dataset,
-        crate::api_acquisitions::grant, crate::api_acquisitions::revoke,
-        crate::api_acquisitions::project_datasets, crate::api_acquisitions::upload,
-        crate::api_acquisitions::close,
-        crate::api_public::showcase_list, crate::api_public::showcase_page,
-        crate::api_public::courses, crate::api_public::course, crate::api_public::search),
+        crate::api::resources::catalogue, crate::api::resources::list_requests,
+        crate::api::resources::submit, crate::api::resources::get_request,
+        crate::api::resources::decide, crate::api::resources::act,
+        crate::api::resources::audit, crate::api::resources::redrive,
+        crate::api::settings::offerings, crate::api::settings::put_policy,
+        crate::api::settings::create_offering, crate::api::settings::add_size,
+        crate::api::settings::remove_size,
+        crate::api::settings::get_quota, crate::api::settings::put_quota,
+        crate::api::resources::resubmit, crate::api::resources::approvals,
+        crate::api::operations::overview, crate::api::operations::notifications,
+        crate::api::operations::mark_read, crate::api::operations::connection,
+        crate::api::acquisitions::list, crate::api::acquisitions::start,
+        crate::api::acquisitions::get_one, crate::api::acquisitions::save_section,
+        crate::api::acquisitions::save_ethics, crate::api::acquisitions::submit,
+        crate::api::acquisitions::withdraw, crate::api::acquisitions::amend,
+        crate::api::acquisitions::data_control,
+        crate::api::acquisitions::ethics_review, crate::api::acquisitions::changes,
+        crate::api::acquisitions::decide, crate::api::acquisitions::register,
+        crate::api::acquisitions::datasets, crate::api::acquisitions::dataset,
+        crate::api::acquisitions::grant, crate::api::acquisitions::revoke,
+        crate::api::acquisitions::project_datasets, crate::api::acquisitions::upload,
+        crate::api::acquisitions::close,
+        crate::api::public::showcase_list, crate::api::public::showcase_page,
+        crate::api::public::courses, crate::api::public::course, crate::api::public::search),
     modifiers(&TokenSecurity, &StandardErrors)
 )]
 pub struct ApiDoc;
@@ -515,12 +521,12 @@ pub fn router() -> Router<AppState> {
             "/api/v1/projects/{id}/members/{user_id}",
             delete(remove_member),
         )
-        .merge(crate::api_resources::router())
-        .merge(crate::api_settings::router())
-        .merge(crate::api_operations::router())
-        .merge(crate::api_acquisitions::router())
-        .merge(crate::api_acquisitions::datasets_router())
-        .merge(crate::api_public::router())
+        .merge(crate::api::resources::router())
+        .merge(crate::api::settings::router())
+        .merge(crate::api::operations::router())
+        .merge(crate::api::acquisitions::router())
+        .merge(crate::api::acquisitions::datasets_router())
+        .merge(crate::api::public::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

@@ -1,8 +1,8 @@
 //! Form posts for what operators set: an offering's policy and a project's quota.
 
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, notice, refused, see_other};
 use crate::state::AppState;
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;

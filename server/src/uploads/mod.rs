@@ -4,10 +4,12 @@
 //! (clean) or quarantined (infected). If any file cannot be received or scanned, nothing from
 //! the upload is kept.
 
+pub mod scanner;
+
 use crate::actor_or_refuse;
-use crate::flash::{back_to_form, notice, refused, see_other};
-use crate::scanner::{Scanner, Verdict};
 use crate::state::AppState;
+use crate::uploads::scanner::{Scanner, Verdict};
+use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use campus_core::acquisitions::ingest;
@@ -269,7 +271,7 @@ pub async fn upload(
             e.add("files", why);
             back_to_form(&session, "acquisition-upload", Default::default(), e, &back).await
         }
-        Err(IngestFailure::Internal(why)) => crate::flash::internal(why),
+        Err(IngestFailure::Internal(why)) => crate::web::flash::internal(why),
     }
 }
 

@@ -135,13 +135,13 @@ fn from_cache(headers: &HeaderMap, page: &Cached) -> Response {
 
 /// Who is asking, from the session cookie if there is one.
 async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
-    let sid = crate::proxy::session_cookie(headers, state.config.cookie_name());
+    let sid = crate::gateway::proxy::session_cookie(headers, state.config.cookie_name());
     if sid.is_none() {
         return Ok(None);
     }
-    crate::proxy::session_actor(state, sid.as_deref())
+    crate::gateway::proxy::session_actor(state, sid.as_deref())
         .await
-        .map_err(crate::flash::refused)
+        .map_err(crate::web::flash::refused)
 }
 
 /// Renders one public page, from the cache when an anonymous visitor asks for one it holds.
@@ -349,7 +349,7 @@ pub async fn attachment(
             );
             res
         }
-        Err(e) => crate::flash::refused(e),
+        Err(e) => crate::web::flash::refused(e),
     }
 }
 

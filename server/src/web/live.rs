@@ -16,17 +16,17 @@ pub async fn request_events(
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::forms::session_actor(&state, &session).await {
+    let actor = match crate::web::forms::session_actor(&state, &session).await {
         Ok(a) => a,
-        Err(e) => return crate::flash::internal(e),
+        Err(e) => return crate::web::flash::internal(e),
     };
     let watch = match resources::watch(&state.db, actor.as_ref(), id).await {
         Ok(w) => w,
-        Err(e) => return crate::flash::refused(e),
+        Err(e) => return crate::web::flash::refused(e),
     };
     let first = match watch.marker(&state.db).await {
         Ok(m) => m,
-        Err(e) => return crate::flash::refused(e),
+        Err(e) => return crate::web::flash::refused(e),
     };
     let db = state.db.clone();
     let stream = async_stream(move |tx| async move {

@@ -15,10 +15,10 @@
 //! page makes on its own must not hold a portal session open past its idle timeout.
 
 use crate::auth::address::client_ip;
-use crate::flash::see_other;
 use crate::gateway::headers;
 use crate::provision::upstream::Connector;
 use crate::state::AppState;
+use crate::web::flash::see_other;
 use app::forms::keys;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -97,7 +97,7 @@ pub fn client() -> ProxyClient {
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    (status, crate::error_page::html(title, body)).into_response()
+    (status, crate::web::error_page::html(title, body)).into_response()
 }
 
 /// Hop-by-hop headers are for one connection only (RFC 9110 §7.6.1).
@@ -136,7 +136,7 @@ pub async fn launch(State(state): State<AppState>, req: Request) -> Response {
     let session_id = session_cookie(req.headers(), state.config.cookie_name());
     let actor = match session_actor(&state, session_id.as_deref()).await {
         Ok(a) => a,
-        Err(e) => return crate::flash::internal(e),
+        Err(e) => return crate::web::flash::internal(e),
     };
     let r = match authorise(&state, actor.as_ref(), id, false).await {
         Ok(r) if r.kind == kind => r,
@@ -153,7 +153,7 @@ pub async fn launch(State(state): State<AppState>, req: Request) -> Response {
             let code = app_passes::secret();
             let now = campus_core::clock::now();
             if let Err(e) = app_passes::issue(&state.db, &code, &sid, r.id, now).await {
-                return crate::flash::internal(e);
+                return crate::web::flash::internal(e);
             }
             see_other(&format!(
                 "{origin}{}?code={code}&next={}",
@@ -196,7 +196,7 @@ fn page_on(
     if app_host {
         (
             status,
-            crate::error_page::html_from(&state.config.public_url, title, body),
+            crate::web::error_page::html_from(&state.config.public_url, title, body),
         )
             .into_response()
     } else {
@@ -378,7 +378,7 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
             state.grants.forget(&pass, id);
             let actor = match pass_actor(state, &pass, id).await {
                 Ok(a) => a,
-                Err(e) => return crate::flash::internal(e),
+                Err(e) => return crate::web::flash::internal(e),
             };
             if let Err(Refusal::Page(p)) = authorise(state, actor.as_ref(), id, true).await {
                 return p;
@@ -432,7 +432,7 @@ async fn allow(
 ) -> Result<Resource, Response> {
     let actor = pass_actor(state, pass, id)
         .await
-        .map_err(crate::flash::internal)?;
+        .map_err(crate::web::flash::internal)?;
     match authorise(state, actor.as_ref(), id, true).await {
         Ok(r) => Ok(r),
         Err(Refusal::Page(p)) => Err(p),
@@ -520,7 +520,7 @@ async fn authorise(
                 &format!("The portal did not pass your request on: {why}."),
             )));
         }
-        Err(e) => return Err(Refusal::Page(crate::flash::internal(e))),
+        Err(e) => return Err(Refusal::Page(crate::web::flash::internal(e))),
     };
     let what = what(r.kind);
     if r.state != Lifecycle::Active || r.endpoint.is_empty() {

@@ -43,7 +43,7 @@ pub fn refused(e: CoreError) -> Response {
         CoreError::Denied(Denied::NotSignedIn) => see_other("/sign-in"),
         CoreError::Denied(Denied::Forbidden(why)) => (
             StatusCode::FORBIDDEN,
-            crate::error_page::html(
+            crate::web::error_page::html(
                 "You do not have permission to do this",
                 &format!("Nothing was changed: {why}."),
             ),
@@ -51,7 +51,7 @@ pub fn refused(e: CoreError) -> Response {
             .into_response(),
         CoreError::NotFound(what) => (
             StatusCode::NOT_FOUND,
-            crate::error_page::html(
+            crate::web::error_page::html(
                 "Page not found",
                 &format!("The {what} you asked for does not exist. Nothing was changed."),
             ),
@@ -65,7 +65,7 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        crate::error_page::html(
+        crate::web::error_page::html(
             "Sorry, there is a problem with the service",
             "Nothing you entered has been half-saved. Try again in a few minutes.",
         ),

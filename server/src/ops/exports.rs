@@ -38,9 +38,9 @@ pub async fn audit_csv(
     session: Session,
     Query(p): Query<AuditParams>,
 ) -> Response {
-    let actor = match crate::forms::session_actor(&state, &session).await {
+    let actor = match crate::web::forms::session_actor(&state, &session).await {
         Ok(a) => a,
-        Err(e) => return crate::flash::internal(e),
+        Err(e) => return crate::web::flash::internal(e),
     };
     let filter = Filter {
         action: p.action,
@@ -52,7 +52,7 @@ pub async fn audit_csv(
     };
     let entries = match operations::audit(&state.db, actor.as_ref(), &filter).await {
         Ok(e) => e,
-        Err(e) => return crate::flash::refused(e),
+        Err(e) => return crate::web::flash::refused(e),
     };
     let mut out =
         String::from("id,at_utc,actor,action,object_type,object_id,before,after,request_id\n");
@@ -97,9 +97,9 @@ pub async fn database_connection(
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::forms::session_actor(&state, &session).await {
+    let actor = match crate::web::forms::session_actor(&state, &session).await {
         Ok(a) => a,
-        Err(e) => return crate::flash::internal(e),
+        Err(e) => return crate::web::flash::internal(e),
     };
     let r = match campus_core::services::resources::database_access(&state.db, actor.as_ref(), id)
         .await
@@ -109,16 +109,16 @@ pub async fn database_connection(
             let why = f.0.first().map(|(_, m)| m.clone()).unwrap_or_default();
             return (
                 axum::http::StatusCode::CONFLICT,
-                crate::error_page::html("No connection settings yet", &format!("{why}.")),
+                crate::web::error_page::html("No connection settings yet", &format!("{why}.")),
             )
                 .into_response();
         }
-        Err(e) => return crate::flash::refused(e),
+        Err(e) => return crate::web::flash::refused(e),
     };
     let Some(databases) = &state.databases else {
         return (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            crate::error_page::html(
+            crate::web::error_page::html(
                 "Project databases are not configured",
                 "This portal has no PostgreSQL server for project databases. Ask an operator.",
             ),

@@ -1,9 +1,9 @@
 //! The JSON API for what operators set: offering policies and project quotas. Same services
 //! as the pages.
 
+use crate::api::resources::SizeOut;
 use crate::api::ApiPath;
 use crate::api::{ApiError, ApiJson, TokenActor};
-use crate::api_resources::SizeOut;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -801,9 +801,9 @@ pub async fn upload(
     ApiPath(id): ApiPath<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<(StatusCode, Json<IngestedOut>), ApiError> {
-    use crate::ingest::IngestFailure;
+    use crate::uploads::IngestFailure;
     let (dataset, done) =
-        match crate::ingest::ingest(&state, Some(&actor), id, &mut multipart).await {
+        match crate::uploads::ingest(&state, Some(&actor), id, &mut multipart).await {
             Ok(x) => x,
             Err(IngestFailure::Core(e)) => return Err(e.into()),
             Err(IngestFailure::Refused(why)) => return Err(CoreError::field("files", why).into()),
@@ -835,7 +835,7 @@ pub async fn close(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> Result<Json<DatasetOut>, ApiError> {
-    crate::ingest::close_and_delete(&state, Some(&actor), id, &b.reason).await?;
+    crate::uploads::close_and_delete(&state, Some(&actor), id, &b.reason).await?;
     let d = campus_core::services::datasets::detail(&state.db, Some(&actor), id).await?;
     Ok(Json(dataset_out(d)))
 }

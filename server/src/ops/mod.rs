@@ -1,0 +1,4 @@
+//! What operators and their tools fetch: health checks and downloads (audit CSV, connection
+//! settings).
+
+pub mod exports;
