@@ -6,7 +6,9 @@ use crate::gateway::proxy;
 use crate::ops::exports;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
-use crate::web::{acquisitions, forms, live, public_pages, publishing, requests, settings};
+use crate::web::{
+    acquisitions, live, people, projects, public_pages, publishing, requests, settings,
+};
 use crate::{api, auth, layers, uploads};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
@@ -43,7 +45,7 @@ pub enum StartError {
     #[error("workloads cannot be isolated, so none will run: {0}")]
     Workloads(String),
     #[error("single sign-on is misconfigured: {0}")]
-    Oidc(#[from] crate::auth::oidc::OidcError),
+    Oidc(#[from] crate::auth::oidc::client::OidcError),
 }
 
 pub struct Application {
@@ -177,11 +179,11 @@ pub fn worker_for(
 
 /// Reads signed-in people's groups from the identity provider again, every minute for those
 /// whose last reading is `every_secs` old.
-async fn resync_roles(db: Db, oidc: Arc<auth::oidc::OidcClient>, every_secs: i64) {
+async fn resync_roles(db: Db, oidc: Arc<auth::oidc::client::OidcClient>, every_secs: i64) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
-        match auth::oidc::resync(&db, &oidc, every_secs, campus_core::clock::now()).await {
+        match auth::oidc::resync::resync(&db, &oidc, every_secs, campus_core::clock::now()).await {
             Ok(r) if r.changed > 0 || r.ended > 0 => {
                 tracing::info!(
                     checked = r.checked,
@@ -228,7 +230,7 @@ pub fn router(
     databases: Option<Arc<PgDatabases>>,
 ) -> Result<Router, StartError> {
     let oidc = match &config.oidc {
-        Some(c) => Some(Arc::new(auth::oidc::OidcClient::new(
+        Some(c) => Some(Arc::new(auth::oidc::client::OidcClient::new(
             c.clone(),
             &config.public_url,
         )?)),
@@ -270,7 +272,7 @@ pub fn router(
         leptos_options: leptos_options.clone(),
         oidc,
         settings,
-        proxy: crate::gateway::proxy::client(),
+        proxy: crate::gateway::client::client(),
         secrets,
         grants: Default::default(),
         databases,
@@ -283,7 +285,7 @@ pub fn router(
             cfg.resync_minutes * 60,
         ));
     }
-    tokio::spawn(public_pages::watch_for_changes(
+    tokio::spawn(crate::web::page_cache::watch_for_changes(
         state.db.clone(),
         state.pages.clone(),
     ));
@@ -313,21 +315,21 @@ pub fn router(
 
     let request_id = HeaderName::from_static("x-request-id");
     let router = Router::new()
-        .route("/livez", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
+        .route("/livez", get(crate::ops::health::live))
+        .route("/readyz", get(crate::ops::health::ready))
         .route("/auth/local/sign-in", post(auth::local::sign_in))
         .route("/auth/sign-out", post(auth::sign_out))
         .route("/auth/oidc/start", get(auth::oidc::start))
         .route("/auth/oidc/callback", get(auth::oidc::callback))
-        .route("/projects", post(forms::create_project))
-        .route("/projects/{id}/members", post(forms::add_member))
-        .route("/projects/{id}/members/{user_id}/remove", post(forms::remove_member))
+        .route("/projects", post(projects::create_project))
+        .route("/projects/{id}/members", post(projects::add_member))
+        .route("/projects/{id}/members/{user_id}/remove", post(projects::remove_member))
         .route(auth::password::PAGE, post(auth::password::change))
-        .route("/account/tokens", post(forms::create_token))
-        .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
-        .route("/account/sign-out-everywhere", post(forms::sign_out_everywhere))
-        .route("/admin/users/{id}/roles", post(forms::set_roles))
-        .route("/admin/users/{id}/unix-account", post(forms::set_unix_account))
+        .route("/account/tokens", post(people::create_token))
+        .route("/account/tokens/{id}/revoke", post(people::revoke_token))
+        .route("/account/sign-out-everywhere", post(people::sign_out_everywhere))
+        .route("/admin/users/{id}/roles", post(people::set_roles))
+        .route("/admin/users/{id}/unix-account", post(people::set_unix_account))
         .route("/projects/{id}/requests", post(requests::submit))
         .route("/requests/{id}/decision", post(requests::decide))
         .route("/requests/{id}/resubmit", post(requests::resubmit))
@@ -448,16 +450,6 @@ async fn server_fns(State(state): State<AppState>, req: Request) -> impl IntoRes
         req,
     )
     .await
-}
-
-async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
 }
 
 /// Form posts over the body limit get a page, not a bare status line (the API keeps its JSON).

@@ -1,6 +1,6 @@
 //! What every handler can reach.
 
-use crate::auth::oidc::OidcClient;
+use crate::auth::oidc::client::OidcClient;
 use crate::config::Config;
 use axum::extract::FromRef;
 use campus_core::throttle::ThrottlePolicy;
@@ -34,15 +34,15 @@ pub struct Shared {
     pub oidc: Option<Arc<OidcClient>>,
     pub settings: app::api::PortalSettings,
     /// One pooled HTTP client for the authenticating proxy, and where it connects.
-    pub proxy: crate::gateway::proxy::ProxyClient,
+    pub proxy: crate::gateway::client::ProxyClient,
     /// Derives the per-resource secrets the proxy presents (tokens, gate answers).
     pub secrets: crate::provision::secrets::Secrets,
     /// The proxy's recent authorisation decisions.
-    pub grants: Arc<crate::gateway::proxy::Grants>,
+    pub grants: Arc<crate::gateway::grants::Grants>,
     /// The PostgreSQL server for project databases, to hand out connection settings.
     pub databases: Option<Arc<crate::provision::postgres::PgDatabases>>,
     /// Finished HTML of public pages for anonymous visitors.
-    pub pages: Arc<crate::web::public_pages::PageCache>,
+    pub pages: Arc<crate::web::page_cache::PageCache>,
 }
 
 impl Shared {

@@ -2,8 +2,9 @@
 //! pages. Final decisions need a sign-in within 15 minutes, which a token is not: the API
 //! answers them with the same refusal, and reviewers decide in the portal.
 
-use crate::api::ApiPath;
-use crate::api::{ApiError, ApiJson, TokenActor};
+use crate::api::error::ApiError;
+use crate::api::extract::ApiPath;
+use crate::api::extract::{ApiJson, TokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -178,7 +179,7 @@ pub struct MineQuery {
 pub async fn list(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    crate::api::ApiQuery(q): crate::api::ApiQuery<MineQuery>,
+    crate::api::extract::ApiQuery(q): crate::api::extract::ApiQuery<MineQuery>,
 ) -> Result<Json<AcquisitionListsOut>, ApiError> {
     use campus_core::authz::{check, Action, Object};
     let mine = svc::mine(&state.db, Some(&actor), q.before_id, 100).await?;
@@ -671,7 +672,7 @@ pub struct DatasetQuery {
 pub async fn datasets(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    crate::api::ApiQuery(query): crate::api::ApiQuery<DatasetQuery>,
+    crate::api::extract::ApiQuery(query): crate::api::extract::ApiQuery<DatasetQuery>,
 ) -> Result<Json<Vec<DatasetSummaryOut>>, ApiError> {
     let page = campus_core::services::datasets::list(
         &state.db,

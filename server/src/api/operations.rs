@@ -1,9 +1,10 @@
 //! The JSON API for what operators watch (capacity, hosts, what runs where, the queue and its
 //! dead letters), everyone's notifications, and a project database's connection settings.
 
+use crate::api::error::ApiError;
+use crate::api::extract::ApiPath;
+use crate::api::extract::TokenActor;
 use crate::api::resources::{request_out, MessageOut, RequestOut};
-use crate::api::ApiPath;
-use crate::api::{ApiError, TokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -166,7 +167,7 @@ pub struct NotificationQuery {
 pub async fn notifications(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,
-    crate::api::ApiQuery(q): crate::api::ApiQuery<NotificationQuery>,
+    crate::api::extract::ApiQuery(q): crate::api::extract::ApiQuery<NotificationQuery>,
 ) -> Result<Json<Vec<NotificationOut>>, ApiError> {
     let (page, _) = operations::notifications(&state.db, Some(&actor), q.before_id, 100).await?;
     Ok(Json(

@@ -2,8 +2,9 @@
 //! courses and search. No token is needed; with one, staff also see staff-only courses, datasets
 //! and their projects' requests, exactly as the pages show them. Same services as the pages.
 
-use crate::api::ApiPath;
-use crate::api::{ApiError, ApiQuery, MaybeTokenActor};
+use crate::api::error::ApiError;
+use crate::api::extract::ApiPath;
+use crate::api::extract::{ApiQuery, MaybeTokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;

@@ -1,8 +1,9 @@
 //! The requests-and-provisioning part of the JSON API: the catalogue, requests, decisions,
 //! changes to resources, the audit trail and dead-letter re-drive. Same services as the pages.
 
-use crate::api::ApiPath;
-use crate::api::{ApiError, ApiJson, ApiQuery, TokenActor};
+use crate::api::error::ApiError;
+use crate::api::extract::ApiPath;
+use crate::api::extract::{ApiJson, ApiQuery, TokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

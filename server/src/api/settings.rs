@@ -1,9 +1,10 @@
 //! The JSON API for what operators set: offering policies and project quotas. Same services
 //! as the pages.
 
+use crate::api::error::ApiError;
+use crate::api::extract::ApiPath;
+use crate::api::extract::{ApiJson, TokenActor};
 use crate::api::resources::SizeOut;
-use crate::api::ApiPath;
-use crate::api::{ApiError, ApiJson, TokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

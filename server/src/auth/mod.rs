@@ -1,6 +1,7 @@
 //! Sign-in and sign-out. Both ways of signing in end in [`establish`], which rotates the session
 //! id so a session fixed before sign-in is worthless after it.
 
+pub mod actor;
 pub mod address;
 pub mod local;
 pub mod oidc;

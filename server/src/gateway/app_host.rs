@@ -1,6 +1,6 @@
 //! Requests to an app host (`cp-<id>.<APPS_DOMAIN>`): they never reach the portal's pages, forms
 //! or API, and the portal's own layers (its CSP, CSRF check and session) do not apply to them.
-//! A host's one path of its own is [`AUTH_PATH`], where the one-time code the portal's launcher
+//! A host's one path of its own is [`crate::gateway::apps_domain::AUTH_PATH`], where the one-time code the portal's launcher
 //! made becomes the host's pass cookie; everything else goes to the resource
 //! ([`crate::gateway::proxy::serve`]).
 
@@ -12,9 +12,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use campus_core::store::app_passes::{self, Refused};
-
-/// Where an app host redeems a code. Resources cannot serve this path.
-pub const AUTH_PATH: &str = "/_campus/auth";
 
 /// The outermost routing decision: the portal, or one resource's host.
 pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -33,7 +30,7 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
             "There is no such workspace or web service",
             "Check the address, or find it on your resources page in the portal.",
         ),
-        HostIs::App(id) if req.uri().path() == AUTH_PATH => {
+        HostIs::App(id) if req.uri().path() == crate::gateway::apps_domain::AUTH_PATH => {
             let query = req.uri().query().unwrap_or("").to_owned();
             redeem(&state, id, &query).await
         }
@@ -52,7 +49,7 @@ fn refusal(state: &AppState, status: StatusCode, title: &str, body: &str) -> Res
     res
 }
 
-/// GET [`AUTH_PATH`]`?code=…&next=…`: a code made for this host within the last 30 s, for a
+/// GET [`crate::gateway::apps_domain::AUTH_PATH`]`?code=…&next=…`: a code made for this host within the last 30 s, for a
 /// session still signed in, becomes this host's pass; then on to `next`, a path on this host.
 async fn redeem(state: &AppState, id: i64, query: &str) -> Response {
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())

@@ -4,6 +4,9 @@
 use campus_core::requests::kind::{parse_resource_name, resource_name};
 use url::Url;
 
+/// Where an app host redeems a code. Resources cannot serve this path.
+pub const AUTH_PATH: &str = "/_campus/auth";
+
 /// The domain app hosts live under, with the scheme they are reached by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppsDomain {

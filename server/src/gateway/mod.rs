@@ -3,5 +3,7 @@
 
 pub mod app_host;
 pub mod apps_domain;
+pub mod client;
+pub mod grants;
 pub mod headers;
 pub mod proxy;

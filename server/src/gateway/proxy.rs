@@ -10,13 +10,12 @@
 //! (redeemed by [`crate::gateway::app_host`]).
 //!
 //! An app host knows a visitor by its pass cookie, which stands for a portal session. It looks
-//! the session up only when it has to decide (see [`Grants`]), under the portal's rules (expired
+//! the session up only when it has to decide (see [`crate::gateway::grants::Grants`]), under the portal's rules (expired
 //! or past the absolute limit is not signed in), and never keeps the session alive: traffic a
 //! page makes on its own must not hold a portal session open past its idle timeout.
 
 use crate::auth::address::client_ip;
 use crate::gateway::headers;
-use crate::provision::upstream::Connector;
 use crate::state::AppState;
 use crate::web::flash::see_other;
 use app::forms::keys;
@@ -31,70 +30,8 @@ use campus_core::services::resources;
 use campus_core::store::resources::Resource;
 use campus_core::store::{app_passes, sessions};
 use campus_core::CoreError;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// The client and the connector whose registered targets (Unix sockets, cluster gates) its
-/// requests name by host.
-#[derive(Clone)]
-pub struct ProxyClient {
-    client: Client<Connector, Body>,
-    connector: Connector,
-}
-
-/// How long a decision to let a session through to a resource is reused. Every proxied request
-/// used to cost an account lookup, an authorisation query and a "last used" write; a workspace
-/// page load is dozens of requests. Within this window, a withdrawn membership, a stopped
-/// resource or a session signed out elsewhere still passes.
-const GRANT_TTL: Duration = Duration::from_secs(2);
-
-/// (pass cookie, or "" for a visitor without one; resource id) → (valid until, the resource as
-/// it was when allowed).
-type GrantMap = HashMap<(String, i64), (Instant, Arc<Resource>)>;
-
-/// Recent "this session may use this resource" decisions.
-#[derive(Default)]
-pub struct Grants {
-    map: Mutex<GrantMap>,
-}
-
-impl Grants {
-    fn get(&self, pass: &str, id: i64) -> Option<Arc<Resource>> {
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&(pass.to_owned(), id)) {
-            Some((until, r)) if *until > Instant::now() => Some(r.clone()),
-            _ => None,
-        }
-    }
-
-    fn forget(&self, pass: &str, id: i64) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&(pass.to_owned(), id));
-    }
-
-    fn put(&self, pass: String, r: Arc<Resource>) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, (until, _)| *until > now);
-        }
-        map.insert((pass, r.id), (now + GRANT_TTL, r));
-    }
-}
-
-pub fn client() -> ProxyClient {
-    let connector = Connector::default();
-    ProxyClient {
-        client: Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(std::time::Duration::from_secs(30))
-            .build(connector.clone()),
-        connector,
-    }
-}
+use std::sync::Arc;
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, crate::web::error_page::html(title, body)).into_response()
@@ -157,7 +94,7 @@ pub async fn launch(State(state): State<AppState>, req: Request) -> Response {
             }
             see_other(&format!(
                 "{origin}{}?code={code}&next={}",
-                crate::gateway::app_host::AUTH_PATH,
+                crate::gateway::apps_domain::AUTH_PATH,
                 urlencode(&target)
             ))
         }

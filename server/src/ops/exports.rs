@@ -38,7 +38,7 @@ pub async fn audit_csv(
     session: Session,
     Query(p): Query<AuditParams>,
 ) -> Response {
-    let actor = match crate::web::forms::session_actor(&state, &session).await {
+    let actor = match crate::auth::actor::session_actor(&state, &session).await {
         Ok(a) => a,
         Err(e) => return crate::web::flash::internal(e),
     };
@@ -97,7 +97,7 @@ pub async fn database_connection(
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::web::forms::session_actor(&state, &session).await {
+    let actor = match crate::auth::actor::session_actor(&state, &session).await {
         Ok(a) => a,
         Err(e) => return crate::web::flash::internal(e),
     };

@@ -2,3 +2,4 @@
 //! settings).
 
 pub mod exports;
+pub mod health;

@@ -16,7 +16,7 @@ pub async fn request_events(
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::web::forms::session_actor(&state, &session).await {
+    let actor = match crate::auth::actor::session_actor(&state, &session).await {
         Ok(a) => a,
         Err(e) => return crate::web::flash::internal(e),
     };

@@ -5,8 +5,10 @@
 pub mod acquisitions;
 pub mod error_page;
 pub mod flash;
-pub mod forms;
 pub mod live;
+pub mod page_cache;
+pub mod people;
+pub mod projects;
 pub mod public_pages;
 pub mod publishing;
 pub mod requests;

@@ -3,11 +3,12 @@
 //!
 //! These routes sit outside the session layer, like the proxy: a visitor with no session cookie
 //! costs one cache lookup. The cache is dropped whenever public content changes: at once on the
-//! replica that made the change (its form handlers call [`PageCache::clear`]) and within a second
+//! replica that made the change (its form handlers call [`crate::web::page_cache::PageCache::clear`]) and within a second
 //! on the others, which watch the database's content generation and the set of showing
 //! announcements.
 
 use crate::state::AppState;
+use crate::web::page_cache::Cached;
 use app::api::{public::ssr as load, PublicData, PublicRender};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -18,78 +19,7 @@ use campus_core::Db;
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-/// Most pages kept; past it the cache starts again (query strings make the space unbounded).
-const MAX_ENTRIES: usize = 2_000;
-
-struct Cached {
-    body: Bytes,
-    etag: HeaderValue,
-}
-
-#[derive(Default)]
-pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<Cached>>>,
-}
-
-impl PageCache {
-    fn get(&self, key: &str) -> Option<Arc<Cached>> {
-        self.pages.read().ok()?.get(key).cloned()
-    }
-
-    fn put(&self, key: String, page: Arc<Cached>) {
-        if let Ok(mut pages) = self.pages.write() {
-            if pages.len() >= MAX_ENTRIES {
-                pages.clear();
-            }
-            pages.insert(key, page);
-        }
-    }
-
-    /// Forgets every page: public content changed.
-    pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.pages.read().map(|p| p.len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Drops the cache when another replica changed public content or an announcement started or
-/// ended. Runs for the life of the server.
-pub async fn watch_for_changes(db: Db, cache: Arc<PageCache>) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-    let mut seen: Option<(i64, Vec<i64>)> = None;
-    loop {
-        every.tick().await;
-        let now = campus_core::clock::now();
-        let current = match (
-            campus_core::store::showcase::generation(&db).await,
-            campus_core::store::announcements::showing_ids(&db, now).await,
-        ) {
-            (Ok(g), Ok(ids)) => (g, ids),
-            (Err(e), _) | (_, Err(e)) => {
-                // Without knowing, keep nothing: serve fresh pages until the database answers.
-                tracing::warn!(error = %e, "could not check for public content changes");
-                cache.clear();
-                continue;
-            }
-        };
-        if seen.as_ref().is_some_and(|s| *s != current) {
-            cache.clear();
-        }
-        seen = Some(current);
-    }
-}
+use std::sync::Arc;
 
 fn etag_of(body: &[u8]) -> HeaderValue {
     let digest = Sha256::digest(body);
@@ -380,22 +310,5 @@ mod tests {
             &without_bootstrap(Bytes::from_static(b"plain"))[..],
             b"plain"
         );
-    }
-
-    #[test]
-    fn the_cache_is_bounded_and_clears() {
-        let c = PageCache::default();
-        for i in 0..MAX_ENTRIES + 5 {
-            c.put(
-                i.to_string(),
-                Arc::new(Cached {
-                    body: Bytes::new(),
-                    etag: etag_of(b""),
-                }),
-            );
-        }
-        assert!(c.len() <= MAX_ENTRIES);
-        c.clear();
-        assert!(c.is_empty());
     }
 }

@@ -126,12 +126,13 @@ async fn roles_follow_the_provider_while_signed_in(backend: Backend) {
     );
     let token = token_with(&app, "ozzy", &["write".into(), "operate".into()]).await;
     let oidc =
-        server::auth::oidc::OidcClient::new(app.config.oidc.clone().unwrap(), &app.base).unwrap();
+        server::auth::oidc::client::OidcClient::new(app.config.oidc.clone().unwrap(), &app.base)
+            .unwrap();
     // A minute between readings, so the session (30 minutes idle) outlives the test's clock.
     let every = 60;
     let now = campus_core::clock::now();
     // Not yet due: nothing is asked.
-    let r = server::auth::oidc::resync(&app.db, &oidc, every, now)
+    let r = server::auth::oidc::resync::resync(&app.db, &oidc, every, now)
         .await
         .unwrap();
     assert_eq!(r.checked, 0);
@@ -145,7 +146,7 @@ async fn roles_follow_the_provider_while_signed_in(backend: Backend) {
         }
     };
     hook("/__test/groups/ozzy?groups=campus-staff").await;
-    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + every)
+    let r = server::auth::oidc::resync::resync(&app.db, &oidc, every, now + every)
         .await
         .unwrap();
     assert_eq!((r.checked, r.changed, r.ended), (1, 1, 0));
@@ -173,13 +174,13 @@ async fn roles_follow_the_provider_while_signed_in(backend: Backend) {
         1
     );
     // Read again only when due.
-    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + every + 30)
+    let r = server::auth::oidc::resync::resync(&app.db, &oidc, every, now + every + 30)
         .await
         .unwrap();
     assert_eq!(r.checked, 0);
 
     hook("/__test/remove/ozzy").await;
-    let r = server::auth::oidc::resync(&app.db, &oidc, every, now + 2 * every)
+    let r = server::auth::oidc::resync::resync(&app.db, &oidc, every, now + 2 * every)
         .await
         .unwrap();
     assert_eq!((r.checked, r.ended), (1, 1));
@@ -244,7 +245,9 @@ async fn a_provider_error_is_shown_and_signs_nobody_in(backend: Backend) {
 }
 
 /// Fetches a real ID token from the provider for `login`, with the nonce the portal sent.
-async fn real_id_token(app: &TestApp) -> (CoreIdToken, String, server::auth::oidc::OidcClient) {
+async fn real_id_token(
+    app: &TestApp,
+) -> (CoreIdToken, String, server::auth::oidc::client::OidcClient) {
     let cfg = server::config::OidcConfig {
         issuer: app.oidc.as_ref().unwrap().issuer.clone(),
         client_id: "campus-portal".into(),
@@ -273,7 +276,7 @@ async fn real_id_token(app: &TestApp) -> (CoreIdToken, String, server::auth::oid
         .as_str()
         .unwrap()
         .to_owned();
-    let client = server::auth::oidc::OidcClient::new(cfg, &app.base).unwrap();
+    let client = server::auth::oidc::client::OidcClient::new(cfg, &app.base).unwrap();
     let token = client.exchange(code, verifier).await.unwrap().id_token;
     (token, nonce, client)
 }
@@ -313,7 +316,7 @@ async fn id_token_checks_refuse_tampering_expiry_wrong_nonce_and_audience(backen
         .await
         .is_err());
     // Wrong audience: a client with another id must refuse the token.
-    let other = server::auth::oidc::OidcClient::new(
+    let other = server::auth::oidc::client::OidcClient::new(
         server::config::OidcConfig {
             issuer: app.oidc.as_ref().unwrap().issuer.clone(),
             client_id: "someone-else".into(),

@@ -1,139 +1,16 @@
-//! Handlers for the portal's form posts. Each finds the actor, calls one core service, and
-//! answers 303: to the next page with a notice, or back to the form with what was typed.
+//! Form posts about people's accounts: their tokens, signing out everywhere, and the roles and
+//! Unix accounts administrators set.
 
+use crate::actor_or_refuse;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
-use campus_core::authz::Actor;
-use campus_core::services::{accounts, projects, users};
+use campus_core::services::{accounts, users};
 use campus_core::CoreError;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use tower_sessions::Session;
-
-/// The signed-in actor behind this session, if any.
-pub async fn session_actor(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<Actor>, CoreError> {
-    match session.get::<i64>(app::forms::keys::USER_ID).await {
-        Ok(Some(id)) => accounts::actor(&state.db, id).await,
-        Ok(None) => Ok(None),
-        Err(e) => Err(CoreError::Internal(e.to_string())),
-    }
-}
-
-#[macro_export]
-macro_rules! actor_or_refuse {
-    ($state:expr, $session:expr) => {
-        match $crate::web::forms::session_actor(&$state, &$session).await {
-            Ok(a) => a,
-            Err(e) => return $crate::web::flash::refused(e),
-        }
-    };
-}
-
-#[derive(Deserialize)]
-pub struct NewProjectForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    end_date: String,
-}
-
-/// POST /projects: starts a project led by the signed-in person.
-pub async fn create_project(
-    State(state): State<AppState>,
-    session: Session,
-    Form(f): Form<NewProjectForm>,
-) -> Response {
-    let actor = actor_or_refuse!(state, session);
-    let input = projects::ProjectInput {
-        name: f.name,
-        summary: f.summary,
-        end_date: f.end_date,
-    };
-    match projects::create(&state.db, actor.as_ref(), &input).await {
-        Ok(id) => {
-            notice(
-                &session,
-                format!(
-                    "Project \u{201c}{}\u{201d} started. Add its members below.",
-                    input.name.trim()
-                ),
-            )
-            .await;
-            see_other(&format!("/projects/{id}"))
-        }
-        Err(CoreError::Invalid(errors)) => {
-            let values = BTreeMap::from([
-                ("name".to_owned(), input.name),
-                ("summary".to_owned(), input.summary),
-                ("end_date".to_owned(), input.end_date),
-            ]);
-            back_to_form(&session, "new-project", values, errors, "/projects/new").await
-        }
-        Err(e) => refused(e),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct AddMemberForm {
-    #[serde(default)]
-    username: String,
-}
-
-/// POST /projects/{id}/members: adds a member (project lead or admin only).
-pub async fn add_member(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-    Form(f): Form<AddMemberForm>,
-) -> Response {
-    let actor = actor_or_refuse!(state, session);
-    let back = format!("/projects/{id}");
-    match projects::add_member(&state.db, actor.as_ref(), id, &f.username).await {
-        Ok(m) => {
-            notice(&session, format!("{} is now a member.", m.display_name)).await;
-            see_other(&back)
-        }
-        Err(CoreError::Invalid(errors)) => {
-            back_to_form(
-                &session,
-                "add-member",
-                BTreeMap::from([("username".to_owned(), f.username)]),
-                errors,
-                &back,
-            )
-            .await
-        }
-        Err(e) => refused(e),
-    }
-}
-
-/// POST /projects/{id}/members/{user_id}/remove: removes a member (project lead or admin only).
-pub async fn remove_member(
-    State(state): State<AppState>,
-    session: Session,
-    Path((id, user_id)): Path<(i64, i64)>,
-) -> Response {
-    let actor = actor_or_refuse!(state, session);
-    let back = format!("/projects/{id}");
-    match projects::remove_member(&state.db, actor.as_ref(), id, user_id).await {
-        Ok(()) => {
-            notice(&session, "The member was removed.").await;
-            see_other(&back)
-        }
-        Err(CoreError::Invalid(errors)) => {
-            back_to_form(&session, "add-member", BTreeMap::new(), errors, &back).await
-        }
-        Err(e) => refused(e),
-    }
-}
 
 /// POST /account/tokens: makes a personal access token, shown once on the account page.
 /// Browsers send one `scopes` field per ticked box, so the body is read as pairs.

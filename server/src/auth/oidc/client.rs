@@ -1,26 +1,18 @@
-//! Sign-in with OpenID Connect: authorization code flow with PKCE (S256). State, nonce and the
-//! PKCE verifier live in the server-side session and are removed when the callback uses them.
-//! The ID token is checked for signature (JWKS), exact issuer, audience, expiry and nonce.
+//! The identity provider as the portal talks to it: discovery, the authorization request with
+//! PKCE, the code exchange with the ID token's checks (signature by JWKS, exact issuer,
+//! audience, expiry, nonce), and reading a person's groups again with a refresh token.
 
 use crate::config::OidcConfig;
-use crate::state::AppState;
-use crate::web::flash::{internal, see_other};
-use app::forms::keys;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use campus_core::domain::RoleSet;
-use campus_core::services::accounts::{self, VerifiedIdentity};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
+use campus_core::services::accounts::VerifiedIdentity;
+use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeVerifier, RedirectUrl, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
-use tower_sessions::Session;
 
 type Client = CoreClient<
     EndpointSet,
@@ -32,7 +24,7 @@ type Client = CoreClient<
 >;
 
 /// How long a started sign-in may take before its state is no longer accepted.
-const PENDING_TTL_SECS: i64 = 600;
+pub(super) const PENDING_TTL_SECS: i64 = 600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -62,12 +54,12 @@ pub struct OidcClient {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Pending {
-    state: String,
-    nonce: String,
-    pkce_verifier: String,
-    next: String,
-    started_at: i64,
+pub(super) struct Pending {
+    pub(super) state: String,
+    pub(super) nonce: String,
+    pub(super) pkce_verifier: String,
+    pub(super) next: String,
+    pub(super) started_at: i64,
 }
 
 impl OidcClient {
@@ -89,7 +81,7 @@ impl OidcClient {
     }
 
     /// The client, discovering the provider on first use so the portal starts even if it is down.
-    async fn client(&self) -> Result<Client, OidcError> {
+    pub(super) async fn client(&self) -> Result<Client, OidcError> {
         let cached = self.metadata.read().await.clone();
         let metadata = match cached {
             Some(m) => m,
@@ -252,69 +244,6 @@ pub enum Refresh {
     Unreachable(OidcError),
 }
 
-/// What one pass of [`resync`] did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Resynced {
-    pub checked: usize,
-    pub changed: usize,
-    pub ended: usize,
-}
-
-/// Reads the groups of everyone signed in through the provider whose last reading is
-/// `every_secs` old or more, and applies them: changed roles take effect (and tokens whose
-/// scopes need a lost role are revoked); a session the provider no longer vouches for ends.
-pub async fn resync(
-    db: &campus_core::Db,
-    oidc: &OidcClient,
-    every_secs: i64,
-    now: i64,
-) -> Result<Resynced, campus_core::CoreError> {
-    use campus_core::store::sessions;
-    let mut done = Resynced::default();
-    for s in sessions::live_signed_in(db, now).await? {
-        let Some(user_id) = s.user_id else { continue };
-        let mut data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
-        let Some(refresh) = data
-            .get(keys::IDP_REFRESH)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        let synced = data
-            .get(keys::IDP_SYNCED_AT)
-            .and_then(|v| v.as_i64())
-            .unwrap_or(0);
-        if now - synced < every_secs {
-            continue;
-        }
-        done.checked += 1;
-        match oidc.roles_now(&refresh).await {
-            Ok((roles, kept)) => {
-                if accounts::sync_idp_roles(db, user_id, &roles).await? {
-                    done.changed += 1;
-                }
-                data[keys::IDP_REFRESH] = serde_json::Value::from(kept);
-                data[keys::IDP_SYNCED_AT] = serde_json::Value::from(now);
-                sessions::set_data_by_key(db, &s.key, &data.to_string()).await?;
-            }
-            Err(Refresh::Refused(why)) => {
-                tracing::warn!(
-                    user_id,
-                    why,
-                    "the identity provider no longer vouches for a session: ended"
-                );
-                sessions::delete_by_key(db, &s.key).await?;
-                done.ended += 1;
-            }
-            Err(Refresh::Unreachable(e)) => {
-                tracing::warn!(user_id, error = %e, "could not read a person's groups again; will retry");
-            }
-        }
-    }
-    Ok(done)
-}
-
 /// An error with its causes, so the log says why a request to the provider failed.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -344,165 +273,6 @@ fn token_groups(jwt: &str) -> Vec<String> {
     token_claim(jwt, "groups")
         .and_then(|g| serde_json::from_value::<Vec<String>>(g).ok())
         .unwrap_or_default()
-}
-
-#[derive(Deserialize)]
-pub struct StartQuery {
-    next: Option<String>,
-}
-
-/// GET /auth/oidc/start: remembers state, nonce and PKCE verifier, then sends the browser to the IdP.
-/// Changes only the visitor's own pending sign-in, which a plain link must be able to start.
-pub async fn start(
-    State(state): State<AppState>,
-    session: Session,
-    Query(q): Query<StartQuery>,
-) -> Response {
-    let Some(oidc) = state.oidc.clone() else {
-        return not_configured();
-    };
-    let client = match oidc.client().await {
-        Ok(c) => c,
-        Err(e) => return failure(&e),
-    };
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".into()))
-        .add_scope(Scope::new("profile".into()))
-        .add_scope(Scope::new("groups".into()))
-        .set_pkce_challenge(challenge)
-        .url();
-    let pending = Pending {
-        state: csrf.secret().clone(),
-        nonce: nonce.secret().clone(),
-        pkce_verifier: verifier.secret().clone(),
-        next: crate::auth::redirect::after_sign_in(&state.config.public_url, q.next.as_deref()),
-        started_at: campus_core::clock::now(),
-    };
-    if let Err(e) = session.insert(keys::OIDC_PENDING, pending).await {
-        return internal(e);
-    }
-    see_other(url.as_str())
-}
-
-#[derive(Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
-
-/// GET /auth/oidc/callback: completes the sign-in, or shows why it failed and signs nobody in.
-pub async fn callback(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
-    crate::auth::address::ClientAddress(address): crate::auth::address::ClientAddress,
-    Query(q): Query<CallbackQuery>,
-) -> Response {
-    let Some(oidc) = state.oidc.clone() else {
-        return not_configured();
-    };
-    // Take the pending sign-in out first, so whatever happens next it cannot be used twice.
-    let pending: Option<Pending> = match session.remove(keys::OIDC_PENDING).await {
-        Ok(p) => p,
-        Err(e) => return internal(e),
-    };
-    match complete(&state, &oidc, pending, q, &address).await {
-        Ok((user_id, next, refresh)) => {
-            if let Err(e) = crate::auth::establish(&session, user_id, &headers).await {
-                return internal(e);
-            }
-            // Kept server-side with the session, so the person's groups can be read again.
-            if let Some(refresh) = refresh {
-                let now = campus_core::clock::now();
-                if let Err(e) = session.insert(keys::IDP_REFRESH, refresh).await {
-                    return internal(e);
-                }
-                if let Err(e) = session.insert(keys::IDP_SYNCED_AT, now).await {
-                    return internal(e);
-                }
-            }
-            tracing::info!(user_id, "signed in with OpenID Connect");
-            see_other(&next)
-        }
-        Err(Completion::Oidc(e)) => failure(&e),
-        Err(Completion::Internal(e)) => internal(e),
-    }
-}
-
-enum Completion {
-    Oidc(OidcError),
-    Internal(String),
-}
-
-impl From<OidcError> for Completion {
-    fn from(e: OidcError) -> Self {
-        Completion::Oidc(e)
-    }
-}
-
-async fn complete(
-    state: &AppState,
-    oidc: &OidcClient,
-    pending: Option<Pending>,
-    q: CallbackQuery,
-    address: &str,
-) -> Result<(i64, String, Option<String>), Completion> {
-    let pending = pending.ok_or(OidcError::NoPendingSignIn)?;
-    if campus_core::clock::now() - pending.started_at > PENDING_TTL_SECS {
-        return Err(OidcError::NoPendingSignIn.into());
-    }
-    if q.state.as_deref() != Some(pending.state.as_str()) {
-        return Err(OidcError::StateMismatch.into());
-    }
-    if let Some(error) = q.error {
-        let detail = q
-            .error_description
-            .map(|d| format!("{error}: {d}"))
-            .unwrap_or(error);
-        return Err(OidcError::Provider(detail).into());
-    }
-    let code = q
-        .code
-        .filter(|c| !c.is_empty())
-        .ok_or(OidcError::MissingCode)?;
-    let exchanged = oidc.exchange(code, pending.pkce_verifier).await?;
-    let identity = oidc
-        .verify_id_token(&exchanged.id_token, &Nonce::new(pending.nonce), None)
-        .await?;
-    let user_id = accounts::sign_in_oidc(&state.db, identity, address)
-        .await
-        .map_err(|e| Completion::Internal(e.to_string()))?;
-    Ok((user_id, pending.next, exchanged.refresh_token))
-}
-
-fn failure(e: &OidcError) -> Response {
-    tracing::warn!(error = %e, "OpenID Connect sign-in failed");
-    let status = match e {
-        OidcError::Discovery(_) => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    let body = format!("We could not sign you in because {e}. You have not been signed in. Go back to the sign-in page and start again.");
-    (
-        status,
-        crate::web::error_page::html("We could not sign you in", &body),
-    )
-        .into_response()
-}
-
-fn not_configured() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        crate::web::error_page::html("Single sign-on is not set up", "This portal has no identity provider configured. Sign in with a local account instead."),
-    )
-        .into_response()
 }
 
 #[cfg(test)]
