@@ -5,6 +5,10 @@ use crate::error::AppError;
 use campus_core::authz::Actor;
 use campus_core::Db;
 use leptos::prelude::*;
+use axum::http::request::Parts;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// The per-response CSP nonce, put into the request's extensions by the server's header layer.
@@ -25,20 +29,21 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
+/// The future [`FindActor`] gives.
+pub type ActorFuture = Pin<Box<dyn Future<Output = Result<Option<Actor>, AppError>> + Send>>;
+
+/// How the server finds who is acting on a request: its one way (`server::auth::actor`), handed
+/// to pages and server functions through the context so they never read a session themselves.
+#[derive(Clone)]
+pub struct FindActor(pub Arc<dyn Fn(Parts) -> ActorFuture + Send + Sync>);
+
 /// The signed-in person, with the roles they hold now, or `None` for a visitor.
 pub async fn actor() -> Result<Option<Actor>, AppError> {
-    let session = session().await?;
-    let user_id: Option<i64> = session
-        .get(crate::forms::keys::USER_ID)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "session read failed");
-            AppError::Internal
-        })?;
-    match user_id {
-        Some(id) => Ok(campus_core::services::accounts::actor(&db()?, id).await?),
-        None => Ok(None),
-    }
+    let (Some(find), Some(parts)) = (use_context::<FindActor>(), use_context::<Parts>()) else {
+        tracing::error!("no way to find the actor in the Leptos context");
+        return Err(AppError::Internal);
+    };
+    (find.0)(parts).await
 }
 
 /// Removes and returns a value kept in the session for one page view.

@@ -103,11 +103,6 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     }
 }
 
-/// Whether a sign-in at `signed_in_at` has outlived the absolute session limit at `now`.
-pub fn outlived(signed_in_at: i64, now: i64, absolute_hours: i64) -> bool {
-    now - signed_in_at > absolute_hours * 3600
-}
-
 /// Ends a signed-in session once it is older than the absolute limit, however active it is.
 /// Also holds a person who must choose a new password (the first-start administrator) on the
 /// page for it: every other page and form sends them there, and nothing changes meanwhile.
@@ -118,7 +113,7 @@ pub async fn absolute_session_limit(
     next: Next,
 ) -> Response {
     if let Ok(Some(at)) = session.get::<i64>(keys::SIGNED_IN_AT).await {
-        if outlived(
+        if crate::auth::actor::outlived(
             at,
             campus_core::clock::now(),
             state.config.session_absolute_hours,

@@ -295,6 +295,7 @@ pub fn router(
         move || {
             provide_context(state.db.clone());
             provide_context(state.settings.clone());
+            provide_context(crate::auth::actor::for_pages(state.clone()));
         }
     };
     // Public pages are served by their own handlers (no hydration, cached), not Leptos' router.
@@ -446,6 +447,7 @@ async fn server_fns(State(state): State<AppState>, req: Request) -> impl IntoRes
         move || {
             provide_context(state.db.clone());
             provide_context(state.settings.clone());
+            provide_context(crate::auth::actor::for_pages(state.clone()));
         },
         req,
     )

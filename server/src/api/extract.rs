@@ -2,15 +2,14 @@
 //! the API's error shape, and the token's actor.
 
 use crate::api::error::ApiError;
+use crate::auth::actor::{Acting, Unidentified};
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use campus_core::authz::Actor;
-use campus_core::services::accounts;
-use campus_core::CoreError;
 
 /// JSON body whose rejections are answered in the API's error shape, naming the field at fault.
 pub struct ApiJson<T>(pub T);
@@ -88,49 +87,29 @@ fn unauthenticated() -> ApiError {
     )
 }
 
-/// The actor behind the request's bearer token: `None` without an Authorization header, and a
-/// refusal for a header that does not carry a valid token (never quietly anonymous).
-async fn token_actor(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
-    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(unauthenticated)?;
-    use campus_core::store::tokens::Presented;
-    let (user, scopes) = match campus_core::store::tokens::authenticate(&state.db, token.trim())
-        .await
-        .map_err(CoreError::from)?
-    {
-        Presented::Live { user_id, scopes } => (user_id, scopes),
-        Presented::Unknown => return Err(unauthenticated()),
-        Presented::Revoked => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token_revoked",
-                "this token was revoked; make a new one on My account",
-            ))
-        }
-        Presented::Expired { at } => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token_expired",
-                format!(
-                    "this token expired on {}; make a new one on My account",
-                    campus_core::clock::format_utc(at)
-                ),
-            ))
-        }
-    };
-    let owner = accounts::actor(&state.db, user)
-        .await?
-        .ok_or_else(unauthenticated)?;
-    Ok(Some(Actor::through_token(user, &owner.roles, scopes)))
+/// The API's answer when a token names nobody.
+fn refusal(why: Unidentified) -> ApiError {
+    match why {
+        Unidentified::UnknownToken => unauthenticated(),
+        Unidentified::RevokedToken => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_revoked",
+            "this token was revoked; make a new one on My account",
+        ),
+        Unidentified::ExpiredToken { at } => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            format!(
+                "this token expired on {}; make a new one on My account",
+                campus_core::clock::format_utc(at)
+            ),
+        ),
+        Unidentified::Internal(e) => e.into(),
+    }
 }
 
-/// The actor behind the bearer token; requests without a valid token are refused.
+/// The actor behind the bearer token ([`Acting`], which knows API requests by their token
+/// alone); requests without a valid token are refused.
 pub struct TokenActor(pub Actor);
 
 impl FromRequestParts<AppState> for TokenActor {
@@ -139,10 +118,10 @@ impl FromRequestParts<AppState> for TokenActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        token_actor(parts, state)
-            .await?
-            .map(TokenActor)
-            .ok_or_else(unauthenticated)
+        let Acting(actor) = Acting::from_request_parts(parts, state)
+            .await
+            .map_err(refusal)?;
+        actor.map(TokenActor).ok_or_else(unauthenticated)
     }
 }
 
@@ -156,6 +135,9 @@ impl FromRequestParts<AppState> for MaybeTokenActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(MaybeTokenActor(token_actor(parts, state).await?))
+        let Acting(actor) = Acting::from_request_parts(parts, state)
+            .await
+            .map_err(refusal)?;
+        Ok(MaybeTokenActor(actor))
     }
 }

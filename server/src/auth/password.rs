@@ -1,7 +1,7 @@
 //! Changing one's own password (local accounts). The first-start administrator signs in with a
 //! one-time password and is held on this page until they choose their own.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, internal, notice, refused, see_other};
 use axum::extract::State;
@@ -43,10 +43,10 @@ pub struct PasswordForm {
 /// POST /account/password
 pub async fn change(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let Some(this) = session.id().map(|id| id.to_string()) else {
         return see_other("/sign-in");
     };

@@ -14,11 +14,11 @@
 //! or past the absolute limit is not signed in), and never keeps the session alive: traffic a
 //! page makes on its own must not hold a portal session open past its idle timeout.
 
+use crate::auth::actor::{cookie, find, Credential};
 use crate::auth::address::client_ip;
 use crate::gateway::headers;
 use crate::state::AppState;
 use crate::web::flash::see_other;
-use app::forms::keys;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -27,8 +27,8 @@ use campus_core::authz::{Actor, Denied};
 use campus_core::requests::kind::{parse_resource_name, resource_name, Kind, Visibility};
 use campus_core::requests::lifecycle::State as Lifecycle;
 use campus_core::services::resources;
+use campus_core::store::app_passes;
 use campus_core::store::resources::Resource;
-use campus_core::store::{app_passes, sessions};
 use campus_core::CoreError;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,10 +70,14 @@ pub async fn launch(State(state): State<AppState>, req: Request) -> Response {
     let Some(id) = parse_resource_name(name) else {
         return not_found(&state, what, false);
     };
-    let session_id = session_cookie(req.headers(), state.config.cookie_name());
-    let actor = match session_actor(&state, session_id.as_deref()).await {
+    let session_id = cookie(req.headers(), state.config.cookie_name());
+    let credential = match session_id.as_deref() {
+        Some(sid) => Credential::SessionId(sid),
+        None => Credential::Nobody,
+    };
+    let actor = match find(&state, credential).await {
         Ok(a) => a,
-        Err(e) => return crate::web::flash::internal(e),
+        Err(e) => return e.into_response(),
     };
     let r = match authorise(&state, actor.as_ref(), id, false).await {
         Ok(r) if r.kind == kind => r,
@@ -151,57 +155,6 @@ fn not_found(state: &AppState, what: &str, app_host: bool) -> Response {
     )
 }
 
-/// The portal's session id from the request's cookies, if it sent one.
-pub(crate) fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// The signed-in person behind a session id, read from the session store under the session
-/// layer's rules: an expired session, or one past the absolute limit, is nobody.
-pub(crate) async fn session_actor(
-    state: &AppState,
-    session_id: Option<&str>,
-) -> Result<Option<Actor>, CoreError> {
-    let Some(sid) = session_id else {
-        return Ok(None);
-    };
-    let now = campus_core::clock::now();
-    let session = sessions::load(&state.db, sid, now).await?;
-    actor_of(state, session, now).await
-}
-
-/// The person a live session is signed in as, under the session layer's rules: one past the
-/// absolute limit is nobody.
-async fn actor_of(
-    state: &AppState,
-    session: Option<sessions::StoredSession>,
-    now: i64,
-) -> Result<Option<Actor>, CoreError> {
-    let Some(s) = session else {
-        return Ok(None);
-    };
-    let Some(user_id) = s.user_id else {
-        return Ok(None);
-    };
-    let data: serde_json::Value = serde_json::from_str(&s.data).unwrap_or_default();
-    let signed_in_at = data
-        .get(keys::SIGNED_IN_AT)
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(0);
-    if crate::layers::outlived(signed_in_at, now, state.config.session_absolute_hours) {
-        return Ok(None);
-    }
-    campus_core::services::accounts::actor(&state.db, user_id).await
-}
-
 /// Everything a request on resource `id`'s host is for: the resource's own server, for whoever
 /// may use it.
 pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
@@ -214,7 +167,7 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
             "Workspaces and web services cannot install a service worker in visitors' browsers.",
         );
     }
-    let pass = session_cookie(req.headers(), state.config.pass_cookie_name()).unwrap_or_default();
+    let pass = cookie(req.headers(), state.config.pass_cookie_name()).unwrap_or_default();
     let page_load = matches!(*req.method(), Method::GET | Method::HEAD);
     let path_and_query = req
         .uri()
@@ -313,9 +266,17 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
             // A reused decision may be stale (stopped, or moved to another node): decide again,
             // so the person sees why rather than a gateway error.
             state.grants.forget(&pass, id);
-            let actor = match pass_actor(state, &pass, id).await {
+            let actor = match find(
+                state,
+                Credential::Pass {
+                    pass: &pass,
+                    resource: id,
+                },
+            )
+            .await
+            {
                 Ok(a) => a,
-                Err(e) => return crate::web::flash::internal(e),
+                Err(e) => return e.into_response(),
             };
             if let Err(Refusal::Page(p)) = authorise(state, actor.as_ref(), id, true).await {
                 return p;
@@ -367,9 +328,9 @@ async fn allow(
     id: i64,
     page: Option<&str>,
 ) -> Result<Resource, Response> {
-    let actor = pass_actor(state, pass, id)
+    let actor = find(state, Credential::Pass { pass, resource: id })
         .await
-        .map_err(crate::web::flash::internal)?;
+        .map_err(IntoResponse::into_response)?;
     match authorise(state, actor.as_ref(), id, true).await {
         Ok(r) => Ok(r),
         Err(Refusal::Page(p)) => Err(p),
@@ -397,24 +358,6 @@ async fn allow(
             ))
         }
     }
-}
-
-/// The signed-in person an app host's pass stands for, if it is one for this resource and its
-/// portal session is still live.
-pub(crate) async fn pass_actor(
-    state: &AppState,
-    pass: &str,
-    id: i64,
-) -> Result<Option<Actor>, CoreError> {
-    if pass.is_empty() {
-        return Ok(None);
-    }
-    let Some(key) = app_passes::session_of(&state.db, pass, id).await? else {
-        return Ok(None);
-    };
-    let now = campus_core::clock::now();
-    let session = sessions::load_by_key(&state.db, &key, now).await?;
-    actor_of(state, session, now).await
 }
 
 /// Why the proxy will not pass a request on.
@@ -484,30 +427,4 @@ async fn authorise(
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_session_cookie_is_found_among_others_by_its_exact_name() {
-        let mut h = axum::http::HeaderMap::new();
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("_xsrf=abc; xcampus_session=no"),
-        );
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("campus_session=abc123=="),
-        );
-        assert_eq!(
-            session_cookie(&h, "campus_session").as_deref(),
-            Some("abc123==")
-        );
-        assert_eq!(session_cookie(&h, "__Host-campus_session"), None);
-        let mut empty = axum::http::HeaderMap::new();
-        empty.insert(header::COOKIE, HeaderValue::from_static("campus_session="));
-        assert_eq!(session_cookie(&empty, "campus_session"), None);
-    }
 }

@@ -1,6 +1,7 @@
 //! Downloads: the audit trail as CSV for operators, and a project database's connection
 //! settings for the people who may use it.
 
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -8,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use campus_core::services::operations;
 use campus_core::store::audit::Filter;
 use serde::Deserialize;
-use tower_sessions::Session;
 
 #[derive(Deserialize, Default)]
 pub struct AuditParams {
@@ -35,13 +35,9 @@ fn field(s: &str) -> String {
 /// GET /operations/audit.csv with the same filters as the audit page.
 pub async fn audit_csv(
     State(state): State<AppState>,
-    session: Session,
+    Acting(actor): Acting,
     Query(p): Query<AuditParams>,
 ) -> Response {
-    let actor = match crate::auth::actor::session_actor(&state, &session).await {
-        Ok(a) => a,
-        Err(e) => return crate::web::flash::internal(e),
-    };
     let filter = Filter {
         action: p.action,
         object_type: p.object_type,
@@ -94,13 +90,9 @@ pub async fn audit_csv(
 /// GET /requests/{id}/connection: a project database's connection settings as an env file.
 pub async fn database_connection(
     State(state): State<AppState>,
-    session: Session,
+    Acting(actor): Acting,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::auth::actor::session_actor(&state, &session).await {
-        Ok(a) => a,
-        Err(e) => return crate::web::flash::internal(e),
-    };
     let r = match campus_core::services::resources::database_access(&state.db, actor.as_ref(), id)
         .await
     {

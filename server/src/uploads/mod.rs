@@ -6,7 +6,7 @@
 
 pub mod scanner;
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::uploads::scanner::{Scanner, Verdict};
 use crate::web::flash::{back_to_form, notice, refused, see_other};
@@ -232,11 +232,11 @@ pub async fn ingest(
 /// POST /acquisitions/{id}/uploads: multipart, one or more `files`.
 pub async fn upload(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     mut multipart: Multipart,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/acquisitions/{id}");
     match ingest(&state, actor.as_ref(), id, &mut multipart).await {
         Ok((dataset, done)) => {
@@ -305,11 +305,11 @@ pub async fn close_and_delete(
 /// ones included) and records a deletion certificate of what was deleted and what was not.
 pub async fn close_dataset(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/datasets/{id}");
     let why = f.get("close_reason").cloned().unwrap_or_default();
     let result = close_and_delete(&state, actor.as_ref(), id, &why).await;

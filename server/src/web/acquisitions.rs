@@ -1,7 +1,7 @@
 //! Form posts for data acquisitions: the applicant's sections, assessment, submission and
 //! withdrawal; reviewers' assignment, data control, ethics review, changes and decisions.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use app::forms::keys;
@@ -51,10 +51,10 @@ async fn finish(
 /// POST /acquisitions: starts an application.
 pub async fn start(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match svc::start(&state.db, actor.as_ref(), &field(&f, "title")).await {
         Ok(id) => {
             notice(
@@ -74,11 +74,11 @@ pub async fn start(
 /// POST /acquisitions/{id}/sections/{slug}: saves one section.
 pub async fn save_section(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((id, slug)): Path<(i64, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let Some(section) = Section::parse(&slug) else {
         return refused(CoreError::NotFound("section"));
     };
@@ -92,11 +92,11 @@ pub async fn save_section(
 /// POST /acquisitions/{id}/ethics: saves the ethics self-assessment.
 pub async fn save_ethics(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let result = svc::save_ethics(&state.db, actor.as_ref(), id, &f)
         .await
         .map(|_| "Ethics self-assessment saved.".to_owned());
@@ -108,10 +108,10 @@ pub async fn save_ethics(
 /// links to its section.
 pub async fn submit(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let result = svc::submit(&state.db, actor.as_ref(), id)
         .await
         .map(|_| "Application submitted to data control.".to_owned())
@@ -148,10 +148,10 @@ pub async fn submit(
 /// POST /acquisitions/{id}/withdraw
 pub async fn withdraw(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let result = svc::withdraw(&state.db, actor.as_ref(), id)
         .await
         .map(|_| "Application withdrawn.".to_owned());
@@ -170,10 +170,10 @@ pub async fn withdraw(
 /// renew.
 pub async fn amend(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let result = svc::amend(&state.db, actor.as_ref(), id).await.map(|_| {
         "Amendment started: change the sections, then submit it for review. The approved terms stand meanwhile.".to_owned()
     });
@@ -191,10 +191,10 @@ pub async fn amend(
 /// POST /acquisitions/{id}/assign: a reviewer takes the current phase.
 pub async fn assign(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let result = svc::assign_me(&state.db, actor.as_ref(), id)
         .await
         .map(|_| "This phase is assigned to you.".to_owned());
@@ -212,11 +212,11 @@ pub async fn assign(
 /// POST /acquisitions/{id}/data-control: the legal gateway and data control's classification.
 pub async fn data_control(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let input = DataControlInput {
         lawful_basis: field(&f, "lawful_basis"),
         legislation: field(&f, "legislation"),
@@ -242,11 +242,11 @@ pub async fn data_control(
 /// POST /acquisitions/{id}/ethics-review: clear, or refer to the national committee.
 pub async fn ethics_review(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let step = if field(&f, "step") == "refer" {
         EthicsStep::Refer {
             meeting_date: field(&f, "meeting_date"),
@@ -266,11 +266,11 @@ pub async fn ethics_review(
 /// applicant.
 pub async fn request_changes(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let comments: BTreeMap<String, String> = f
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("comment-")?.to_owned(), v.clone())))
@@ -285,11 +285,11 @@ pub async fn request_changes(
 /// reason), with a recent sign-in.
 pub async fn decide(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let signed_in_at: Option<i64> = session.get(keys::SIGNED_IN_AT).await.ok().flatten();
     // The reject-only form names its reason differently so the page has one field per id.
     let short_form = f.contains_key("reject_reason");
@@ -344,11 +344,11 @@ pub async fn decide(
 /// POST /datasets/{id}/grants: grants a project access (`project`, `reason`).
 pub async fn grant(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/datasets/{id}");
     let result = campus_core::services::datasets::grant(
         &state.db,
@@ -365,11 +365,11 @@ pub async fn grant(
 /// POST /datasets/{id}/grants/{grant}/revoke: revokes a grant (`revoke_reason-<grant>`).
 pub async fn revoke(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((id, grant)): Path<(i64, i64)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/datasets/{id}");
     let result = campus_core::services::datasets::revoke(
         &state.db,

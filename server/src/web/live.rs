@@ -1,25 +1,21 @@
 //! Server-sent events for a request's page: one message each time a step is recorded or a job
 //! starts or ends, so the page refreshes itself while provisioning runs.
 
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use campus_core::services::resources;
 use std::time::Duration;
-use tower_sessions::Session;
 
 /// GET /requests/{id}/events. Checks access once when the stream opens (it ends within the
 /// hour), then polls the request's progress marker with one query.
 pub async fn request_events(
     State(state): State<AppState>,
-    session: Session,
+    Acting(actor): Acting,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = match crate::auth::actor::session_actor(&state, &session).await {
-        Ok(a) => a,
-        Err(e) => return crate::web::flash::internal(e),
-    };
     let watch = match resources::watch(&state.db, actor.as_ref(), id).await {
         Ok(w) => w,
         Err(e) => return crate::web::flash::refused(e),

@@ -1,7 +1,7 @@
 //! Form posts about people's accounts: their tokens, signing out everywhere, and the roles and
 //! Unix accounts administrators set.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
@@ -16,10 +16,10 @@ use tower_sessions::Session;
 /// Browsers send one `scopes` field per ticked box, so the body is read as pairs.
 pub async fn create_token(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let field = |name: &str| {
         pairs
             .iter()
@@ -79,10 +79,10 @@ pub async fn create_token(
 /// POST /account/tokens/{id}/revoke
 pub async fn revoke_token(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match accounts::revoke_token(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
             notice(&session, "The token was revoked: it no longer works.").await;
@@ -93,8 +93,11 @@ pub async fn revoke_token(
 }
 
 /// POST /account/sign-out-everywhere: ends every session of this person, this one included.
-pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session) -> Response {
-    let actor = actor_or_refuse!(state, session);
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    session: Session,
+) -> Response {
     match accounts::sign_out_everywhere(&state.db, actor.as_ref()).await {
         Ok(_) => {
             // The current record is already gone from the store; forget it here too.
@@ -109,11 +112,11 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session
 /// Browsers send one `roles` field per ticked box, so the body is read as pairs.
 pub async fn set_roles(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let roles: Vec<String> = pairs
         .into_iter()
         .filter(|(k, _)| k == "roles")
@@ -153,11 +156,11 @@ pub struct UnixAccountForm {
 /// as, or removes the mapping (operators and administrators).
 pub async fn set_unix_account(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<UnixAccountForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match users::set_unix_account(&state.db, actor.as_ref(), id, &f.unix_account).await {
         Ok(()) => {
             let said = if f.unix_account.trim().is_empty() {

@@ -1,6 +1,6 @@
 //! Form posts about projects: starting one, adding and removing members.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
@@ -25,10 +25,10 @@ pub struct NewProjectForm {
 /// POST /projects: starts a project led by the signed-in person.
 pub async fn create_project(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<NewProjectForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let input = projects::ProjectInput {
         name: f.name,
         summary: f.summary,
@@ -67,11 +67,11 @@ pub struct AddMemberForm {
 /// POST /projects/{id}/members: adds a member (project lead or admin only).
 pub async fn add_member(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<AddMemberForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}");
     match projects::add_member(&state.db, actor.as_ref(), id, &f.username).await {
         Ok(m) => {
@@ -95,10 +95,10 @@ pub async fn add_member(
 /// POST /projects/{id}/members/{user_id}/remove: removes a member (project lead or admin only).
 pub async fn remove_member(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((id, user_id)): Path<(i64, i64)>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}");
     match projects::remove_member(&state.db, actor.as_ref(), id, user_id).await {
         Ok(()) => {

@@ -7,6 +7,7 @@
 //! on the others, which watch the database's content generation and the set of showing
 //! announcements.
 
+use crate::auth::actor::{cookie, find, Credential};
 use crate::state::AppState;
 use crate::web::page_cache::Cached;
 use app::api::{public::ssr as load, PublicData, PublicRender};
@@ -63,15 +64,15 @@ fn from_cache(headers: &HeaderMap, page: &Cached) -> Response {
     res
 }
 
-/// Who is asking, from the session cookie if there is one.
+/// Who is asking, from the session cookie if there is one (these routes are outside the session
+/// layer, so a visit never starts or extends a session).
 async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
-    let sid = crate::gateway::proxy::session_cookie(headers, state.config.cookie_name());
-    if sid.is_none() {
+    let Some(sid) = cookie(headers, state.config.cookie_name()) else {
         return Ok(None);
-    }
-    crate::gateway::proxy::session_actor(state, sid.as_deref())
+    };
+    find(state, Credential::SessionId(&sid))
         .await
-        .map_err(crate::web::flash::refused)
+        .map_err(IntoResponse::into_response)
 }
 
 /// Renders one public page, from the cache when an anonymous visitor asks for one it holds.

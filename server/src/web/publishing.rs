@@ -2,12 +2,13 @@
 //! Each calls one core service, then drops this replica's cache of public pages at once (the
 //! others notice the change in the database within a second).
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::Form;
+use campus_core::authz::Actor;
 use campus_core::publishing::{announcement, showcase};
 use campus_core::services::{announcements, showcase as pages, training, training_sessions};
 use campus_core::CoreError;
@@ -39,11 +40,11 @@ fn showcase_values(f: &showcase::Form) -> BTreeMap<String, String> {
 /// POST /projects/{id}/showcase: saves the draft, and publishes it when asked.
 pub async fn save_showcase(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<ShowcaseForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}/showcase");
     let saved = pages::save_draft(&state.db, actor.as_ref(), id, &f.form).await;
     let outcome = match saved {
@@ -88,10 +89,10 @@ pub async fn save_showcase(
 /// POST /projects/{id}/showcase/unpublish
 pub async fn unpublish_showcase(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/projects/{id}/showcase");
     match pages::unpublish(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
@@ -113,10 +114,10 @@ pub async fn unpublish_showcase(
 /// POST /operations/announcements
 pub async fn publish_announcement(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<announcement::Form>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = "/operations/announcements";
     match announcements::publish(&state.db, actor.as_ref(), &f).await {
         Ok(_) => {
@@ -140,10 +141,10 @@ pub async fn publish_announcement(
 /// POST /operations/announcements/{id}/withdraw
 pub async fn withdraw_announcement(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = "/operations/announcements";
     match announcements::withdraw(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
@@ -161,10 +162,10 @@ pub async fn withdraw_announcement(
 /// POST /training: starts a course owned by the signed-in person.
 pub async fn create_course(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<training::CourseForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match training::create(&state.db, actor.as_ref(), &f).await {
         Ok(url) => {
             state.pages.clear();
@@ -186,12 +187,12 @@ pub async fn create_course(
 
 async fn put_page(
     state: AppState,
+    actor: Option<Actor>,
     session: Session,
     slug: String,
     page: Option<String>,
     form: training::PageForm,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/training/{slug}/manage");
     match training::put_page(&state.db, actor.as_ref(), &slug, page.as_deref(), &form).await {
         Ok(url) => {
@@ -213,17 +214,19 @@ async fn put_page(
 /// POST /training/{slug}/pages: adds a page.
 pub async fn add_course_page(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(slug): Path<String>,
     Form(f): Form<training::PageForm>,
 ) -> Response {
-    put_page(state, session, slug, None, f).await
+    put_page(state, actor, session, slug, None, f).await
 }
 
 /// POST /training/{slug}/pages/{page}: changes a page. Its fields are named after the page
 /// (`title-<page>`, `body-<page>`) so several edit forms can share the manage page.
 pub async fn edit_course_page(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((slug, page)): Path<(String, String)>,
     Form(f): Form<BTreeMap<String, String>>,
@@ -232,17 +235,17 @@ pub async fn edit_course_page(
         title: f.get(&format!("title-{page}")).cloned().unwrap_or_default(),
         body: f.get(&format!("body-{page}")).cloned().unwrap_or_default(),
     };
-    put_page(state, session, slug, Some(page), form).await
+    put_page(state, actor, session, slug, Some(page), form).await
 }
 
 /// POST /training/{slug}/files: one attachment (multipart field `file`).
 pub async fn attach(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(slug): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/training/{slug}/manage");
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -285,11 +288,11 @@ pub async fn attach(
 /// POST /training/{slug}/sessions: books a session of the course.
 pub async fn book_session(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(slug): Path<String>,
     Form(f): Form<campus_core::training::session::Form>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match training_sessions::book(&state.db, actor.as_ref(), &slug, &f).await {
         Ok(id) => {
             state.pages.clear();
@@ -322,11 +325,11 @@ pub async fn book_session(
 /// owner or an administrator).
 pub async fn set_partners_enrol(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(slug): Path<String>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let allowed = f.get("partners_enrol").is_some_and(|v| v == "yes");
     match campus_core::services::training::set_partners_enrol(
         &state.db,
@@ -347,10 +350,10 @@ pub async fn set_partners_enrol(
 /// POST /training/sessions/{id}/enrol: the signed-in person takes a seat.
 pub async fn enrol(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/training/sessions/{id}");
     match training_sessions::enrol(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
@@ -377,11 +380,11 @@ pub struct AttendeesForm {
 /// POST /training/sessions/{id}/attendees: the trainer adds people by email.
 pub async fn add_attendees(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<AttendeesForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/training/sessions/{id}");
     match training_sessions::add_by_email(&state.db, actor.as_ref(), id, &f.attendees).await {
         Ok(n) => {

@@ -1,7 +1,7 @@
 //! Form posts about resources: requests, decisions, changes, re-drives, notifications. Each
 //! calls one core service and answers 303, keeping what was typed when a field was wrong.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
@@ -69,11 +69,11 @@ fn submitted_notice(outcome: &Submitted) -> String {
 /// POST /projects/{id}/requests
 pub async fn submit(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(project_id): Path<i64>,
     Form(f): Form<RequestForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let (offering_id, size) = match f.choice.split_once(':') {
         Some((o, s)) => (o.to_owned(), s.to_owned()),
         None => (f.choice.clone(), String::new()),
@@ -108,11 +108,11 @@ pub async fn submit(
 /// POST /requests/{id}/resubmit
 pub async fn resubmit(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<RequestForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let input = RequestInput {
         project_id: 0,
         offering_id: String::new(),
@@ -151,11 +151,11 @@ pub struct DecisionForm {
 /// POST /requests/{id}/decision
 pub async fn decide(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/requests/{id}");
     let values = BTreeMap::from([
         ("decision".to_owned(), f.decision.clone()),
@@ -197,10 +197,10 @@ pub async fn decide(
 /// POST /requests/{id}/actions/{action}: stop, start, extend, retry or decommission.
 pub async fn act(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((id, action)): Path<(i64, String)>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/requests/{id}");
     let Some(action) = UserAction::parse(&action) else {
         return refused(CoreError::NotFound("action"));
@@ -220,10 +220,10 @@ pub async fn act(
 /// POST /operations/jobs/{id}/redrive
 pub async fn redrive(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match operations::redrive(&state.db, actor.as_ref(), id).await {
         Ok(()) => {
             notice(&session, format!("Job {id} is queued again.")).await;
@@ -237,8 +237,7 @@ pub async fn redrive(
 }
 
 /// POST /notifications/read
-pub async fn mark_read(State(state): State<AppState>, session: Session) -> Response {
-    let actor = actor_or_refuse!(state, session);
+pub async fn mark_read(State(state): State<AppState>, Acting(actor): Acting) -> Response {
     match operations::mark_notifications_read(&state.db, actor.as_ref()).await {
         Ok(_) => see_other("/notifications"),
         Err(e) => refused(e),

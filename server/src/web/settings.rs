@@ -1,6 +1,6 @@
 //! Form posts for what operators set: an offering's policy and a project's quota.
 
-use crate::actor_or_refuse;
+use crate::auth::actor::Acting;
 use crate::state::AppState;
 use crate::web::flash::{back_to_form, notice, refused, see_other};
 use axum::extract::{Path, State};
@@ -23,11 +23,11 @@ fn field(f: &BTreeMap<String, String>, name: &str) -> String {
 /// POST /operations/catalogue/{id}: changes an offering's policy (operators only).
 pub async fn update_policy(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let input = PolicyInput {
         needs_approval: ticked(&f, "needs_approval"),
         retired: ticked(&f, "retired"),
@@ -69,10 +69,10 @@ fn size_input(f: &BTreeMap<String, String>) -> SizeInput {
 /// POST /operations/catalogue: adds an offering (operators only).
 pub async fn create_offering(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let input = OfferingInput {
         kind: field(&f, "kind"),
         name: field(&f, "name"),
@@ -113,11 +113,11 @@ pub async fn create_offering(
 /// POST /operations/catalogue/{id}/sizes: adds a size (operators only).
 pub async fn add_size(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/operations/catalogue/{id}");
     match settings::add_size(&state.db, actor.as_ref(), id, &size_input(&f)).await {
         Ok(o) => {
@@ -134,10 +134,10 @@ pub async fn add_size(
 /// POST /operations/catalogue/{id}/sizes/{code}/remove: removes a size (operators only).
 pub async fn remove_size(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path((id, code)): Path<(i64, String)>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     let back = format!("/operations/catalogue/{id}");
     match settings::remove_size(&state.db, actor.as_ref(), id, &code).await {
         Ok(o) => {
@@ -154,11 +154,11 @@ pub async fn remove_size(
 /// POST /projects/{id}/quota: sets a project's quota (operators only).
 pub async fn set_quota(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     session: Session,
     Path(id): Path<i64>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let actor = actor_or_refuse!(state, session);
     match settings::set_quota(&state.db, actor.as_ref(), id, &f).await {
         Ok(q) => {
             notice(&session, format!("Quota of {} saved.", q.project_name)).await;
