@@ -2,10 +2,10 @@
 //! the response status and the CSP nonce. Compiled only with the `ssr` feature.
 
 use crate::error::AppError;
+use axum::http::request::Parts;
 use campus_core::authz::Actor;
 use campus_core::Db;
 use leptos::prelude::*;
-use axum::http::request::Parts;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

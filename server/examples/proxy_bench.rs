@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wrk::wrk;
 
+// The same allocator as the server binary (server/src/main.rs), so the figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BODY: [u8; 1024] = [b'x'; 1024];
 
 /// A 1 KiB answer, or a WebSocket that echoes every frame back.

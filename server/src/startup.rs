@@ -431,15 +431,18 @@ pub fn router(
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        // Outside every portal layer: an app host's requests are the resource's, not the portal's
-        // (no portal CSP, CSRF check, session, compression, request id or request span: each
-        // costs on every one of a workspace page's many requests; the proxy logs its own).
+        .with_state(state.clone());
+    // Outside every portal layer and before the portal's routing: an app host's requests are
+    // the resource's, not the portal's (no portal CSP, CSRF check, session, compression,
+    // request id or request span). `Router::layer` would wrap each route, so every request
+    // would first be routed and then clone the matched route's whole stack of layers; wrapping
+    // the finished router as one service costs an app host's request none of that.
+    Ok(Router::new()
+        .fallback_service(router)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state,
             crate::gateway::app_host::dispatch,
-        ))
-        .with_state(state);
-    Ok(router)
+        )))
 }
 
 async fn server_fns(State(state): State<AppState>, req: Request) -> impl IntoResponse {

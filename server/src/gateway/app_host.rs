@@ -19,10 +19,9 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
         .unwrap_or_default();
-    match state.config.apps.host_is(&host) {
+    match state.config.apps.host_is(host) {
         HostIs::Portal => next.run(req).await,
         HostIs::NoSuchApp => refusal(
             &state,

@@ -1,7 +1,7 @@
 //! Where resources are served: each on a host of its own, `cp-<id>.<APPS_DOMAIN>`, so a page
 //! one person's code serves is another origin than the portal and than every other resource.
 
-use campus_core::requests::kind::{parse_resource_name, resource_name};
+use campus_core::requests::kind::resource_name;
 use url::Url;
 
 /// Where an app host redeems a code. Resources cannot serve this path.
@@ -89,20 +89,38 @@ impl AppsDomain {
     /// Reads a request's `Host`. Only the canonical name counts (`cp-7`, never `cp-07`), so
     /// one resource has one origin.
     pub fn host_is(&self, host: &str) -> HostIs {
-        let host = host.to_ascii_lowercase();
+        // Every request asks, the portal's own included: compare in place rather than lower-case
+        // a copy.
         let default_port = if self.https { ":443" } else { ":80" };
-        let host = host.strip_suffix(default_port).unwrap_or(&host);
-        let Some(label) = host
-            .strip_suffix(self.domain.as_str())
-            .and_then(|h| h.strip_suffix('.'))
+        let host = strip_suffix_ignoring_case(host, default_port).unwrap_or(host);
+        let Some(label) =
+            strip_suffix_ignoring_case(host, &self.domain).and_then(|h| h.strip_suffix('.'))
         else {
             return HostIs::Portal;
         };
-        match parse_resource_name(label) {
-            Some(id) if resource_name(id) == label => HostIs::App(id),
+        let Some(digits) = strip_prefix_ignoring_case(label, "cp-") else {
+            return HostIs::NoSuchApp;
+        };
+        // Only the one spelling of each id (`cp-07` is not `cp-7`), as `resource_name` writes it.
+        let canonical = !digits.is_empty()
+            && digits.len() <= 18
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'));
+        match digits.parse() {
+            Ok(id) if canonical => HostIs::App(id),
             _ => HostIs::NoSuchApp,
         }
     }
+}
+
+fn strip_suffix_ignoring_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    (s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(suffix)).then(|| &s[..cut])
+}
+
+fn strip_prefix_ignoring_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let cut = prefix.len();
+    (s.is_char_boundary(cut) && s[..cut].eq_ignore_ascii_case(prefix)).then(|| &s[cut..])
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
-//! The proxy's recent authorisation decisions, so a page's dozens of requests cost one decision.
+//! The proxy's recent authorisation decisions, so a page's dozens of requests cost one decision,
+//! each kept with where its requests go, worked out once.
 
+use axum::http::uri::Authority;
+use axum::http::HeaderValue;
 use campus_core::store::resources::Resource;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,9 +14,23 @@ use std::time::{Duration, Instant};
 /// resource or a session signed out elsewhere still passes.
 const GRANT_TTL: Duration = Duration::from_secs(2);
 
-/// (pass cookie, or "" for a visitor without one; resource id) → (valid until, the resource as
-/// it was when allowed).
-type GrantMap = HashMap<(String, i64), (Instant, Arc<Resource>)>;
+/// Most decisions kept before the expired ones are swept.
+const SWEEP_AT: usize = 10_000;
+
+/// Where a granted request goes. Working it out derives secrets (HMACs) and registers the
+/// endpoint with the connector, which is too much to do per request.
+pub struct Route {
+    /// The resource as it was when allowed.
+    pub resource: Resource,
+    /// The URI authority that names the resource's endpoint to the proxy's connector.
+    pub authority: Authority,
+    /// The `Authorization` the backend wants (JupyterLab's token), if any.
+    pub authorization: Option<HeaderValue>,
+}
+
+/// resource id → pass cookie (or "" for a visitor without one) → (valid until, route). Keyed by
+/// id first so a lookup borrows the pass rather than allocating a key.
+type GrantMap = HashMap<i64, HashMap<String, (Instant, Arc<Route>)>>;
 
 /// Recent "this session may use this resource" decisions.
 #[derive(Default)]
@@ -22,9 +39,9 @@ pub struct Grants {
 }
 
 impl Grants {
-    pub(crate) fn get(&self, pass: &str, id: i64) -> Option<Arc<Resource>> {
+    pub(crate) fn get(&self, pass: &str, id: i64) -> Option<Arc<Route>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&(pass.to_owned(), id)) {
+        match map.get(&id)?.get(pass) {
             Some((until, r)) if *until > Instant::now() => Some(r.clone()),
             _ => None,
         }
@@ -32,15 +49,22 @@ impl Grants {
 
     pub(crate) fn forget(&self, pass: &str, id: i64) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&(pass.to_owned(), id));
+        if let Some(passes) = map.get_mut(&id) {
+            passes.remove(pass);
+        }
     }
 
-    pub(crate) fn put(&self, pass: String, r: Arc<Resource>) {
+    pub(crate) fn put(&self, pass: &str, route: Arc<Route>) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, (until, _)| *until > now);
+        if map.values().map(HashMap::len).sum::<usize>() > SWEEP_AT {
+            map.retain(|_, passes| {
+                passes.retain(|_, (until, _)| *until > now);
+                !passes.is_empty()
+            });
         }
-        map.insert((pass, r.id), (now + GRANT_TTL, r));
+        map.entry(route.resource.id)
+            .or_default()
+            .insert(pass.to_owned(), (now + GRANT_TTL, route));
     }
 }

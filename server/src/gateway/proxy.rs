@@ -16,11 +16,13 @@
 
 use crate::auth::actor::{cookie, find, Credential};
 use crate::auth::address::client_ip;
+use crate::gateway::grants::Route;
 use crate::gateway::headers;
 use crate::state::AppState;
 use crate::web::flash::see_other;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::uri::{Authority, PathAndQuery};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use campus_core::authz::{Actor, Denied};
@@ -168,53 +170,43 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
         );
     }
     let pass = cookie(req.headers(), state.config.pass_cookie_name()).unwrap_or_default();
-    let page_load = matches!(*req.method(), Method::GET | Method::HEAD);
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".to_owned());
-    let r = match state.grants.get(&pass, id) {
-        Some(r) => r,
-        None => match allow(
-            state,
-            &pass,
-            id,
-            page_load.then_some(path_and_query.as_str()),
-        )
-        .await
-        {
-            Ok(r) => {
-                let r = Arc::new(r);
-                state.grants.put(pass.clone(), r.clone());
-                // "Last used", for idle stop: written when a grant is made, not per request.
-                let _ = campus_core::store::resources::touch(
-                    &state.db,
-                    r.id,
-                    campus_core::clock::now(),
-                )
+    let route = match state.grants.get(&pass, id) {
+        Some(route) => route,
+        None => {
+            let page_load = matches!(*req.method(), Method::GET | Method::HEAD);
+            let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let r = match allow(state, &pass, id, page_load.then_some(path_and_query)).await {
+                Ok(r) => r,
+                Err(refusal) => return refusal,
+            };
+            let kind = r.kind;
+            let Some(route) = route_to(state, r).map(Arc::new) else {
+                return page_on(
+                    state,
+                    true,
+                    StatusCode::BAD_GATEWAY,
+                    &format!("The {} is not answering", what(kind)),
+                    "It was started before workloads ran in their own sandboxes and hosts. Stop it and start it again from its page.",
+                );
+            };
+            state.grants.put(&pass, route.clone());
+            // "Last used", for idle stop: written when a grant is made, not per request.
+            let _ = campus_core::store::resources::touch(&state.db, id, campus_core::clock::now())
                 .await;
-                r
-            }
-            Err(refusal) => return refusal,
-        },
+            route
+        }
     };
-    let name = resource_name(r.id);
-    let what = what(r.kind);
-    let placement = crate::provision::worker::placement_of(&r);
-    // Only an endpoint the portal made itself is ever connected to: a resource's own socket,
-    // or a cluster job's gate on the node Slurm says it runs on.
-    let Some(target) = placement.target(&name, &state.secrets) else {
-        return page_on(
-            state,
-            true,
-            StatusCode::BAD_GATEWAY,
-            &format!("The {what} is not answering"),
-            "It was started before workloads ran in their own sandboxes and hosts. Stop it and start it again from its page.",
-        );
-    };
-    let host = state.proxy.connector.host_for(&target);
-    let uri: Uri = match format!("http://{host}{path_and_query}").parse() {
+    let what = what(route.resource.kind);
+    let mut uri = axum::http::uri::Parts::default();
+    uri.scheme = Some(axum::http::uri::Scheme::HTTP);
+    uri.authority = Some(route.authority.clone());
+    uri.path_and_query = Some(
+        req.uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/")),
+    );
+    let uri = match Uri::from_parts(uri) {
         Ok(u) => u,
         Err(_) => return not_found(state, what, true),
     };
@@ -245,10 +237,8 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
         }
     }
     // JupyterLab demands its token: only the proxy knows it, so only the proxy's requests pass.
-    if let Some(auth) = placement.authorization(&name, &state.secrets) {
-        if let Ok(v) = HeaderValue::from_str(&auth) {
-            headers.insert(header::AUTHORIZATION, v);
-        }
+    if let Some(auth) = &route.authorization {
+        headers.insert(header::AUTHORIZATION, auth.clone());
     }
     headers.insert("x-forwarded-host", original_host);
     headers.insert(
@@ -316,6 +306,24 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
     let (mut parts, body) = res.into_parts();
     headers::from_backend(&mut parts.headers, &ours, false);
     Response::from_parts(parts, Body::new(body))
+}
+
+/// Where requests for an allowed resource go; `None` for one started before workloads had
+/// endpoints the portal made. Only an endpoint the portal made itself is ever connected to: a
+/// resource's own socket, or a cluster job's gate on the node Slurm says it runs on.
+fn route_to(state: &AppState, r: Resource) -> Option<Route> {
+    let name = resource_name(r.id);
+    let placement = crate::provision::worker::placement_of(&r);
+    let target = placement.target(&name, &state.secrets)?;
+    let authority = Authority::try_from(state.proxy.connector.host_for(&target)).ok()?;
+    let authorization = placement
+        .authorization(&name, &state.secrets)
+        .and_then(|a| HeaderValue::from_str(&a).ok());
+    Some(Route {
+        resource: r,
+        authority,
+        authorization,
+    })
 }
 
 /// Whether the visitor holding `pass` (or none) may use resource `id` now; the refusal is what
