@@ -1,4 +1,4 @@
-//! Sign-in and sign-out. Both ways of signing in end in [`establish`], which rotates the session
+//! Who is acting (`actor.rs`), sign-in and sign-out. Both ways of signing in end in [`establish`], which rotates the session
 //! id so a session fixed before sign-in is worthless after it.
 
 pub mod actor;
