@@ -192,9 +192,38 @@ async fn the_openapi_document_describes_the_handlers(backend: Backend) {
     }
 }
 
+/// The API knows people by their token alone: a signed-in browser's session cookie opens no
+/// part of it, so a script on a portal page cannot use the API with its visitor's rights.
+async fn a_session_cookie_opens_nothing_in_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("alice", &[Role::Staff]).await;
+    app.sign_in("alice").await;
+    let (status, page) = app.get_text("/projects").await;
+    assert_eq!(status, 200, "the session opens the portal's pages");
+    assert!(page.contains("Sign out"), "signed in on the portal");
+    let r = app.get("/api/v1/me").await;
+    assert_eq!(r.status().as_u16(), 401);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    let r = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .json(&serde_json::json!({"name": "By cookie", "summary": "s", "end_date": "2030-01-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE name = 'By cookie'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(made, 0, "nothing was made");
+}
+
 both_backends!(
     the_api_lists_and_creates_projects_with_a_token,
     requests_without_a_valid_token_are_refused,
+    a_session_cookie_opens_nothing_in_the_api,
     bad_json_is_answered_with_a_json_error_naming_the_field,
     the_openapi_document_describes_the_handlers,
 );
