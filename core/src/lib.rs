@@ -2,6 +2,7 @@
 //! check, the store (one module per aggregate) and the services that pages, the JSON API and the
 //! CLI call. Nothing here knows about HTTP or Leptos.
 
+pub mod accelerators;
 pub mod acquisitions;
 pub mod authz;
 pub mod clock;

@@ -7,6 +7,7 @@ pub mod expiry;
 pub mod identity;
 pub mod kind;
 pub mod lifecycle;
+pub mod placement;
 pub mod policy;
 pub mod quota;
 pub mod retry;

@@ -1,0 +1,267 @@
+//! Accelerator bookings as plain rules: what a valid booking window is, when a booking is beyond
+//! its project's limits (an operator decides those), and which devices a window can have. No
+//! storage here; the database also refuses overlapping bookings on a device, so two people
+//! racing for one slot cannot both win.
+
+use crate::error::FieldErrors;
+
+const HOUR: i64 = 3600;
+const WEEK: i64 = 7 * 24 * HOUR;
+
+/// A stretch of time in whole hours, `[start, end)`, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    pub fn hours(&self) -> i64 {
+        (self.end - self.start) / HOUR
+    }
+
+    pub fn overlaps(&self, other: &Window) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// What operators allow a project without asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Device-hours a project may book in any one week (Monday to Monday, UTC).
+    pub hours_per_week: i64,
+    /// The longest single booking, in hours.
+    pub longest_hours: i64,
+    /// How far ahead a booking may start, in days.
+    pub ahead_days: i64,
+}
+
+/// Checks a window asked for at `now`: whole hours, not in the past, not empty, and ending
+/// within `horizon_days`. Messages name the numbers, for the field they belong to.
+pub fn check_window(window: Window, now: i64, horizon_days: i64) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if window.start % HOUR != 0 {
+        errors.add("start", "Start on the hour (bookings are in whole hours).");
+    } else if window.start < now - now.rem_euclid(HOUR) {
+        errors.add(
+            "start",
+            "The start has passed: choose this hour or a later one.",
+        );
+    }
+    if window.end % HOUR != 0 {
+        errors.add("end", "End on the hour (bookings are in whole hours).");
+    } else if window.end <= window.start {
+        errors.add(
+            "end",
+            "End after the start: a booking is at least one hour.",
+        );
+    } else if window.end > now + horizon_days * 24 * HOUR {
+        errors.add(
+            "end",
+            format!("Bookings can be made up to {horizon_days} days ahead; end sooner."),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// The Monday 00:00 UTC that starts the week holding `t`.
+pub fn week_start(t: i64) -> i64 {
+    // 1970-01-01 was a Thursday: Monday 1969-12-29 starts week zero.
+    const MONDAY_BEFORE_EPOCH: i64 = -3 * 24 * HOUR;
+    t - (t - MONDAY_BEFORE_EPOCH).rem_euclid(WEEK)
+}
+
+/// Why a booking needs an operator's approval (empty: within the project's limits). `count`
+/// devices for `window`; `booked` are the project's other live bookings as (window, count).
+pub fn beyond_limits(
+    window: Window,
+    count: i64,
+    booked: &[(Window, i64)],
+    limits: &Limits,
+    now: i64,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if window.hours() > limits.longest_hours {
+        why.push(format!(
+            "{} hours is longer than the {} hours a booking may last",
+            window.hours(),
+            limits.longest_hours
+        ));
+    }
+    if window.start > now + limits.ahead_days * 24 * HOUR {
+        why.push(format!(
+            "it starts more than {} days ahead",
+            limits.ahead_days
+        ));
+    }
+    let mut week = week_start(window.start);
+    while week < window.end {
+        let this_week = Window {
+            start: week,
+            end: week + WEEK,
+        };
+        let used: i64 = booked
+            .iter()
+            .chain(std::iter::once(&(window, count)))
+            .map(|(w, n)| n * overlap_hours(w, &this_week))
+            .sum();
+        if used > limits.hours_per_week {
+            why.push(format!(
+                "the project would have {used} device-hours in the week of {}, more than its {} a week",
+                day_of(week),
+                limits.hours_per_week
+            ));
+        }
+        week += WEEK;
+    }
+    why
+}
+
+/// `YYYY-MM-DD` of the UTC day holding `secs`.
+fn day_of(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(|t| crate::clock::format_date(t.date()))
+        .unwrap_or_else(|_| "an unknown week".to_owned())
+}
+
+fn overlap_hours(a: &Window, b: &Window) -> i64 {
+    (a.end.min(b.end) - a.start.max(b.start)).max(0) / HOUR
+}
+
+/// `count` of `devices` that no booking in `taken` (device, window) holds during `window`, the
+/// first listed first; `None` if fewer are free.
+pub fn free_devices<'a>(
+    devices: &'a [String],
+    taken: &[(String, Window)],
+    window: Window,
+    count: usize,
+) -> Option<Vec<&'a str>> {
+    let free: Vec<&str> = devices
+        .iter()
+        .filter(|d| !taken.iter().any(|(t, w)| t == *d && w.overlaps(&window)))
+        .map(String::as_str)
+        .take(count)
+        .collect();
+    (free.len() == count && count > 0).then_some(free)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Monday 2026-12-07 00:00 UTC.
+    const MONDAY: i64 = 1_796_601_600;
+
+    fn w(start_h: i64, end_h: i64) -> Window {
+        Window {
+            start: MONDAY + start_h * HOUR,
+            end: MONDAY + end_h * HOUR,
+        }
+    }
+
+    #[test]
+    fn weeks_start_on_monday_at_midnight_utc() {
+        assert_eq!(day_of(MONDAY), "2026-12-07");
+        assert_eq!(week_start(MONDAY), MONDAY);
+        assert_eq!(week_start(MONDAY + 6 * 24 * HOUR + 23 * HOUR), MONDAY);
+        assert_eq!(week_start(MONDAY - 1), MONDAY - WEEK);
+        assert_eq!(week_start(0), -3 * 24 * HOUR);
+    }
+
+    #[test]
+    fn a_window_is_whole_hours_from_now_to_the_horizon() {
+        let now = MONDAY + 10 * HOUR + 15 * 60;
+        assert!(
+            check_window(w(10, 12), now, 56).is_ok(),
+            "this hour is bookable"
+        );
+        assert!(check_window(w(11, 12), now, 56).is_ok());
+        let past = check_window(w(9, 12), now, 56).unwrap_err();
+        assert!(past.get("start").unwrap().contains("passed"));
+        let odd = Window {
+            start: MONDAY + 11 * HOUR + 30 * 60,
+            end: MONDAY + 12 * HOUR + 1,
+        };
+        let e = check_window(odd, now, 56).unwrap_err();
+        assert!(e.get("start").unwrap().contains("on the hour"));
+        assert!(e.get("end").unwrap().contains("on the hour"));
+        let empty = check_window(w(12, 12), now, 56).unwrap_err();
+        assert!(empty.get("end").unwrap().contains("at least one hour"));
+        let backwards = check_window(w(13, 12), now, 56).unwrap_err();
+        assert!(backwards.get("end").is_some());
+        let far = check_window(w(24 * 57, 24 * 57 + 1), now, 56).unwrap_err();
+        assert!(far.get("end").unwrap().contains("56 days"));
+        assert!(check_window(w(24 * 55, 24 * 55 + 2), now, 56).is_ok());
+    }
+
+    #[test]
+    fn windows_overlap_only_when_they_share_an_hour() {
+        assert!(w(1, 3).overlaps(&w(2, 4)));
+        assert!(w(1, 5).overlaps(&w(2, 3)));
+        assert!(!w(1, 3).overlaps(&w(3, 5)), "back to back is not overlap");
+        assert!(!w(3, 5).overlaps(&w(1, 3)));
+    }
+
+    #[test]
+    fn bookings_within_limits_need_nobody_and_beyond_them_say_why() {
+        let limits = Limits {
+            hours_per_week: 20,
+            longest_hours: 8,
+            ahead_days: 14,
+        };
+        let now = MONDAY - HOUR;
+        assert!(beyond_limits(w(1, 9), 2, &[], &limits, now).is_empty());
+        let long = beyond_limits(w(1, 10), 1, &[], &limits, now);
+        assert_eq!(long.len(), 1);
+        assert!(long[0].contains("9 hours is longer than the 8"), "{long:?}");
+        let ahead = beyond_limits(w(24 * 20, 24 * 20 + 1), 1, &[], &limits, now);
+        assert!(ahead[0].contains("14 days ahead"), "{ahead:?}");
+        // 2 devices × 8 h already, 2 × 3 h more: 22 device-hours in the week.
+        let week = beyond_limits(w(30, 33), 2, &[(w(1, 9), 2)], &limits, now);
+        assert_eq!(week.len(), 1);
+        assert!(
+            week[0].contains("22 device-hours in the week of 2026-12-07"),
+            "{week:?}"
+        );
+        // The same hours in next week count against next week only.
+        assert!(
+            beyond_limits(w(24 * 7 + 1, 24 * 7 + 4), 2, &[(w(1, 9), 2)], &limits, now).is_empty()
+        );
+    }
+
+    #[test]
+    fn a_booking_across_midnight_on_sunday_counts_in_both_weeks() {
+        let limits = Limits {
+            hours_per_week: 4,
+            longest_hours: 24,
+            ahead_days: 28,
+        };
+        let now = MONDAY - HOUR;
+        // Sunday 20:00 to Monday 04:00: four hours in each week, within a 4-hour week.
+        let across = w(24 * 6 + 20, 24 * 7 + 4);
+        assert!(beyond_limits(across, 1, &[], &limits, now).is_empty());
+        let twice = beyond_limits(across, 2, &[], &limits, now);
+        assert_eq!(twice.len(), 2, "{twice:?}");
+    }
+
+    #[test]
+    fn free_devices_are_those_no_overlapping_booking_holds() {
+        let devices: Vec<String> = ["tpu-1", "tpu-2", "tpu-3"].map(String::from).to_vec();
+        let taken = vec![("tpu-1".to_owned(), w(1, 3)), ("tpu-2".to_owned(), w(3, 5))];
+        assert_eq!(
+            free_devices(&devices, &taken, w(2, 3), 2).unwrap(),
+            ["tpu-2", "tpu-3"]
+        );
+        assert_eq!(
+            free_devices(&devices, &taken, w(1, 5), 1).unwrap(),
+            ["tpu-3"]
+        );
+        assert!(free_devices(&devices, &taken, w(1, 5), 2).is_none());
+        assert!(free_devices(&devices, &taken, w(5, 6), 0).is_none());
+        assert_eq!(free_devices(&devices, &taken, w(5, 6), 3).unwrap().len(), 3);
+    }
+}

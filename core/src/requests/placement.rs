@@ -1,0 +1,242 @@
+//! Where a request can run: on one host that can hold all of it, not on a pooled sum. Free
+//! cores on one data centre's host and free memory on another's add up in a pooled total but
+//! hold no workspace. Storage is shared across the network, so it is not placed on a host.
+
+use super::quota::Amounts;
+use serde::{Deserialize, Serialize};
+
+/// What one host has free now: its size minus what resources placed on it hold (or what its
+/// engine reports allocated, when that is more).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFree {
+    pub name: String,
+    pub site: String,
+    pub cores: u32,
+    pub ram_gb: u32,
+    pub gpus: u32,
+    /// Drained or retired hosts finish what runs on them but take nothing new.
+    pub accepting: bool,
+}
+
+impl HostFree {
+    fn holds(&self, need: &Amounts) -> bool {
+        self.accepting
+            && self.cores >= need.cpu_cores
+            && self.ram_gb >= need.ram_gb
+            && self.gpus >= need.gpus
+    }
+
+    /// What is left after placing `need` here, in the order placement cares about: the scarce
+    /// accelerators first, then cores, then memory.
+    fn leftover(&self, need: &Amounts) -> (u32, u32, u32) {
+        (
+            self.gpus - need.gpus,
+            self.cores - need.cpu_cores,
+            self.ram_gb - need.ram_gb,
+        )
+    }
+}
+
+/// Why no host can take a request, with the numbers a person needs to choose a smaller size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoHost {
+    /// The pooled free totals would hold it: the request fails on fragmentation, not size.
+    pub pooled_would_fit: bool,
+    /// Each host that takes work, with what it has free.
+    pub hosts: Vec<HostFree>,
+}
+
+impl NoHost {
+    /// One sentence for the form, naming each host's free cores, memory and GPUs.
+    pub fn describe(&self, need: &Amounts) -> String {
+        let per_host: Vec<String> = self
+            .hosts
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} ({}): {} cores, {} GB, {} GPUs",
+                    h.name, h.site, h.cores, h.ram_gb, h.gpus
+                )
+            })
+            .collect();
+        let lead = if self.pooled_would_fit {
+            "There is enough free in total, but no single host has"
+        } else {
+            "No host has"
+        };
+        let free = if per_host.is_empty() {
+            "no host is taking new work".to_owned()
+        } else {
+            format!("free now: {}", per_host.join("; "))
+        };
+        format!(
+            "{lead} {} cores, {} GB of memory and {} GPUs free at once ({free}).",
+            need.cpu_cores, need.ram_gb, need.gpus
+        )
+    }
+}
+
+/// The host to run `need` on: one in `prefer_site` when any there can hold it, else any. Among
+/// those, the one left with the least free (accelerators first), so large requests still find
+/// a whole host later; ties go to the first listed.
+pub fn place<'a>(
+    hosts: &'a [HostFree],
+    need: &Amounts,
+    prefer_site: Option<&str>,
+) -> Result<&'a HostFree, NoHost> {
+    let best_in = |site: Option<&str>| {
+        hosts
+            .iter()
+            .filter(|h| site.is_none_or(|s| h.site == s))
+            .filter(|h| h.holds(need))
+            .min_by_key(|h| h.leftover(need))
+    };
+    if let Some(h) = prefer_site.and_then(|s| best_in(Some(s))) {
+        return Ok(h);
+    }
+    best_in(None).ok_or_else(|| {
+        let accepting: Vec<HostFree> = hosts.iter().filter(|h| h.accepting).cloned().collect();
+        let pooled = accepting.iter().fold((0u64, 0u64, 0u64), |(c, r, g), h| {
+            (
+                c + u64::from(h.cores),
+                r + u64::from(h.ram_gb),
+                g + u64::from(h.gpus),
+            )
+        });
+        NoHost {
+            pooled_would_fit: pooled.0 >= u64::from(need.cpu_cores)
+                && pooled.1 >= u64::from(need.ram_gb)
+                && pooled.2 >= u64::from(need.gpus),
+            hosts: accepting,
+        }
+    })
+}
+
+/// Of `sizes` (any order), the largest that some host can take now, by cores, then memory,
+/// then GPUs: what the request form offers as "the largest that fits now".
+pub fn largest_fit<'a, T>(
+    hosts: &[HostFree],
+    sizes: &'a [T],
+    amounts: impl Fn(&T) -> Amounts,
+) -> Option<&'a T> {
+    sizes
+        .iter()
+        .filter(|s| hosts.iter().any(|h| h.holds(&amounts(s))))
+        .max_by_key(|s| {
+            let a = amounts(s);
+            (a.cpu_cores, a.ram_gb, a.gpus)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(name: &str, site: &str, cores: u32, ram_gb: u32, gpus: u32) -> HostFree {
+        HostFree {
+            name: name.into(),
+            site: site.into(),
+            cores,
+            ram_gb,
+            gpus,
+            accepting: true,
+        }
+    }
+
+    fn need(cpu_cores: u32, ram_gb: u32, gpus: u32) -> Amounts {
+        Amounts {
+            cpu_cores,
+            ram_gb,
+            gpus,
+            ..Amounts::default()
+        }
+    }
+
+    #[test]
+    fn a_request_that_fits_the_pooled_total_but_no_host_is_refused_with_each_host() {
+        let hosts = [host("a1", "A", 8, 64, 0), host("b1", "B", 8, 64, 0)];
+        let e = place(&hosts, &need(12, 32, 0), None).unwrap_err();
+        assert!(e.pooled_would_fit);
+        assert_eq!(e.hosts.len(), 2);
+        let text = e.describe(&need(12, 32, 0));
+        assert!(text.contains("enough free in total"), "{text}");
+        assert!(text.contains("a1 (A): 8 cores, 64 GB, 0 GPUs"), "{text}");
+        assert!(text.contains("b1 (B): 8 cores"), "{text}");
+        let too_big = place(&hosts, &need(32, 32, 0), None).unwrap_err();
+        assert!(!too_big.pooled_would_fit);
+        assert!(too_big
+            .describe(&need(32, 32, 0))
+            .starts_with("No host has"));
+    }
+
+    #[test]
+    fn every_dimension_must_fit_on_the_same_host() {
+        let hosts = [host("cpu", "A", 64, 8, 0), host("mem", "A", 2, 512, 0)];
+        assert!(place(&hosts, &need(8, 64, 0), None).is_err());
+        assert_eq!(place(&hosts, &need(2, 64, 0), None).unwrap().name, "mem");
+        let gpu = [host("g", "A", 64, 512, 1)];
+        assert!(place(&gpu, &need(1, 1, 2), None).is_err());
+    }
+
+    #[test]
+    fn the_named_site_is_preferred_and_another_used_when_it_cannot() {
+        let hosts = [host("a1", "A", 16, 64, 0), host("b1", "B", 16, 64, 0)];
+        assert_eq!(place(&hosts, &need(4, 8, 0), Some("B")).unwrap().name, "b1");
+        assert_eq!(place(&hosts, &need(4, 8, 0), Some("A")).unwrap().name, "a1");
+        let small_b = [host("a1", "A", 16, 64, 0), host("b1", "B", 2, 8, 0)];
+        assert_eq!(
+            place(&small_b, &need(4, 8, 0), Some("B")).unwrap().name,
+            "a1"
+        );
+        assert_eq!(
+            place(&small_b, &need(4, 8, 0), Some("Nowhere"))
+                .unwrap()
+                .name,
+            "a1"
+        );
+    }
+
+    #[test]
+    fn the_tightest_host_is_chosen_so_whole_hosts_stay_free_for_large_work() {
+        let hosts = [
+            host("gpu", "A", 32, 256, 4),
+            host("big", "A", 64, 512, 0),
+            host("small", "A", 8, 32, 0),
+        ];
+        // A CPU job never takes the GPU host while a CPU host can hold it.
+        assert_eq!(place(&hosts, &need(4, 16, 0), None).unwrap().name, "small");
+        assert_eq!(place(&hosts, &need(16, 64, 0), None).unwrap().name, "big");
+        assert_eq!(place(&hosts, &need(4, 16, 1), None).unwrap().name, "gpu");
+    }
+
+    #[test]
+    fn drained_hosts_take_nothing_new_and_are_not_counted() {
+        let mut drained = host("d", "A", 64, 512, 4);
+        drained.accepting = false;
+        let hosts = [drained, host("s", "A", 2, 4, 0)];
+        let e = place(&hosts, &need(4, 8, 0), None).unwrap_err();
+        assert!(!e.pooled_would_fit);
+        assert_eq!(e.hosts.len(), 1);
+        assert!(largest_fit(&hosts, &[need(4, 8, 0)], |a| *a).is_none());
+        let none = place(&hosts[..1], &need(1, 1, 0), None).unwrap_err();
+        assert!(none
+            .describe(&need(1, 1, 0))
+            .contains("no host is taking new work"));
+    }
+
+    #[test]
+    fn the_largest_size_that_fits_now_is_offered() {
+        let hosts = [host("a1", "A", 8, 64, 0), host("b1", "B", 16, 32, 1)];
+        let sizes = [
+            ("small", need(2, 8, 0)),
+            ("large", need(16, 64, 0)),
+            ("medium", need(8, 32, 0)),
+            ("gpu", need(16, 32, 1)),
+        ];
+        let best = largest_fit(&hosts, &sizes, |s| s.1).unwrap();
+        assert_eq!(best.0, "gpu");
+        let cpu_only = [host("a1", "A", 8, 64, 0)];
+        assert_eq!(largest_fit(&cpu_only, &sizes, |s| s.1).unwrap().0, "medium");
+        assert!(largest_fit(&[], &sizes, |s| s.1).is_none());
+    }
+}
