@@ -118,9 +118,7 @@ impl FromRequestParts<AppState> for TokenActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Acting(actor) = Acting::from_request_parts(parts, state)
-            .await
-            .map_err(refusal)?;
+        let MaybeTokenActor(actor) = MaybeTokenActor::from_request_parts(parts, state).await?;
         actor.map(TokenActor).ok_or_else(unauthenticated)
     }
 }

@@ -180,30 +180,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The credential a portal route accepts: under [`API_PREFIX`], the `Authorization` header;
-/// elsewhere the session layer's session, or, outside that layer, the session cookie.
-fn credential_of<'a>(
-    parts: &'a Parts,
+/// The person behind the request's portal session cookie, read from the store; for routes
+/// outside the session layer (public pages, the launcher), which must not start or extend a
+/// session.
+pub async fn by_session_cookie(
     state: &AppState,
-    session_id: &'a mut Option<String>,
-) -> Credential<'a> {
-    if parts.uri.path().starts_with(API_PREFIX) {
-        return match parts.headers.get(header::AUTHORIZATION) {
-            Some(v) => Credential::Authorization(v.to_str().unwrap_or("")),
-            None => Credential::Nobody,
-        };
-    }
-    if let Some(session) = parts.extensions.get::<Session>() {
-        return Credential::Session(session);
-    }
-    *session_id = cookie(&parts.headers, state.config.cookie_name());
-    match session_id.as_deref() {
-        Some(sid) => Credential::SessionId(sid),
-        None => Credential::Nobody,
+    headers: &HeaderMap,
+) -> Result<Option<Actor>, Unidentified> {
+    match cookie(headers, state.config.cookie_name()) {
+        Some(sid) => find(state, Credential::SessionId(&sid)).await,
+        None => Ok(None),
     }
 }
 
-/// Who is acting on a portal request: `None` for a visitor.
+/// Who is acting on a portal request: `None` for a visitor. Under [`API_PREFIX`] the request is
+/// known by its `Authorization` header alone; elsewhere by the session layer's session, or,
+/// outside that layer, by the session cookie.
 pub struct Acting(pub Option<Actor>);
 
 impl FromRequestParts<AppState> for Acting {
@@ -213,9 +205,17 @@ impl FromRequestParts<AppState> for Acting {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let mut sid = None;
-        let credential = credential_of(parts, state, &mut sid);
-        find(state, credential).await.map(Acting)
+        let actor = if parts.uri.path().starts_with(API_PREFIX) {
+            match parts.headers.get(header::AUTHORIZATION) {
+                Some(v) => find(state, Credential::Authorization(v.to_str().unwrap_or(""))).await?,
+                None => None,
+            }
+        } else if let Some(session) = parts.extensions.get::<Session>() {
+            find(state, Credential::Session(session)).await?
+        } else {
+            by_session_cookie(state, &parts.headers).await?
+        };
+        Ok(Acting(actor))
     }
 }
 

@@ -7,7 +7,7 @@
 //! on the others, which watch the database's content generation and the set of showing
 //! announcements.
 
-use crate::auth::actor::{cookie, find, Credential};
+use crate::auth::actor::by_session_cookie;
 use crate::state::AppState;
 use crate::web::page_cache::Cached;
 use app::api::{public::ssr as load, PublicData, PublicRender};
@@ -64,17 +64,6 @@ fn from_cache(headers: &HeaderMap, page: &Cached) -> Response {
     res
 }
 
-/// Who is asking, from the session cookie if there is one (these routes are outside the session
-/// layer, so a visit never starts or extends a session).
-async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
-    let Some(sid) = cookie(headers, state.config.cookie_name()) else {
-        return Ok(None);
-    };
-    find(state, Credential::SessionId(&sid))
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
 /// Renders one public page, from the cache when an anonymous visitor asks for one it holds.
 async fn serve<F, Fut>(state: AppState, req: Request, load: F) -> Response
 where
@@ -82,9 +71,9 @@ where
     Fut: std::future::Future<Output = Result<PublicData, app::error::AppError>>,
 {
     let key = req.uri().to_string();
-    let actor = match visitor(&state, req.headers()).await {
+    let actor = match by_session_cookie(&state, req.headers()).await {
         Ok(a) => a,
-        Err(res) => return res,
+        Err(why) => return why.into_response(),
     };
     if actor.is_none() {
         if let Some(page) = state.pages.get(&key) {
@@ -240,9 +229,9 @@ pub async fn attachment(
     Path((slug, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let actor = match visitor(&state, &headers).await {
+    let actor = match by_session_cookie(&state, &headers).await {
         Ok(a) => a,
-        Err(res) => return res,
+        Err(why) => return why.into_response(),
     };
     match campus_core::services::training::attachment(&state.db, actor.as_ref(), &slug, &name).await
     {
