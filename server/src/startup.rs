@@ -418,6 +418,7 @@ pub fn router(
         )
         .layer(axum::middleware::from_fn(layers::audit_request_id))
         .layer(axum::middleware::from_fn(layers::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(body_limit, layers::refuse_nul_text))
         .layer(axum::middleware::from_fn(too_large_page))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))

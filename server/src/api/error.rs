@@ -25,6 +25,19 @@ impl ApiError {
             fields: None,
         }
     }
+
+    /// An error about named fields, each with its own message.
+    pub(crate) fn with_fields(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        Self {
+            fields: Some(serde_json::Value::Object(fields)),
+            ..Self::new(status, code, message)
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

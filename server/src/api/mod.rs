@@ -61,8 +61,23 @@ impl utoipa::Modify for StandardErrors {
             {
                 add(op, "401", "No valid token where one is needed, or a token that is not valid (ended, revoked or unknown)");
                 if has_params {
-                    add(op, "400", "A path parameter is not of its type");
+                    add(
+                        op,
+                        "400",
+                        "A path parameter is not of its type, or holds a NUL character",
+                    );
                     add(op, "404", "No such thing, or none this token may see");
+                }
+                let has_query =
+                    op.parameters.iter().flatten().any(|p| {
+                        matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                    });
+                if has_query {
+                    add(
+                        op,
+                        "400",
+                        "A query parameter is not of its type, or holds a NUL character",
+                    );
                 }
                 if op.request_body.is_some() {
                     add(op, "400", "The body is not JSON");
@@ -71,7 +86,7 @@ impl utoipa::Modify for StandardErrors {
                     add(
                         op,
                         "422",
-                        "The body does not have the fields this operation needs",
+                        "The body does not have the fields this operation needs, or a text in it holds a NUL character",
                     );
                 }
             }

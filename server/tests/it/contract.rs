@@ -44,9 +44,19 @@ async fn every_answer_keeps_to_the_openapi_document_for_every_role(backend: Back
             .expect("schemathesis is installed in .local/tools (scripts/test installs it)");
         let report = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
-            let tail: Vec<&str> = report.lines().rev().take(60).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            failed.push(format!("as {who}:\n{}", tail.join("\n")));
+            // The failures section names each failing operation and the request that shows it
+            // (a curl line); the summary after it only counts them.
+            let lines: Vec<&str> = report.lines().collect();
+            let from = lines
+                .iter()
+                .position(|l| l.contains("FAILURES"))
+                .unwrap_or(lines.len().saturating_sub(60));
+            let to = lines
+                .iter()
+                .rposition(|l| l.contains("SUMMARY"))
+                .filter(|&to| to > from)
+                .unwrap_or(lines.len());
+            failed.push(format!("as {who}:\n{}", lines[from..to].join("\n")));
         }
     }
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));

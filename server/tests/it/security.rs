@@ -1,5 +1,5 @@
 use crate::both_backends;
-use crate::support::{post, Backend, TestApp};
+use crate::support::{api, count, page, post, token_for, Backend, TestApp};
 use campus_core::domain::Role;
 
 async fn every_response_carries_the_security_headers(backend: Backend) {
@@ -221,7 +221,74 @@ async fn security_events_are_audited(backend: Backend) {
     assert_eq!(find("user.sign_out_everywhere").1, Some(admin));
 }
 
+/// PostgreSQL text cannot hold NUL (SQLite stores it): before the refusal, a NUL in any text
+/// that reached a query was a server error on PostgreSQL. Each way in gets a specific answer
+/// naming the field, and nothing is saved.
+async fn text_holding_a_nul_is_refused_by_name_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sam = app.create_user("sam", &[Role::Staff]).await;
+    let project = app.project("Nul", sam, &[]).await;
+    let offering = app.offering_id("jupyterlab").await;
+    let before = count(&app, "SELECT COUNT(*) FROM resources").await;
+
+    // The JSON API: the field is named by its JSON pointer.
+    let token = token_for(&app, "sam").await;
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/projects/{project}/requests"),
+        &token,
+        Some(serde_json::json!({
+            "offering_id": offering, "size": "small", "end_date": "2030-06-30",
+            "purpose": "before\u{0}after",
+        })),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "nul_character");
+    assert!(body["error"]["fields"]["/purpose"].is_string(), "{body}");
+
+    // A form post from a page: an error page naming the field.
+    let c = app.browser_for("sam").await;
+    let r = post(
+        &c,
+        &app,
+        &format!("/projects/{project}/requests"),
+        &[
+            ("choice", &format!("{offering}:small")),
+            ("end_date", "2030-06-30"),
+            ("purpose", "before\u{0}after"),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("“purpose” holds a NUL character"), "{text}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, before);
+
+    // A query string, on a page and in the API.
+    let (status, text) = page(&c, &app, "/search?q=a%00b").await;
+    assert_eq!(status, 400);
+    assert!(text.contains("“q” holds a NUL character"), "{text}");
+    let (status, body) = api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/search?q=a%00b",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["fields"]["q"].is_string(), "{body}");
+
+    // "%2500" is the text "%00", which is allowed.
+    let (status, _) = page(&c, &app, "/search?q=100%2500").await;
+    assert_eq!(status, 200);
+}
+
 both_backends!(
+    text_holding_a_nul_is_refused_by_name_and_changes_nothing,
     security_events_are_audited,
     every_response_carries_the_security_headers,
     a_cross_site_post_is_refused_and_changes_nothing,
