@@ -5,6 +5,7 @@ pub mod acquisitions;
 pub mod announcements;
 pub mod app_passes;
 pub mod audit;
+pub mod bookings;
 pub mod catalogue;
 pub mod datasets;
 pub mod inventory;

@@ -3,6 +3,7 @@
 
 mod acquisitions;
 mod api;
+mod bookings;
 mod cli;
 mod contract;
 mod crash;
