@@ -132,21 +132,50 @@ fn overlap_hours(a: &Window, b: &Window) -> i64 {
     (a.end.min(b.end) - a.start.max(b.start)).max(0) / HOUR
 }
 
-/// `count` of `devices` that no booking in `taken` (device, window) holds during `window`, the
-/// first listed first; `None` if fewer are free.
-pub fn free_devices<'a>(
-    devices: &'a [String],
-    taken: &[(String, Window)],
+/// A device that could be booked: its id, and the host it sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Device {
+    pub id: i64,
+    pub host: i64,
+}
+
+/// `count` devices on one host that no booking in `taken` (device id, window) holds during
+/// `window`: on one host, so one workspace can use them all. Of the hosts with enough free, the
+/// one with the fewest free wins, keeping hosts with many free for bookings that need many;
+/// a tie goes to the host listed first, and on a host its devices go in the order listed.
+/// `None` when no one host has `count` free, whatever the total across hosts.
+pub fn free_devices(
+    devices: &[Device],
+    taken: &[(i64, Window)],
     window: Window,
     count: usize,
-) -> Option<Vec<&'a str>> {
-    let free: Vec<&str> = devices
-        .iter()
-        .filter(|d| !taken.iter().any(|(t, w)| t == *d && w.overlaps(&window)))
-        .map(String::as_str)
-        .take(count)
-        .collect();
-    (free.len() == count && count > 0).then_some(free)
+) -> Option<Vec<i64>> {
+    if count == 0 {
+        return None;
+    }
+    let is_free = |d: &&Device| !taken.iter().any(|(t, w)| *t == d.id && w.overlaps(&window));
+    let mut hosts: Vec<i64> = Vec::new();
+    for d in devices {
+        if !hosts.contains(&d.host) {
+            hosts.push(d.host);
+        }
+    }
+    hosts
+        .into_iter()
+        .map(|host| {
+            devices
+                .iter()
+                .filter(|d| d.host == host)
+                .filter(is_free)
+                .map(|d| d.id)
+                .collect::<Vec<i64>>()
+        })
+        .filter(|free| free.len() >= count)
+        .min_by_key(Vec::len)
+        .map(|mut free| {
+            free.truncate(count);
+            free
+        })
 }
 
 #[cfg(test)]
@@ -249,19 +278,40 @@ mod tests {
     }
 
     #[test]
-    fn free_devices_are_those_no_overlapping_booking_holds() {
-        let devices: Vec<String> = ["tpu-1", "tpu-2", "tpu-3"].map(String::from).to_vec();
-        let taken = vec![("tpu-1".to_owned(), w(1, 3)), ("tpu-2".to_owned(), w(3, 5))];
+    fn free_devices_are_those_no_overlapping_booking_holds_on_one_host() {
+        // Host 1 has devices 11 and 12; host 2 has 21 to 24.
+        let devices: Vec<Device> = [(11, 1), (12, 1), (21, 2), (22, 2), (23, 2), (24, 2)]
+            .map(|(id, host)| Device { id, host })
+            .to_vec();
+        let none: Vec<(i64, Window)> = Vec::new();
+        // The tightest host that can hold it, so the roomy one stays whole.
+        assert_eq!(free_devices(&devices, &none, w(2, 3), 1).unwrap(), [11]);
+        assert_eq!(free_devices(&devices, &none, w(2, 3), 2).unwrap(), [11, 12]);
+        assert_eq!(
+            free_devices(&devices, &none, w(2, 3), 3).unwrap(),
+            [21, 22, 23]
+        );
+        // Six are free in all, but no host has five.
+        assert!(free_devices(&devices, &none, w(2, 3), 5).is_none());
+        assert!(free_devices(&devices, &none, w(2, 3), 0).is_none());
+
+        let taken = vec![(11, w(1, 3)), (22, w(3, 5))];
+        // 11 is taken at 2–3, so host 1 has one free: two go to host 2, skipping nothing.
+        assert_eq!(free_devices(&devices, &taken, w(2, 3), 1).unwrap(), [12]);
         assert_eq!(
             free_devices(&devices, &taken, w(2, 3), 2).unwrap(),
-            ["tpu-2", "tpu-3"]
+            [21, 22]
         );
+        // Over 1–5 both 11 and 22 are taken: host 2 gives its other three.
         assert_eq!(
-            free_devices(&devices, &taken, w(1, 5), 1).unwrap(),
-            ["tpu-3"]
+            free_devices(&devices, &taken, w(1, 5), 3).unwrap(),
+            [21, 23, 24]
         );
-        assert!(free_devices(&devices, &taken, w(1, 5), 2).is_none());
-        assert!(free_devices(&devices, &taken, w(5, 6), 0).is_none());
-        assert_eq!(free_devices(&devices, &taken, w(5, 6), 3).unwrap().len(), 3);
+        assert!(free_devices(&devices, &taken, w(1, 5), 4).is_none());
+        // A booking that ended is no hindrance ([start, end)).
+        assert_eq!(
+            free_devices(&devices, &taken, w(3, 4), 2).unwrap(),
+            [11, 12]
+        );
     }
 }
