@@ -96,6 +96,12 @@ pub enum Action {
     CreateCourse,
     /// Change a course's pages and attachments.
     EditCourse,
+    /// Book accelerator time for a project.
+    BookAccelerators,
+    /// Move or cancel a booking.
+    ChangeBooking,
+    /// See which accelerator time is booked, and by which project.
+    ViewBookings,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -121,6 +127,11 @@ pub enum Object {
     },
     /// One course of training materials.
     Course { owner_id: i64, public: bool },
+    /// One accelerator booking.
+    Booking {
+        booked_by: i64,
+        project_lead_id: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -151,6 +162,7 @@ impl Action {
                 | Action::ListDatasets
                 | Action::ViewCourse
                 | Action::ViewOperations
+                | Action::ViewBookings
         )
     }
 }
@@ -246,7 +258,7 @@ fn decide(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), D
             }
         }
         (
-            Action::RequestResource,
+            Action::RequestResource | Action::BookAccelerators,
             Object::Project {
                 lead_id,
                 actor_is_member,
@@ -349,6 +361,26 @@ fn decide(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), D
                 Ok(())
             } else {
                 forbid("only staff members can apply to bring data in")
+            }
+        }
+        (
+            Action::ChangeBooking,
+            Object::Booking {
+                booked_by,
+                project_lead_id,
+            },
+        ) => {
+            if booked_by == actor.user_id || project_lead_id == actor.user_id || operator {
+                Ok(())
+            } else {
+                forbid("only the person who booked it, the project lead or an operator can change a booking")
+            }
+        }
+        (Action::ViewBookings, Object::Portal) => {
+            if roles.is_internal() {
+                Ok(())
+            } else {
+                forbid("only Campus staff can see accelerator bookings")
             }
         }
         (Action::ListDatasets, Object::Portal) => {
@@ -537,6 +569,19 @@ mod tests {
         public: false,
     };
 
+    const BOOKED_BY_ME: Object = Object::Booking {
+        booked_by: ME,
+        project_lead_id: OTHER,
+    };
+    const BOOKED_BY_TEAM: Object = Object::Booking {
+        booked_by: OTHER,
+        project_lead_id: OTHER,
+    };
+    const BOOKED_IN_MY_PROJECT: Object = Object::Booking {
+        booked_by: OTHER,
+        project_lead_id: ME,
+    };
+
     #[rustfmt::skip]
     const TABLE: &[(Who, Action, Object, bool)] = &[
         // Public pages: only the lead (or an admin) edits; staff-only courses stay internal.
@@ -702,6 +747,24 @@ mod tests {
         (Only(Operator), DecideRequest, TEAM_SHARED, true),
         (Only(Admin), DecideRequest, TEAM_SHARED, true),
         (Only(Operator), Operate, Object::Portal, true),
+        // Accelerator bookings: made like requests; moved or cancelled by whoever booked, the
+        // project lead or operators; seen by Campus staff.
+        (Anon, BookAccelerators, LEAD, false),
+        (Only(Staff), BookAccelerators, OUTSIDER, false),
+        (Only(Partner), BookAccelerators, MEMBER, false),
+        (Only(Operator), BookAccelerators, OUTSIDER, false),
+        (Only(Staff), BookAccelerators, MEMBER, true),
+        (Anon, ChangeBooking, BOOKED_BY_ME, false),
+        (Only(Staff), ChangeBooking, BOOKED_BY_TEAM, false),
+        (Only(Reviewer), ChangeBooking, BOOKED_BY_TEAM, false),
+        (Only(Staff), ChangeBooking, BOOKED_BY_ME, true),
+        (Only(Staff), ChangeBooking, BOOKED_IN_MY_PROJECT, true),
+        (Only(Operator), ChangeBooking, BOOKED_BY_TEAM, true),
+        (Anon, ViewBookings, Object::Portal, false),
+        (Only(Partner), ViewBookings, Object::Portal, false),
+        (Only(Staff), ViewBookings, Object::Portal, true),
+        (Only(Reviewer), ViewBookings, Object::Portal, true),
+        (Only(Staff), ChangeBooking, Object::Portal, false),
         // Actions on the wrong kind of object are refused.
         (Only(Operator), Operate, MINE, false),
         (Only(Operator), DecideRequest, Object::Portal, false),

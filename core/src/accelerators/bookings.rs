@@ -25,6 +25,56 @@ impl Window {
     }
 }
 
+/// How far ahead anyone can book, in days (eight weeks).
+pub const HORIZON_DAYS: i64 = 56;
+/// What a project may book without an operator's approval until operators set its own limits.
+pub const DEFAULT_LIMITS: Limits = Limits {
+    hours_per_week: 40,
+    longest_hours: 24,
+    ahead_days: 28,
+};
+/// The longest booking anyone can ask for, approved or not: two weeks.
+pub const MAX_HOURS: u32 = 14 * 24;
+
+/// The window a person typed: a day (`YYYY-MM-DD`), the hour it starts (0–23, UTC) and how
+/// many hours it lasts. Messages name the field and the accepted range.
+pub fn window_from(date: &str, start_hour: &str, hours: &str) -> Result<Window, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let day = match crate::clock::parse_date(date) {
+        Some(d) => Some(d),
+        None if date.trim().is_empty() => {
+            errors.add("date", "Enter the day the booking starts.");
+            None
+        }
+        None => {
+            errors.add(
+                "date",
+                "Enter the day as YYYY-MM-DD, for example 2027-01-18.",
+            );
+            None
+        }
+    };
+    let hour = errors.check(
+        "start_hour",
+        crate::domain::numbers::whole_number(start_hour, "the starting hour (UTC)", 0, 23),
+    );
+    let length = errors.check(
+        "hours",
+        crate::domain::numbers::whole_number(hours, "the number of hours", 1, MAX_HOURS),
+    );
+    match (day, hour, length) {
+        (Some(day), Some(hour), Some(length)) if errors.is_empty() => {
+            let midnight = day.midnight().assume_utc().unix_timestamp();
+            let start = midnight + i64::from(hour) * HOUR;
+            Ok(Window {
+                start,
+                end: start + i64::from(length) * HOUR,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
 /// What operators allow a project without asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -190,6 +240,19 @@ mod tests {
             start: MONDAY + start_h * HOUR,
             end: MONDAY + end_h * HOUR,
         }
+    }
+
+    #[test]
+    fn a_typed_window_is_a_day_an_hour_and_a_length() {
+        assert_eq!(window_from("2026-12-07", "10", "2"), Ok(w(10, 12)));
+        assert_eq!(window_from(" 2026-12-07 ", "0", "24"), Ok(w(0, 24)));
+        let bad = window_from("7/12/2026", "24", "0").unwrap_err();
+        assert!(bad.get("date").unwrap().contains("YYYY-MM-DD"));
+        assert!(bad.get("start_hour").unwrap().contains("0 to 23"));
+        assert!(bad.get("hours").unwrap().contains("1 to 336"));
+        let empty = window_from("", "", "").unwrap_err();
+        assert_eq!(empty.get("date"), Some("Enter the day the booking starts."));
+        assert!(empty.get("hours").is_some());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod acquisitions;
 pub mod announcements;
 pub mod audit_context;
+pub mod bookings;
 pub mod datasets;
 pub mod lifecycle;
 pub mod operations;

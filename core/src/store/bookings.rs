@@ -4,9 +4,11 @@
 //! transaction, and SQLite admits one writer at a time, so of two racing holds one sees the
 //! other and gives way.
 
-use crate::accelerators::bookings::Window;
+use crate::accelerators::bookings::{Device, Limits, Window};
 use crate::db::Db;
 use crate::store::id_list;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
 
 /// A GPU or TPU on a host.
 pub struct NewDevice<'a> {
@@ -52,18 +54,24 @@ pub struct NewBooking<'a> {
 pub enum Hold {
     /// The booking's id; it holds every device asked for.
     Made(i64),
-    /// Another live booking holds one of the devices for part of the window; nothing was saved.
+    /// Another live booking holds one of the devices for part of the window; the caller must
+    /// roll its transaction back (on PostgreSQL it is already aborted).
     Taken,
 }
 
 /// PostgreSQL's exclusion_violation.
 const EXCLUSION_VIOLATION: &str = "23P01";
 
-/// Saves the booking holding all of `devices` for its window, or nothing if any of them is
-/// held by another live booking then.
-pub async fn hold(db: &Db, b: &NewBooking<'_>, devices: &[i64]) -> Result<Hold, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
-    // The first statement writes, so on SQLite this transaction is the one writer from here on.
+/// States in which a booking holds its devices.
+pub const LIVE: &str = "('confirmed', 'awaiting_approval')";
+
+/// Saves the booking holding all of `devices` for its window, on the caller's transaction,
+/// which must already have written (so on SQLite it is the one writer).
+pub async fn hold(
+    conn: &mut AnyConnection,
+    b: &NewBooking<'_>,
+    devices: &[i64],
+) -> Result<Hold, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO bookings (project_id, booked_by, model, count, starts_at, ends_at, purpose, \
          state, reason, created_at, changed_at) \
@@ -79,8 +87,48 @@ pub async fn hold(db: &Db, b: &NewBooking<'_>, devices: &[i64]) -> Result<Hold, 
     .bind(b.state)
     .bind(b.reason)
     .bind(b.now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
+    hold_devices(conn, id, b.window, devices).await
+}
+
+/// Moves a live booking to `window` on `devices` (its devices before are let go), with the
+/// state and reason the new window gets.
+pub async fn rehold(
+    conn: &mut AnyConnection,
+    id: i64,
+    window: Window,
+    devices: &[i64],
+    state: &str,
+    reason: &str,
+    now: i64,
+) -> Result<Hold, sqlx::Error> {
+    sqlx::query(
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, count = $3, state = $4, reason = $5, \
+         changed_at = $6 WHERE id = $7",
+    )
+    .bind(window.start)
+    .bind(window.end)
+    .bind(devices.len() as i64)
+    .bind(state)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM booking_devices WHERE booking_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    hold_devices(conn, id, window, devices).await
+}
+
+async fn hold_devices(
+    conn: &mut AnyConnection,
+    id: i64,
+    window: Window,
+    devices: &[i64],
+) -> Result<Hold, sqlx::Error> {
     for device in devices {
         let held = sqlx::query(
             "INSERT INTO booking_devices (booking_id, device_id, starts_at, ends_at) \
@@ -88,9 +136,9 @@ pub async fn hold(db: &Db, b: &NewBooking<'_>, devices: &[i64]) -> Result<Hold, 
         )
         .bind(id)
         .bind(device)
-        .bind(b.window.start)
-        .bind(b.window.end)
-        .execute(&mut *tx)
+        .bind(window.start)
+        .bind(window.end)
+        .execute(&mut *conn)
         .await;
         match held {
             Ok(_) => {}
@@ -106,67 +154,352 @@ pub async fn hold(db: &Db, b: &NewBooking<'_>, devices: &[i64]) -> Result<Hold, 
         id_list(devices)
     ))
     .bind(id)
-    .bind(b.window.end)
-    .bind(b.window.start)
-    .fetch_one(&mut *tx)
+    .bind(window.end)
+    .bind(window.start)
+    .fetch_one(&mut *conn)
     .await?;
-    if overlapping > 0 {
-        return Ok(Hold::Taken);
-    }
-    tx.commit().await?;
-    Ok(Hold::Made(id))
+    Ok(if overlapping > 0 {
+        Hold::Taken
+    } else {
+        Hold::Made(id)
+    })
 }
 
-/// Ends a live booking (`cancelled`, `refused` or `released`), freeing its devices; false if it
-/// was not live.
-pub async fn end(
-    db: &Db,
+/// Moves a booking from one state to another (`awaiting_approval` to `confirmed`, or a live
+/// state to `cancelled`, `refused` or `released`, which lets its devices go); false if it was
+/// not in `from`.
+pub async fn set_state(
+    conn: &mut AnyConnection,
     id: i64,
-    state: &str,
+    from: &str,
+    to: &str,
     reason: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
     let done = sqlx::query(
-        "UPDATE bookings SET state = $1, reason = $2, changed_at = $3 \
-         WHERE id = $4 AND state IN ('confirmed', 'awaiting_approval')",
+        "UPDATE bookings SET state = $1, reason = $2, changed_at = $3 WHERE id = $4 AND state = $5",
     )
-    .bind(state)
+    .bind(to)
     .bind(reason)
     .bind(now)
     .bind(id)
-    .execute(&mut *tx)
+    .bind(from)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
-    sqlx::query("UPDATE booking_devices SET held = 0 WHERE booking_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    if done && !matches!(to, "confirmed" | "awaiting_approval") {
+        sqlx::query("UPDATE booking_devices SET held = 0 WHERE booking_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(done)
 }
 
-/// Which of `devices` live bookings hold during part of `window`, with the holding window.
+/// Which of `devices` live bookings other than `except` hold during part of `window`.
 pub async fn taken(
-    db: &Db,
+    conn: &mut AnyConnection,
     devices: &[i64],
     window: Window,
+    except: Option<i64>,
 ) -> Result<Vec<(i64, Window)>, sqlx::Error> {
     if devices.is_empty() {
         return Ok(Vec::new());
     }
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT device_id, starts_at, ends_at FROM booking_devices WHERE held = 1 \
-         AND device_id IN ({}) AND starts_at < $1 AND ends_at > $2 ORDER BY device_id, starts_at",
+         AND device_id IN ({}) AND starts_at < $1 AND ends_at > $2 AND booking_id <> $3 \
+         ORDER BY device_id, starts_at",
         id_list(devices)
     ))
     .bind(window.end)
     .bind(window.start)
-    .fetch_all(&db.pool)
+    .bind(except.unwrap_or(0))
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(|(d, start, end)| (d, Window { start, end }))
         .collect())
+}
+
+/// A kind of device people can book, with how many there are and the most on one host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Model {
+    pub kind: String,
+    pub model: String,
+    pub memory_gb: u32,
+    pub devices: i64,
+    pub most_on_one_host: i64,
+}
+
+/// Every model with a device in service (not retired, on a host that is not drained).
+pub async fn models(db: &Db) -> Result<Vec<Model>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT kind, model, MAX(memory_gb), CAST(SUM(n) AS BIGINT), MAX(n) FROM ( \
+           SELECT d.kind, d.model, MAX(d.memory_gb) AS memory_gb, d.host_id, COUNT(*) AS n \
+           FROM devices d JOIN hosts h ON h.id = d.host_id \
+           WHERE d.retired_at IS NULL AND h.drained_at IS NULL \
+           GROUP BY d.kind, d.model, d.host_id) per_host \
+         GROUP BY kind, model ORDER BY kind, model",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, model, memory_gb, devices, most)| Model {
+            kind,
+            model,
+            memory_gb: u32::try_from(memory_gb).unwrap_or(0),
+            devices,
+            most_on_one_host: most,
+        })
+        .collect())
+}
+
+/// The devices of `model` in service, by host and slot.
+pub async fn devices_of(conn: &mut AnyConnection, model: &str) -> Result<Vec<Device>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT d.id, d.host_id FROM devices d JOIN hosts h ON h.id = d.host_id \
+         WHERE d.model = $1 AND d.retired_at IS NULL AND h.drained_at IS NULL \
+         ORDER BY h.name, d.slot",
+    )
+    .bind(model)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, host)| Device { id, host })
+        .collect())
+}
+
+/// A device a booking holds, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldDevice {
+    pub device_id: i64,
+    pub host: String,
+    pub slot: u32,
+    /// The host's cores and how many devices of any kind it has, for a share of its cores.
+    pub host_cores: u32,
+    pub host_devices: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub project_lead_id: i64,
+    pub booked_by: i64,
+    pub booked_by_name: String,
+    pub model: String,
+    pub count: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub purpose: String,
+    pub state: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub changed_at: i64,
+    /// What the cluster keeps for it (empty until reserved, and under the local driver).
+    pub reserved: String,
+}
+
+impl Booking {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.starts_at,
+            end: self.ends_at,
+        }
+    }
+    pub fn is_live(&self) -> bool {
+        matches!(self.state.as_str(), "confirmed" | "awaiting_approval")
+    }
+}
+
+const SELECT: &str = "SELECT b.id, b.project_id, p.name AS project_name, p.lead_id, b.booked_by, \
+     u.display_name AS booked_by_name, b.model, b.count, b.starts_at, b.ends_at, b.purpose, \
+     b.state, b.reason, b.created_at, b.changed_at, b.reserved \
+     FROM bookings b JOIN projects p ON p.id = b.project_id JOIN users u ON u.id = b.booked_by";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Booking, sqlx::Error> {
+    Ok(Booking {
+        id: r.try_get("id")?,
+        project_id: r.try_get("project_id")?,
+        project_name: r.try_get("project_name")?,
+        project_lead_id: r.try_get("lead_id")?,
+        booked_by: r.try_get("booked_by")?,
+        booked_by_name: r.try_get("booked_by_name")?,
+        model: r.try_get("model")?,
+        count: r.try_get("count")?,
+        starts_at: r.try_get("starts_at")?,
+        ends_at: r.try_get("ends_at")?,
+        purpose: r.try_get("purpose")?,
+        state: r.try_get("state")?,
+        reason: r.try_get("reason")?,
+        created_at: r.try_get("created_at")?,
+        changed_at: r.try_get("changed_at")?,
+        reserved: r.try_get("reserved")?,
+    })
+}
+
+pub async fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Booking>, sqlx::Error> {
+    sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// A project's bookings that end after `since`, soonest first.
+pub async fn for_project(
+    db: &Db,
+    project_id: i64,
+    since: i64,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE b.project_id = $1 AND b.ends_at > $2 ORDER BY b.starts_at, b.id"
+    ))
+    .bind(project_id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Live bookings of `model` during part of `window`, by start.
+pub async fn live_between(
+    db: &Db,
+    model: &str,
+    window: Window,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE b.model = $1 AND b.state IN {LIVE} AND b.starts_at < $2 AND b.ends_at > $3 \
+         ORDER BY b.starts_at, b.id"
+    ))
+    .bind(model)
+    .bind(window.end)
+    .bind(window.start)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// A project's live bookings other than `except`, as (window, devices), for its limits.
+pub async fn project_live(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    except: Option<i64>,
+) -> Result<Vec<(Window, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT starts_at, ends_at, count FROM bookings WHERE project_id = $1 AND state IN {LIVE} \
+         AND id <> $2"
+    ))
+    .bind(project_id)
+    .bind(except.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(start, end, n)| (Window { start, end }, n))
+        .collect())
+}
+
+/// The devices a booking holds (or held), with their hosts.
+pub async fn devices_held(
+    conn: &mut AnyConnection,
+    booking_id: i64,
+) -> Result<Vec<HeldDevice>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.id, h.name, d.slot, h.cores, \
+         (SELECT COUNT(*) FROM devices o WHERE o.host_id = h.id AND o.retired_at IS NULL) AS n \
+         FROM booking_devices bd JOIN devices d ON d.id = bd.device_id \
+         JOIN hosts h ON h.id = d.host_id WHERE bd.booking_id = $1 ORDER BY h.name, d.slot",
+    )
+    .bind(booking_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HeldDevice {
+                device_id: r.try_get(0)?,
+                host: r.try_get(1)?,
+                slot: crate::store::inventory::get_u32(r, "slot")?,
+                host_cores: crate::store::inventory::get_u32(r, "cores")?,
+                host_devices: crate::store::inventory::get_u32(r, "n")?,
+            })
+        })
+        .collect()
+}
+
+/// The limits operators set for a project, if they set any.
+pub async fn limits(
+    conn: &mut AnyConnection,
+    project_id: i64,
+) -> Result<Option<Limits>, sqlx::Error> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT hours_per_week, longest_hours, ahead_days FROM booking_limits WHERE project_id = $1",
+    )
+    .bind(project_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(
+        row.map(|(hours_per_week, longest_hours, ahead_days)| Limits {
+            hours_per_week,
+            longest_hours,
+            ahead_days,
+        }),
+    )
+}
+
+/// Sets a project's limits.
+pub async fn set_limits(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    limits: &Limits,
+    by: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO booking_limits (project_id, hours_per_week, longest_hours, ahead_days, set_by, set_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id) DO UPDATE SET \
+         hours_per_week = excluded.hours_per_week, longest_hours = excluded.longest_hours, \
+         ahead_days = excluded.ahead_days, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(project_id)
+    .bind(limits.hours_per_week)
+    .bind(limits.longest_hours)
+    .bind(limits.ahead_days)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Confirmed bookings that have not ended by `now`, with what was last reserved for each.
+pub async fn confirmed_until(db: &Db, now: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, reserved FROM bookings WHERE state = 'confirmed' AND ends_at > $1 ORDER BY id",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records what the cluster now keeps for a booking.
+pub async fn set_reserved(db: &Db, id: i64, reserved: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE bookings SET reserved = $1 WHERE id = $2")
+        .bind(reserved)
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
 }

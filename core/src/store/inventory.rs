@@ -169,16 +169,87 @@ pub async fn sync_engine_hosts(
         .bind(i64::from(h.alloc_gpus))
         .execute(&mut *tx)
         .await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM hosts WHERE name = $1")
+            .bind(h.name)
+            .fetch_one(&mut *tx)
+            .await?;
+        let model = if h.gpu_model.is_empty() {
+            "GPU"
+        } else {
+            h.gpu_model
+        };
+        sync_devices(&mut tx, id, "gpu", model, h.gpus).await?;
     }
     for gone in known
         .iter()
         .filter(|k| !hosts.iter().any(|h| h.name == k.as_str()))
     {
-        sqlx::query("DELETE FROM hosts WHERE site_id = $1 AND name = $2")
+        let id: i64 = sqlx::query_scalar("SELECT id FROM hosts WHERE site_id = $1 AND name = $2")
             .bind(site)
             .bind(gone)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+        sync_devices(&mut tx, id, "gpu", "", 0).await?;
+        // A host whose devices were ever booked keeps its record (the bookings name it), drained.
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE host_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if kept == 0 {
+            sqlx::query("DELETE FROM hosts WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE hosts SET drained_at = COALESCE(drained_at, $1) WHERE id = $2")
+                .bind(crate::clock::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     tx.commit().await
+}
+
+/// Makes a host's devices of `kind` the `count` slots 0.. of `model`: missing ones are added,
+/// others of that kind are removed, or retired if a booking ever held them.
+async fn sync_devices(
+    conn: &mut sqlx::AnyConnection,
+    host_id: i64,
+    kind: &str,
+    model: &str,
+    count: u32,
+) -> Result<(), sqlx::Error> {
+    for slot in 0..i64::from(count) {
+        sqlx::query(
+            "INSERT INTO devices (host_id, kind, model, slot) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (host_id, kind, slot) DO UPDATE SET model = excluded.model, retired_at = NULL",
+        )
+        .bind(host_id)
+        .bind(kind)
+        .bind(model)
+        .bind(slot)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "DELETE FROM devices WHERE host_id = $1 AND kind = $2 AND slot >= $3 \
+         AND id NOT IN (SELECT device_id FROM booking_devices)",
+    )
+    .bind(host_id)
+    .bind(kind)
+    .bind(i64::from(count))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE devices SET retired_at = $1 WHERE host_id = $2 AND kind = $3 AND slot >= $4 \
+         AND retired_at IS NULL",
+    )
+    .bind(crate::clock::now())
+    .bind(host_id)
+    .bind(kind)
+    .bind(i64::from(count))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
 }

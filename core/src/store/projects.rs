@@ -183,6 +183,20 @@ pub async fn members(db: &Db, project_id: i64) -> Result<Vec<Member>, sqlx::Erro
         .collect()
 }
 
+/// The Unix accounts of a project's members that have one, which cluster reservations name.
+pub async fn member_unix_accounts(
+    conn: &mut sqlx::AnyConnection,
+    project_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT u.unix_account FROM project_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.project_id = $1 AND u.unix_account IS NOT NULL ORDER BY u.unix_account",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 pub async fn is_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT user_id FROM project_members WHERE project_id = $1 AND user_id = $2",

@@ -3,6 +3,7 @@
 //! handlers and served at /api/v1/openapi.json.
 
 pub mod acquisitions;
+pub mod bookings;
 pub mod error;
 pub mod extract;
 pub mod operations;
@@ -96,7 +97,7 @@ impl utoipa::Modify for StandardErrors {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, accelerator bookings, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
     paths(projects::me, projects::list_projects, projects::create_project, projects::get_project,
         projects::add_member, projects::remove_member,
         crate::api::resources::catalogue, crate::api::resources::list_requests,
@@ -122,7 +123,11 @@ impl utoipa::Modify for StandardErrors {
         crate::api::acquisitions::project_datasets, crate::api::acquisitions::upload,
         crate::api::acquisitions::close,
         crate::api::public::showcase_list, crate::api::public::showcase_page,
-        crate::api::public::courses, crate::api::public::course, crate::api::public::search),
+        crate::api::public::courses, crate::api::public::course, crate::api::public::search,
+        crate::api::bookings::models, crate::api::bookings::for_project,
+        crate::api::bookings::book, crate::api::bookings::get_one, crate::api::bookings::change,
+        crate::api::bookings::cancel, crate::api::bookings::approve,
+        crate::api::bookings::refuse),
     modifiers(&TokenSecurity, &StandardErrors)
 )]
 pub struct ApiDoc;
@@ -155,6 +160,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api::acquisitions::router())
         .merge(crate::api::acquisitions::datasets_router())
         .merge(crate::api::public::router())
+        .merge(crate::api::bookings::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

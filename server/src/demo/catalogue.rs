@@ -2,6 +2,7 @@
 //! empty tables, so operators' later changes are never overwritten.
 
 use campus_core::requests::kind::Kind;
+use campus_core::store::bookings::{self, NewDevice};
 use campus_core::store::catalogue::{self, NewOffering, Size};
 use campus_core::store::inventory::{self, NewHost};
 use campus_core::{CoreError, Db};
@@ -174,8 +175,8 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
 }
 
 /// Loads the hardware when none is recorded: the Campus network's published size for demo
-/// content (about 800 GHz, 2.5 TB memory, 100 TB storage, two data centres, five accelerator
-/// machines), otherwise this machine alone.
+/// content (about 800 GHz, 2.5 TB memory, 100 TB storage, two data centres, five TPU machines
+/// and GPU units), otherwise this machine alone.
 pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
     if !inventory::list_hosts(db).await?.is_empty() {
         return Ok(());
@@ -214,13 +215,16 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
         .await?;
         return Ok(());
     }
+    // Five TPU machines of four chips each, and GPU units (two A100s) added to one general host
+    // in each data centre: the network's accelerators, which people book ahead.
     for (code, name, prefix) in [
         ("DC1", "Data centre 1", "dc1"),
         ("DC2", "Data centre 2", "dc2"),
     ] {
         let site = inventory::insert_site(db, code, name).await?;
         for n in 1..=4 {
-            inventory::insert_host(
+            let gpus = if n == 1 { 2 } else { 0 };
+            let host = inventory::insert_host(
                 db,
                 NewHost {
                     site_id: site,
@@ -229,29 +233,51 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
                     mhz_per_core: 2500,
                     ram_gb: 256,
                     storage_gb: 10_000,
+                    gpus,
+                    gpu_model: if gpus > 0 { A100 } else { "" },
+                },
+            )
+            .await?;
+            for slot in 0..gpus {
+                let gpu = NewDevice {
+                    host_id: host,
+                    kind: "gpu",
+                    model: A100,
+                    memory_gb: 80,
+                    slot,
+                };
+                bookings::insert_device(db, gpu).await?;
+            }
+        }
+        let tpu_hosts = if code == "DC1" { 3 } else { 2 };
+        for n in 1..=tpu_hosts {
+            let host = inventory::insert_host(
+                db,
+                NewHost {
+                    site_id: site,
+                    name: &format!("{prefix}-tpu-{n:02}"),
+                    cores: 12,
+                    mhz_per_core: 2500,
+                    ram_gb: 96,
+                    storage_gb: 4_000,
                     gpus: 0,
                     gpu_model: "",
                 },
             )
             .await?;
-        }
-        let gpu_hosts = if code == "DC1" { 3 } else { 2 };
-        for n in 1..=gpu_hosts {
-            inventory::insert_host(
-                db,
-                NewHost {
-                    site_id: site,
-                    name: &format!("{prefix}-gpu-{n:02}"),
-                    cores: 12,
-                    mhz_per_core: 2500,
-                    ram_gb: 96,
-                    storage_gb: 4_000,
-                    gpus: 2,
-                    gpu_model: "NVIDIA A100",
-                },
-            )
-            .await?;
+            for slot in 0..4 {
+                let chip = NewDevice {
+                    host_id: host,
+                    kind: "tpu",
+                    model: "TPU v4",
+                    memory_gb: 32,
+                    slot,
+                };
+                bookings::insert_device(db, chip).await?;
+            }
         }
     }
     Ok(())
 }
+
+const A100: &str = "NVIDIA A100 80GB";

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use campus_core::requests::kind::{resource_name, Kind};
 use campus_core::requests::quota::Amounts;
+use campus_core::services::bookings::Reservation;
 use campus_core::store::resources::Resource;
 
 pub use super::identity::Owner;
@@ -182,6 +183,20 @@ pub trait Driver: Send + Sync {
     /// portal's inventory is the only record.
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
         Ok(None)
+    }
+    /// The names of the booking reservations this portal keeps on the engine; None for engines
+    /// that keep none (the local driver, where the portal's own placement holds devices).
+    async fn reservations(&self) -> Result<Option<Vec<String>>, DriverError> {
+        Ok(None)
+    }
+    /// Makes a reservation for a booking (one of that name must not exist). A refusal the engine
+    /// gives for the booking itself (cores taken, a node down) is permanent.
+    async fn reserve(&self, _r: &Reservation) -> Result<(), DriverError> {
+        Ok(())
+    }
+    /// Removes a reservation, if it is there.
+    async fn unreserve(&self, _name: &str) -> Result<(), DriverError> {
+        Ok(())
     }
     /// Starts a stopped resource; the placement may change (a new port, a new job).
     async fn start(&self, spec: &Spec, placement: &Placement) -> Result<Placement, DriverError>;

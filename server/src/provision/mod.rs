@@ -9,7 +9,9 @@ pub mod layout;
 pub mod local;
 pub mod mounts;
 pub mod postgres;
+pub mod reservations;
 pub mod sandbox;
+pub mod scontrol;
 pub mod secrets;
 pub mod slurm;
 pub mod upstream;
@@ -20,6 +22,7 @@ pub use driver::{Driver, DriverError, Health, Node, Placement, Spec};
 use crate::config::ProvisioningConfig;
 use async_trait::async_trait;
 use campus_core::requests::kind::Kind;
+use campus_core::services::bookings::Reservation;
 use postgres::PgDatabases;
 use std::sync::Arc;
 
@@ -160,6 +163,18 @@ impl Driver for Routed {
 
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
         self.engine.nodes().await
+    }
+
+    async fn reservations(&self) -> Result<Option<Vec<String>>, DriverError> {
+        self.engine.reservations().await
+    }
+
+    async fn reserve(&self, r: &Reservation) -> Result<(), DriverError> {
+        self.engine.reserve(r).await
+    }
+
+    async fn unreserve(&self, name: &str) -> Result<(), DriverError> {
+        self.engine.unreserve(name).await
     }
 
     async fn start(&self, spec: &Spec, placement: &Placement) -> Result<Placement, DriverError> {

@@ -27,6 +27,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use campus_core::requests::kind::Kind;
 use campus_core::requests::template::Template;
+use campus_core::services::bookings::Reservation;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -613,6 +614,25 @@ impl Driver for SlurmDriver {
 
     async fn nodes(&self) -> Result<Option<Vec<Node>>, DriverError> {
         self.list_nodes().await.map(Some)
+    }
+
+    async fn reservations(&self) -> Result<Option<Vec<String>>, DriverError> {
+        let names = super::scontrol::names(&self.job_prefix).await?;
+        Ok(Some(
+            names
+                .iter()
+                .filter_map(|n| n.strip_prefix(self.job_prefix.as_str()))
+                .map(str::to_owned)
+                .collect(),
+        ))
+    }
+
+    async fn reserve(&self, r: &Reservation) -> Result<(), DriverError> {
+        super::scontrol::create(&format!("{}{}", self.job_prefix, r.name), r).await
+    }
+
+    async fn unreserve(&self, name: &str) -> Result<(), DriverError> {
+        super::scontrol::delete(&format!("{}{name}", self.job_prefix)).await
     }
 
     async fn locate(&self, spec: &Spec, placement: &Placement) -> Result<Placement, DriverError> {

@@ -74,6 +74,10 @@ impl Worker {
         loops.push(tokio::spawn(async move { sweeper.sweep_loop().await }));
         let trainer = self.clone();
         loops.push(tokio::spawn(async move { trainer.training_loop().await }));
+        let reserver = self.clone();
+        loops.push(tokio::spawn(
+            async move { reserver.reservation_loop().await },
+        ));
         for n in 0..concurrency.max(1) {
             let w = self.clone();
             loops.push(tokio::spawn(async move { w.claim_loop(n).await }));
@@ -99,6 +103,26 @@ impl Worker {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "training sessions"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "training session sweep failed"),
+            }
+        }
+    }
+
+    /// Keeps the engine's booking reservations in step with the bookings, every few seconds so
+    /// a booking's reservation (or the engine's refusal of it) follows soon after it is made.
+    async fn reservation_loop(&self) {
+        let mut every = tokio::time::interval(Duration::from_secs(3));
+        loop {
+            every.tick().await;
+            match super::reservations::reconcile(
+                &self.db,
+                self.driver.as_ref(),
+                campus_core::clock::now(),
+            )
+            .await
+            {
+                Ok(r) if r != Default::default() => tracing::info!(?r, "booking reservations"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "booking reservations failed"),
             }
         }
     }

@@ -2,11 +2,15 @@
 //! most one booking holds it (PostgreSQL's exclusion constraint; SQLite's single writer).
 
 use crate::both_backends;
-use crate::support::{count, Backend, TestApp};
+use crate::support::{api, count, token_for, Backend, TestApp};
 use campus_core::accelerators::bookings::Window;
 use campus_core::domain::Role;
 use campus_core::store::bookings::{self, Hold, NewBooking, NewDevice};
 use campus_core::store::inventory;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const GPU: &str = "NVIDIA A100 80GB";
 
 // Monday 2026-12-07 00:00 UTC, in whole hours from here.
 const MONDAY: i64 = 1_796_601_600;
@@ -51,6 +55,16 @@ async fn gpu_host(app: &TestApp) -> Vec<i64> {
     devices
 }
 
+/// One hold in a transaction of its own, committed if it was made.
+async fn hold(db: &campus_core::db::Db, b: &NewBooking<'_>, devices: &[i64]) -> Hold {
+    let mut tx = db.pool.begin().await.unwrap();
+    let held = bookings::hold(&mut tx, b, devices).await.unwrap();
+    if let Hold::Made(_) = held {
+        tx.commit().await.unwrap();
+    }
+    held
+}
+
 fn booking(project_id: i64, booked_by: i64, window: Window) -> NewBooking<'static> {
     NewBooking {
         project_id,
@@ -82,9 +96,7 @@ async fn racing_bookings_of_one_device_leave_exactly_one(backend: Backend) {
             let i = i as i64;
             tokio::spawn(async move {
                 let window = hours(10 - i % 3, 11 + i % 2);
-                bookings::hold(&db, &booking(project, who, window), &[device])
-                    .await
-                    .unwrap()
+                hold(&db, &booking(project, who, window), &[device]).await
             })
         })
         .collect();
@@ -106,20 +118,18 @@ async fn racing_bookings_of_one_device_leave_exactly_one(backend: Backend) {
     let (who, project) = people[0];
     let try_hold = |window: Window, on: Vec<i64>| {
         let db = app.db.clone();
-        async move {
-            bookings::hold(&db, &booking(project, who, window), &on)
-                .await
-                .unwrap()
-        }
+        async move { hold(&db, &booking(project, who, window), &on).await }
     };
     // The other GPU is free then; the first is free from the hour the booking ends ([start, end)).
     assert!(matches!(
         try_hold(hours(10, 11), vec![devices[1]]).await,
         Hold::Made(_)
     ));
-    let taken = bookings::taken(&app.db, &devices, hours(0, 24))
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let taken = bookings::taken(&mut conn, &devices, hours(0, 24), None)
         .await
         .unwrap();
+    drop(conn);
     let first_ends = taken.iter().find(|(d, _)| *d == devices[0]).unwrap().1.end;
     let after = Window {
         start: first_ends,
@@ -135,9 +145,16 @@ async fn racing_bookings_of_one_device_leave_exactly_one(backend: Backend) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 3);
 
     // A cancelled booking frees its devices.
-    let cancel = || bookings::end(&app.db, made[0], "cancelled", "", MONDAY);
-    assert!(cancel().await.unwrap());
-    assert!(!cancel().await.unwrap(), "only a live booking ends");
+    let cancel = || async {
+        let mut tx = app.db.pool.begin().await.unwrap();
+        let done = bookings::set_state(&mut tx, made[0], "confirmed", "cancelled", "", MONDAY)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        done
+    };
+    assert!(cancel().await);
+    assert!(!cancel().await, "only a live booking ends");
     assert!(matches!(
         try_hold(hours(10, 11), vec![devices[0]]).await,
         Hold::Made(_)
@@ -145,3 +162,216 @@ async fn racing_bookings_of_one_device_leave_exactly_one(backend: Backend) {
 }
 
 both_backends!(racing_bookings_of_one_device_leave_exactly_one);
+
+/// `YYYY-MM-DD`, `days` after today (UTC).
+pub fn day_after(days: i64) -> String {
+    campus_core::clock::format_date(campus_core::clock::today() + time::Duration::days(days))
+}
+
+fn booking_body(model: &str, count: u32, date: &str, start_hour: u32, hours: u32) -> Value {
+    json!({"model": model, "count": count, "date": date, "start_hour": start_hour,
+           "hours": hours, "purpose": "Fine-tuning a language model"})
+}
+
+/// Booking through the API as people would: what can be booked, bad input refused by field
+/// with nothing saved, a slot another project holds refused with the numbers, a booking beyond
+/// the project's limits sent to an operator, moving and cancelling, and who may do each.
+async fn bookings_are_made_checked_moved_and_cancelled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    gpu_host(&app).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    app.create_user("pat", &[Role::Partner]).await;
+    let mine = app.project("Language models", alice, &[]).await;
+    let theirs = app.project("Vision", bob, &[]).await;
+    let (a, b, o, p) = (
+        token_for(&app, "alice").await,
+        token_for(&app, "bob").await,
+        token_for(&app, "omar").await,
+        token_for(&app, "pat").await,
+    );
+    let (status, models) = api(&app, Method::GET, "/api/v1/accelerators", &a, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(models[0]["model"], GPU);
+    assert_eq!(models[0]["devices"], 2);
+    let (status, _) = api(&app, Method::GET, "/api/v1/accelerators", &p, None).await;
+    assert_eq!(status, 403, "partners do not see the bookings");
+
+    let book = |token: &str, project: i64, body: Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            api(
+                app,
+                Method::POST,
+                &format!("/api/v1/projects/{project}/bookings"),
+                &token,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let tomorrow = day_after(1);
+    // Bad input: each refused beside its field, with the numbers, and nothing saved.
+    let bad: [(Value, &str, &str); 6] = [
+        (
+            booking_body("NVIDIA H100", 1, &tomorrow, 10, 2),
+            "model",
+            GPU,
+        ),
+        (
+            booking_body(GPU, 3, &tomorrow, 10, 2),
+            "count",
+            "the most on one host is 2",
+        ),
+        (
+            booking_body(GPU, 1, &day_after(-1), 10, 2),
+            "start_hour",
+            "has passed",
+        ),
+        (
+            booking_body(GPU, 1, &tomorrow, 10, 0),
+            "hours",
+            "from 1 to 336",
+        ),
+        (
+            booking_body(GPU, 1, &day_after(60), 10, 2),
+            "hours",
+            "56 days ahead",
+        ),
+        (
+            booking_body(GPU, 1, "next tuesday", 10, 2),
+            "date",
+            "YYYY-MM-DD",
+        ),
+    ];
+    for (body, field, says) in bad {
+        let (status, e) = book(&a, mine, body.clone()).await;
+        assert_eq!(status, 422, "{body} → {e}");
+        let message = e["error"]["fields"][field].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{body}: {field} says {e}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    let (status, _) = book(&p, mine, booking_body(GPU, 1, &tomorrow, 10, 2)).await;
+    assert_eq!(status, 403, "a partner cannot book");
+    let (status, _) = book(&b, mine, booking_body(GPU, 1, &tomorrow, 10, 2)).await;
+    assert_eq!(status, 403, "only the project's members book for it");
+
+    // Two hours of one GPU tomorrow: within the limits, confirmed at once.
+    let (status, made) = book(&a, mine, booking_body(GPU, 1, &tomorrow, 10, 2)).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["state"], "confirmed");
+    assert_eq!(
+        made["ends_at"].as_i64().unwrap() - made["starts_at"].as_i64().unwrap(),
+        7200
+    );
+    assert_eq!(made["devices"], json!(["dc1-gpu-01:0"]));
+    let id = made["id"].as_i64().unwrap();
+
+    // The other project wants both GPUs over that time: one is held, so refused with numbers.
+    let (status, e) = book(&b, theirs, booking_body(GPU, 2, &tomorrow, 11, 2)).await;
+    assert_eq!(status, 422);
+    let why = e["error"]["fields"]["start_hour"].as_str().unwrap();
+    assert!(why.contains("The most free on one host then is 1"), "{why}");
+    let (status, other) = book(&b, theirs, booking_body(GPU, 1, &tomorrow, 11, 2)).await;
+    assert_eq!(status, 201, "the second GPU is free: {other}");
+    assert_eq!(other["devices"], json!(["dc1-gpu-01:1"]));
+    let (status, _) = book(&b, theirs, booking_body(GPU, 1, &tomorrow, 11, 1)).await;
+    assert_eq!(status, 422, "both GPUs are held from 11:00 to 12:00");
+
+    // Thirty hours is longer than the 24 a booking may last without asking: an operator decides.
+    let (status, long) = book(&a, mine, booking_body(GPU, 1, &day_after(3), 0, 30)).await;
+    assert_eq!(status, 201, "{long}");
+    assert_eq!(long["state"], "awaiting_approval");
+    assert!(long["reason"]
+        .as_str()
+        .unwrap()
+        .contains("30 hours is longer than the 24 hours"));
+    let long_id = long["id"].as_i64().unwrap();
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/bookings/{long_id}/approve"),
+        &a,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "nobody approves their own booking");
+    let (status, approved) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/bookings/{long_id}/approve"),
+        &o,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, approved["state"].as_str()),
+        (200, Some("confirmed"))
+    );
+    let told: i64 = count(
+        &app,
+        &format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = {alice} AND subject LIKE '%confirmed%'"
+    ),
+    )
+    .await;
+    assert_eq!(told, 1, "the person who booked is told");
+
+    // Moving: someone else's booking cannot be moved; one's own can, within what is free.
+    let change = json!({"count": 1, "date": tomorrow, "start_hour": 14, "hours": 3});
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/bookings/{id}"),
+        &b,
+        Some(change.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, moved) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/bookings/{id}"),
+        &a,
+        Some(change),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        moved["ends_at"].as_i64().unwrap() - moved["starts_at"].as_i64().unwrap(),
+        3 * 3600
+    );
+    // Its old slot is free again: bob's project can have both GPUs at 10:00.
+    let (status, _) = book(&b, theirs, booking_body(GPU, 1, &tomorrow, 10, 1)).await;
+    assert_eq!(status, 201);
+
+    // Cancelling frees the devices; a cancelled booking changes no more.
+    let cancel = format!("/api/v1/bookings/{id}/cancel");
+    let (status, cancelled) = api(&app, Method::POST, &cancel, &a, None).await;
+    assert_eq!(
+        (status, cancelled["state"].as_str()),
+        (200, Some("cancelled"))
+    );
+    let (status, e) = api(&app, Method::POST, &cancel, &a, None).await;
+    assert_eq!(status, 422, "{e}");
+    let (status, list) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/projects/{mine}/bookings"),
+        &a,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let audited = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE object_type = 'booking'",
+    )
+    .await;
+    assert_eq!(audited, 7, "every change is audited");
+}
+
+both_backends!(bookings_are_made_checked_moved_and_cancelled);

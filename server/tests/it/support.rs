@@ -131,6 +131,25 @@ impl Drop for Workloads {
                     .args(&ids)
                     .status();
             }
+            // Booking reservations the test left: they would hold the node's cores.
+            let out = std::process::Command::new("scontrol")
+                .env("SLURM_CONF", &conf)
+                .args(["-o", "show", "reservation"])
+                .output();
+            let text = out
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            for name in text
+                .lines()
+                .filter_map(|l| l.split_whitespace().next())
+                .filter_map(|f| f.strip_prefix("ReservationName="))
+                .filter(|n| n.starts_with(prefix.as_str()))
+            {
+                let _ = std::process::Command::new("scontrol")
+                    .env("SLURM_CONF", &conf)
+                    .args(["delete", &format!("ReservationName={name}")])
+                    .status();
+            }
         }
     }
 }
