@@ -640,6 +640,25 @@ pub async fn to_reserve(db: &Db, now: i64) -> Result<Vec<(i64, Reservation, Stri
     Ok(wanted)
 }
 
+/// The reservation a workload of `project_id` needing `devices` accelerators should run in now:
+/// its name and when it ends (the workload must end by then). None when the project has no
+/// booking running that the cluster keeps.
+pub async fn reservation_for(
+    db: &Db,
+    project_id: i64,
+    devices: u32,
+    now: i64,
+) -> Result<Option<(String, i64)>, CoreError> {
+    if devices == 0 {
+        return Ok(None);
+    }
+    Ok(
+        bookings::running_reserved(db, project_id, i64::from(devices), now)
+            .await?
+            .map(|(id, ends_at)| (reservation_name(id), ends_at)),
+    )
+}
+
 /// Records that the scheduler keeps `r` for booking `id`.
 pub async fn reserved(db: &Db, id: i64, r: &Reservation) -> Result<(), CoreError> {
     Ok(bookings::set_reserved(db, id, &r.fingerprint()).await?)

@@ -503,3 +503,23 @@ pub async fn set_reserved(db: &Db, id: i64, reserved: &str) -> Result<(), sqlx::
         .await
         .map(|_| ())
 }
+
+/// A confirmed, reserved booking of `project_id` running at `now` with at least `devices`
+/// devices: the one ending last, as (id, its end).
+pub async fn running_reserved(
+    db: &Db,
+    project_id: i64,
+    devices: i64,
+    now: i64,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, ends_at FROM bookings WHERE project_id = $1 AND state = 'confirmed' \
+         AND reserved <> '' AND starts_at <= $2 AND ends_at > $2 AND count >= $3 \
+         ORDER BY ends_at DESC, id LIMIT 1",
+    )
+    .bind(project_id)
+    .bind(now)
+    .bind(devices)
+    .fetch_optional(&db.pool)
+    .await
+}

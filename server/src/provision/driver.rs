@@ -31,6 +31,9 @@ pub struct Spec {
     pub base_url: String,
     /// Whose it is: its processes run as this person, never as the portal.
     pub owner: Owner,
+    /// The booking reservation it runs in, and when that ends (Unix seconds): set when its
+    /// project has a booking running now for the accelerators it needs.
+    pub reservation: Option<(String, i64)>,
 }
 
 impl Spec {
@@ -50,6 +53,7 @@ impl Spec {
                 username: r.requester_username.clone(),
                 unix_account: r.requester_unix_account.clone(),
             },
+            reservation: None,
         }
     }
 

@@ -523,6 +523,7 @@ mod tests {
                 username: "alice".into(),
                 unix_account: None,
             },
+            reservation: None,
         };
         let (a, b) = tokio::join!(driver.provision(&spec), driver.provision(&spec));
         let (a, b) = (a.unwrap(), b.unwrap());

@@ -27,15 +27,21 @@ fn slurm_time(secs: i64) -> String {
     )
 }
 
-/// scontrol's arguments to make `r` under the name `name`.
-pub fn create_args(name: &str, r: &Reservation) -> Vec<String> {
+/// scontrol's arguments to make `r` under the name `name` at `now`. A booking under way starts
+/// its reservation now: Slurm refuses a start in the past.
+pub fn create_args(name: &str, r: &Reservation, now: i64) -> Vec<String> {
+    let start = if r.window.start <= now {
+        "now".to_owned()
+    } else {
+        slurm_time(r.window.start)
+    };
     let nodes: Vec<&str> = r.hosts.iter().map(|(h, _)| h.as_str()).collect();
     let cores: Vec<String> = r.hosts.iter().map(|(_, c)| c.to_string()).collect();
     vec![
         "create".into(),
         "reservation".into(),
         format!("ReservationName={name}"),
-        format!("StartTime={}", slurm_time(r.window.start)),
+        format!("StartTime={start}"),
         format!("EndTime={}", slurm_time(r.window.end)),
         format!("Nodes={}", nodes.join(",")),
         format!("CoreCnt={}", cores.join(",")),
@@ -106,7 +112,9 @@ pub async fn create(name: &str, r: &Reservation) -> Result<(), DriverError> {
             "no member of the project has a cluster account mapped, so nobody could use it".into(),
         ));
     }
-    run(&create_args(name, r)).await.map(|_| ())
+    run(&create_args(name, r, campus_core::clock::now()))
+        .await
+        .map(|_| ())
 }
 
 pub async fn delete(name: &str) -> Result<(), DriverError> {
@@ -137,8 +145,9 @@ mod tests {
             hosts: vec![("gpu-01".into(), 16), ("gpu-02".into(), 8)],
             accounts: vec!["alice".into(), "bob".into()],
         };
+        let before = r.window.start - 3600;
         assert_eq!(
-            create_args("t1-cp-booking-7", &r),
+            create_args("t1-cp-booking-7", &r, before),
             [
                 "create",
                 "reservation",
@@ -150,6 +159,9 @@ mod tests {
                 "Users=alice,bob",
             ]
         );
+        let under_way = create_args("t1-cp-booking-7", &r, r.window.start + 60);
+        assert_eq!(under_way[3], "StartTime=now");
+        assert_eq!(under_way[4], "EndTime=2026-12-07T12:00:00");
     }
 
     #[test]

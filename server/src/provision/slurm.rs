@@ -431,6 +431,14 @@ exec {gate} --listen "tcp:${{ADDR:-0.0.0.0}}:{low}-{high}" --port-file {port} \
         if spec.amounts.gpus > 0 {
             job["gres"] = json!(format!("gpu:{}", spec.amounts.gpus));
         }
+        // Inside its project's booking: in the reservation, and over when the booking is (Slurm
+        // starts no job in a reservation that would outlast it).
+        if let Some((name, ends_at)) = &spec.reservation {
+            job["reservation"] = json!(format!("{}{name}", self.job_prefix));
+            let left = (ends_at - campus_core::clock::now()).max(60) / 60;
+            let limit = minutes_until_end(&spec.end_date);
+            job["time_limit"] = json!(limit.min(u64::try_from(left).unwrap_or(1)));
+        }
         let body = self
             .call(
                 &who.name,

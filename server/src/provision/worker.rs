@@ -320,7 +320,17 @@ impl Worker {
     /// One job's work. Each branch first checks whether it is already done, so a job that ran
     /// before a crash is finished, not repeated.
     async fn step(&self, job: &Job, r: &Resource) -> Result<Outcome, DriverError> {
-        let spec = Spec::of(r);
+        let mut spec = Spec::of(r);
+        if matches!(job.kind, JobKind::Provision | JobKind::Start) {
+            spec.reservation = campus_core::services::bookings::reservation_for(
+                &self.db,
+                r.project_id,
+                r.amounts.gpus,
+                campus_core::clock::now(),
+            )
+            .await
+            .map_err(|e| DriverError::Transient(e.to_string()))?;
+        }
         let nothing = || Outcome {
             event: None,
             note: String::new(),

@@ -71,7 +71,7 @@ async fn slurm_app(backend: Backend) -> (TestApp, String) {
         if let Some(node) = hosts.iter().find(|h| h.site_code == "SLURM") {
             assert_eq!(
                 (node.cores, node.ram_gb, node.gpus),
-                (64, 256, 2),
+                (128, 256, 4),
                 "{node:?}"
             );
             assert_eq!(node.gpu_model, "fake");
@@ -178,11 +178,11 @@ async fn a_jupyterlab_workspace_runs_as_a_slurm_job_through_its_whole_life(backe
         .await
         .unwrap();
     let node = o.hosts.iter().find(|h| h.site_code == "SLURM").unwrap();
-    // The portal itself holds 2 cores here, so without Slurm's figure 62 would be free. Other
+    // The portal itself holds 2 cores here, so without Slurm's figure 126 would be free. Other
     // tests' jobs share the node, so only a bound can be asserted.
     assert!(node.alloc_cores >= 20, "{node:?}");
     assert!(
-        o.free.cores <= 64 - 20,
+        o.free.cores <= 128 - 20,
         "Slurm has the outsider's 20 cores allocated: {} free",
         o.free.cores
     );
@@ -353,3 +353,213 @@ async fn a_person_with_no_unix_account_is_refused_on_the_cluster(backend: Backen
 }
 
 both_backends!(a_person_with_no_unix_account_is_refused_on_the_cluster);
+
+/// `scontrol -o show reservation <name>` as its fields; None when Slurm has no such reservation.
+fn reservation(name: &str) -> Option<std::collections::HashMap<String, String>> {
+    let out = std::process::Command::new("scontrol")
+        .env("SLURM_CONF", slurm_env("SLURM_CONF"))
+        .env("TZ", "UTC")
+        .args(["-o", "show", "reservation", name])
+        .output()
+        .expect("scontrol runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !text.starts_with("ReservationName=") {
+        return None;
+    }
+    Some(
+        text.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    )
+}
+
+async fn wait_for_reservation(
+    name: &str,
+    what: &str,
+    ok: impl Fn(&Option<std::collections::HashMap<String, String>>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = reservation(name);
+        if ok(&now) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name}: never {what}: {now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A booking is a real Slurm reservation on the node that holds its device, for the project's
+/// accounts, and follows the booking when it moves and when it is cancelled; a reservation Slurm
+/// refuses refuses the booking with Slurm's reason.
+async fn a_booking_is_a_slurm_reservation_that_follows_it(backend: Backend) {
+    let (app, prefix) = slurm_app(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.map_account(alice, "campus-a").await;
+    let project = app.project("Cluster bookings", alice, &[]).await;
+    let token = crate::support::token_for(&app, "alice").await;
+    // The two backends' runs share the cluster: each books a day of its own.
+    let day = crate::bookings::day_after(match backend {
+        Backend::Sqlite => 2,
+        Backend::Postgres => 3,
+    });
+    let node = hostname();
+    let (status, made) = crate::support::api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/projects/{project}/bookings"),
+        &token,
+        Some(
+            serde_json::json!({"model": "fake", "count": 1, "date": day, "start_hour": 10,
+            "hours": 2, "purpose": "Training on the cluster"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["state"], "confirmed");
+    let id = made["id"].as_i64().unwrap();
+    let name = format!("{prefix}cp-booking-{id}");
+    wait_for_reservation(&name, "made", |r| r.is_some()).await;
+    let r = reservation(&name).unwrap();
+    assert_eq!(r["StartTime"], format!("{day}T10:00:00"));
+    assert_eq!(r["EndTime"], format!("{day}T12:00:00"));
+    assert_eq!(r["Nodes"], node);
+    assert_eq!(r["Users"], "campus-a");
+    assert_eq!(
+        r["CoreCnt"], "32",
+        "one of the node's four GPUs: a quarter of its 128 cores"
+    );
+    let booking = format!("/api/v1/bookings/{id}");
+    let (_, seen) = crate::support::api(&app, reqwest::Method::GET, &booking, &token, None).await;
+    assert_eq!(seen["reserved_on_cluster"], true, "{seen}");
+
+    // Moved: the reservation is made again for the new window.
+    let (status, moved) = crate::support::api(
+        &app,
+        reqwest::Method::PUT,
+        &booking,
+        &token,
+        Some(serde_json::json!({"count": 1, "date": day, "start_hour": 13, "hours": 3})),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    let (start, end) = (format!("{day}T13:00:00"), format!("{day}T16:00:00"));
+    wait_for_reservation(&name, "moved", |r| {
+        r.as_ref()
+            .is_some_and(|r| r["StartTime"] == start && r["EndTime"] == end)
+    })
+    .await;
+
+    // Cancelled: the reservation goes.
+    let (status, _) = crate::support::api(
+        &app,
+        reqwest::Method::POST,
+        &format!("{booking}/cancel"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    wait_for_reservation(&name, "removed", |r| r.is_none()).await;
+
+    // Slurm refuses a reservation for an account it does not know: the booking is refused, and
+    // the person who booked sees Slurm's reason.
+    let ghost = app.create_user("ghost", &[Role::Staff]).await;
+    app.map_account(ghost, "campus-nobody").await;
+    let haunted = app.project("Unknown account", ghost, &[]).await;
+    let ghost_token = crate::support::token_for(&app, "ghost").await;
+    let (status, made) = crate::support::api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/projects/{haunted}/bookings"),
+        &ghost_token,
+        Some(
+            serde_json::json!({"model": "fake", "count": 1, "date": day, "start_hour": 18,
+            "hours": 1, "purpose": "Refused by Slurm"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let path = format!("/api/v1/bookings/{}", made["id"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, b) =
+            crate::support::api(&app, reqwest::Method::GET, &path, &ghost_token, None).await;
+        if b["state"] == "refused" {
+            let why = b["reason"].as_str().unwrap();
+            assert!(
+                why.contains("the cluster could not reserve it") && why.contains("Invalid user"),
+                "{why}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "never refused: {b}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(reservation(&format!("{prefix}cp-booking-{}", made["id"])).is_none());
+
+    // A booking under way: its reservation starts now, and a GPU workspace the project starts
+    // in it runs in the reservation, with a time limit that ends with the booking.
+    let now = time::OffsetDateTime::now_utc();
+    let (status, under_way) = crate::support::api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/projects/{project}/bookings"),
+        &token,
+        Some(serde_json::json!({"model": "fake", "count": 1,
+            "date": crate::bookings::day_after(0), "start_hour": now.hour(), "hours": 2,
+            "purpose": "Training now"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{under_way}");
+    let name = format!("{prefix}cp-booking-{}", under_way["id"]);
+    wait_for_reservation(&name, "active", |r| {
+        r.as_ref().is_some_and(|r| r["State"] == "ACTIVE")
+    })
+    .await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let a = app.browser_for("alice").await;
+    let gpu = app.offering_id("gpu-jupyterlab").await;
+    let id = crate::support::request(&app, &a, project, &format!("{gpu}:one-gpu"), "private").await;
+    let o = app.browser_for("omar").await;
+    post(
+        &o,
+        &app,
+        &format!("/requests/{id}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    app.wait_for_state(id, "active", 90).await;
+    let out = std::process::Command::new("squeue")
+        .env("SLURM_CONF", slurm_env("SLURM_CONF"))
+        .args(["-h", "-n", &format!("{prefix}cp-{id}"), "-o", "%v|%l"])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let (in_reservation, limit) = line.split_once('|').unwrap_or_default();
+    assert_eq!(in_reservation, name, "{line}");
+    let seconds: Vec<u64> = limit.split(':').map(|n| n.parse().unwrap()).collect();
+    assert!(
+        seconds.len() == 3 && seconds[0] * 3600 + seconds[1] * 60 + seconds[2] <= 7200,
+        "the job ends when the booking does, within two hours: {limit}"
+    );
+    post(
+        &a,
+        &app,
+        &format!("/requests/{id}/actions/decommission"),
+        &[],
+    )
+    .await;
+    app.wait_for_state(id, "decommissioned", 30).await;
+}
+
+both_backends!(a_booking_is_a_slurm_reservation_that_follows_it);
+
+fn hostname() -> String {
+    let out = std::process::Command::new("hostname")
+        .arg("-s")
+        .output()
+        .expect("hostname runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
