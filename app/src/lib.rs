@@ -98,6 +98,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operations/announcements") view=AnnouncementsPage ssr=SsrMode::Async/>
                         <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async/>
                         <Route path=path!("/datasets/:id") view=DatasetPage ssr=SsrMode::Async/>
+                        <Route path=path!("/bookings") view=BookingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/bookings/new") view=NewBookingPage ssr=SsrMode::Async/>
+                        <Route path=path!("/bookings/:id") view=BookingPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users/:id") view=UserRolesPage ssr=SsrMode::Async/>
                     </Routes>

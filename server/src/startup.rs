@@ -7,7 +7,7 @@ use crate::ops::exports;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
 use crate::web::{
-    acquisitions, live, people, projects, public_pages, publishing, requests, settings,
+    acquisitions, bookings, live, people, projects, public_pages, publishing, requests, settings,
 };
 use crate::{api, auth, layers, uploads};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -347,6 +347,11 @@ pub fn router(
             post(settings::remove_size),
         )
         .route("/projects/{id}/quota", post(settings::set_quota))
+        .route("/bookings", post(bookings::book))
+        .route("/bookings/{id}/change", post(bookings::change))
+        .route("/bookings/{id}/cancel", post(bookings::cancel))
+        .route("/bookings/{id}/approve", post(bookings::approve))
+        .route("/bookings/{id}/refuse", post(bookings::refuse))
         .route("/notifications/read", post(requests::mark_read))
         .route("/projects/{id}/showcase", post(publishing::save_showcase))
         .route("/projects/{id}/showcase/unpublish", post(publishing::unpublish_showcase))

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod acquisitions;
 pub mod admin;
+pub mod bookings;
 pub mod operations;
 pub mod projects;
 pub mod public;
@@ -15,6 +16,7 @@ pub mod shell;
 pub use account::*;
 pub use acquisitions::*;
 pub use admin::*;
+pub use bookings::*;
 pub use operations::*;
 pub use projects::*;
 pub use public::*;

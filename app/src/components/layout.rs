@@ -147,6 +147,7 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
         items.push(("/acquisitions", "Data applications".into()));
         if u.is_internal {
             items.push(("/datasets", "Datasets".into()));
+            items.push(("/bookings", "Accelerators".into()));
         }
         if u.is_operator {
             items.push(("/approvals", "Approvals".into()));

@@ -4,6 +4,7 @@
 mod account;
 mod acquisitions;
 mod admin;
+mod bookings;
 mod home;
 mod operations;
 mod projects;
@@ -20,6 +21,7 @@ pub use acquisitions::{
     DatasetsPage, RegisterPage,
 };
 pub use admin::{UserRolesPage, UsersPage};
+pub use bookings::{BookingPage, BookingsPage, NewBookingPage};
 pub use home::HomePage;
 pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};

@@ -228,6 +228,44 @@ pub fn free_devices(
         })
 }
 
+/// One hour of a week view: how many devices live bookings hold then, and whose they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Slot {
+    pub start: i64,
+    pub held: i64,
+    /// The labels (project names) of the bookings holding devices then, each once.
+    pub holders: Vec<String>,
+}
+
+/// A week (from `week_start`, a Monday) as 24 rows of 7 hourly slots, row `h` holding hour `h`
+/// of each day, from live bookings given as (window, devices, label).
+pub fn week_grid(week_start: i64, bookings: &[(Window, i64, String)]) -> Vec<Vec<Slot>> {
+    (0..24)
+        .map(|hour| {
+            (0..7)
+                .map(|day| {
+                    let start = week_start + day * 24 * HOUR + hour * HOUR;
+                    let this = Window {
+                        start,
+                        end: start + HOUR,
+                    };
+                    let mut slot = Slot {
+                        start,
+                        ..Slot::default()
+                    };
+                    for (_, n, label) in bookings.iter().filter(|(w, _, _)| w.overlaps(&this)) {
+                        slot.held += n;
+                        if !slot.holders.contains(label) {
+                            slot.holders.push(label.clone());
+                        }
+                    }
+                    slot
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +291,31 @@ mod tests {
         let empty = window_from("", "", "").unwrap_err();
         assert_eq!(empty.get("date"), Some("Enter the day the booking starts."));
         assert!(empty.get("hours").is_some());
+    }
+
+    #[test]
+    fn a_week_is_seven_days_of_hours_with_what_each_hour_holds() {
+        let bookings = [
+            (w(10, 12), 1, "Vision".to_owned()),
+            (w(11, 13), 2, "Language".to_owned()),
+            (w(24 + 23, 24 + 25), 1, "Vision".to_owned()),
+        ];
+        let grid = week_grid(MONDAY, &bookings);
+        assert_eq!((grid.len(), grid[0].len()), (24, 7));
+        assert_eq!(grid[10][0].start, MONDAY + 10 * HOUR);
+        assert_eq!(
+            (grid[10][0].held, grid[10][0].holders.clone()),
+            (1, vec!["Vision".to_owned()])
+        );
+        assert_eq!(grid[11][0].held, 3);
+        assert_eq!(grid[11][0].holders, ["Vision", "Language"]);
+        assert_eq!(grid[12][0].held, 2);
+        assert_eq!(
+            grid[13][0].held, 0,
+            "[start, end): free from the hour it ends"
+        );
+        // Across midnight: Tuesday 23:00 and Wednesday 00:00.
+        assert_eq!((grid[23][1].held, grid[0][2].held), (1, 1));
     }
 
     #[test]

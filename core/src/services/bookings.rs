@@ -87,6 +87,73 @@ pub async fn models(db: &Db, actor: Option<&Actor>) -> Result<Vec<Model>, CoreEr
     Ok(bookings::models(db).await?)
 }
 
+/// A week of one model's bookings, for the week view.
+#[derive(Debug, Clone)]
+pub struct Week {
+    pub models: Vec<Model>,
+    /// The model shown: the one asked for, or the first.
+    pub model: Option<Model>,
+    /// Monday 00:00 UTC.
+    pub week_start: i64,
+    /// 24 rows (hours) of 7 slots (days).
+    pub grid: Vec<Vec<crate::accelerators::bookings::Slot>>,
+    /// The live bookings of the model in the week.
+    pub bookings: Vec<Booking>,
+    /// Projects the actor may book for, as (id, name).
+    pub projects: Vec<(i64, String)>,
+}
+
+/// The week holding `week_of` (`YYYY-MM-DD`; this week when empty or not a date) for `model`.
+pub async fn week(
+    db: &Db,
+    actor: Option<&Actor>,
+    model: &str,
+    week_of: &str,
+    now: i64,
+) -> Result<Week, CoreError> {
+    authz::check(actor, Action::ViewBookings, Object::Portal)?;
+    let models = bookings::models(db).await?;
+    let chosen = models
+        .iter()
+        .find(|m| m.model == model)
+        .or(models.first())
+        .cloned();
+    let day = crate::clock::parse_date(week_of)
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+        .unwrap_or(now);
+    let week_start = crate::accelerators::bookings::week_start(day);
+    let window = Window {
+        start: week_start,
+        end: week_start + 7 * 86_400,
+    };
+    let live = match &chosen {
+        Some(m) => bookings::live_between(db, &m.model, window).await?,
+        None => Vec::new(),
+    };
+    let held: Vec<(Window, i64, String)> = live
+        .iter()
+        .map(|b| (b.window(), b.count, b.project_name.clone()))
+        .collect();
+    let mut projects = Vec::new();
+    if let Some(a) = actor {
+        for id in projects::ids_for_member(db, a.user_id).await? {
+            let (p, object) = project_object(db, actor, id).await?;
+            if authz::check(actor, Action::BookAccelerators, object).is_ok() {
+                projects.push((p.id, p.name));
+            }
+        }
+    }
+    projects.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(Week {
+        models,
+        model: chosen,
+        week_start,
+        grid: crate::accelerators::bookings::week_grid(week_start, &held),
+        bookings: live,
+        projects,
+    })
+}
+
 /// A project's bookings that have not ended a week ago.
 pub async fn for_project(
     db: &Db,

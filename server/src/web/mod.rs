@@ -3,6 +3,7 @@
 //! progress, and the page furniture those answers share (notices, error pages).
 
 pub mod acquisitions;
+pub mod bookings;
 pub mod error_page;
 pub mod flash;
 pub mod live;

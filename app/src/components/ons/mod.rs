@@ -217,6 +217,35 @@ pub fn Checkbox(
     }
 }
 
+/// `onsSelect`, filled from and annotated by a [`FormState`]: one option per (value, label), the
+/// one the form holds selected, after a first empty option reading `prompt`.
+#[component]
+pub fn Select(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    form: FormState,
+    options: Vec<(String, String)>,
+    #[prop(into)] prompt: String,
+) -> impl IntoView {
+    let error = form.error(&id);
+    let chosen = form.value(&id);
+    let invalid = error.as_ref().map(|_| "true");
+    view! {
+        <FieldError id=id.clone() error=error>
+            <div class="ons-field">
+                <label class="ons-label" for=id.clone()>{label}</label>
+                <select id=id.clone() name=id class="ons-input ons-input--select" aria-invalid=invalid>
+                    <option value="">{prompt}</option>
+                    {options.into_iter().map(|(value, text)| {
+                        let on = value == chosen;
+                        view! { <option value=value selected=on>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        </FieldError>
+    }
+}
+
 /// Fixed (value, label) pairs as the owned options [`RadioItems`] takes.
 pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
