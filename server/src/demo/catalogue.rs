@@ -215,8 +215,8 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
         .await?;
         return Ok(());
     }
-    // Five TPU machines of four chips each, and GPU units (two A100s) added to one general host
-    // in each data centre: the network's accelerators, which people book ahead.
+    // Five TPU machines of four chips each, and GPU units (two A100s in data centre 1, two L40S in
+    // data centre 2) added to one general host in each: the accelerators people book ahead.
     for (code, name, prefix) in [
         ("DC1", "Data centre 1", "dc1"),
         ("DC2", "Data centre 2", "dc2"),
@@ -224,6 +224,7 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
         let site = inventory::insert_site(db, code, name).await?;
         for n in 1..=4 {
             let gpus = if n == 1 { 2 } else { 0 };
+            let (gpu_model, gpu_memory) = if code == "DC1" { (A100, 80) } else { (L40S, 48) };
             let host = inventory::insert_host(
                 db,
                 NewHost {
@@ -234,7 +235,7 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
                     ram_gb: 256,
                     storage_gb: 10_000,
                     gpus,
-                    gpu_model: if gpus > 0 { A100 } else { "" },
+                    gpu_model: if gpus > 0 { gpu_model } else { "" },
                 },
             )
             .await?;
@@ -242,8 +243,8 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
                 let gpu = NewDevice {
                     host_id: host,
                     kind: "gpu",
-                    model: A100,
-                    memory_gb: 80,
+                    model: gpu_model,
+                    memory_gb: gpu_memory,
                     slot,
                 };
                 bookings::insert_device(db, gpu).await?;
@@ -281,3 +282,4 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
 }
 
 const A100: &str = "NVIDIA A100 80GB";
+const L40S: &str = "NVIDIA L40S 48GB";
