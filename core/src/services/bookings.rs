@@ -667,9 +667,9 @@ async fn end(
     .await?;
     tx.commit().await?;
     let mut conn = db.pool.acquire().await?;
-    Ok(bookings::find(&mut conn, booking.id)
+    bookings::find(&mut conn, booking.id)
         .await?
-        .ok_or(CoreError::NotFound("booking"))?)
+        .ok_or(CoreError::NotFound("booking"))
 }
 
 /// Tells the person who booked, unless they made the change themselves.

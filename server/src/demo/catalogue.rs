@@ -224,7 +224,11 @@ pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
         let site = inventory::insert_site(db, code, name).await?;
         for n in 1..=4 {
             let gpus = if n == 1 { 2 } else { 0 };
-            let (gpu_model, gpu_memory) = if code == "DC1" { (A100, 80) } else { (L40S, 48) };
+            let (gpu_model, gpu_memory) = if code == "DC1" {
+                (A100, 80)
+            } else {
+                (L40S, 48)
+            };
             let host = inventory::insert_host(
                 db,
                 NewHost {
