@@ -2,3 +2,8 @@
 -- cores, and accounts), so the worker's reconciler can tell a booking that changed since from
 -- one already reserved. Empty: not reserved yet (or the engine keeps no reservations).
 ALTER TABLE bookings ADD COLUMN reserved TEXT NOT NULL DEFAULT '';
+
+-- The lifecycle sweep's marks: the reminder before the start was sent; the booking was found in
+-- use (a workspace of its project with accelerators running) once its first half hour passed.
+ALTER TABLE bookings ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bookings ADD COLUMN use_checked INTEGER NOT NULL DEFAULT 0;

@@ -266,6 +266,35 @@ pub fn week_grid(week_start: i64, bookings: &[(Window, i64, String)]) -> Vec<Vec
         .collect()
 }
 
+/// A confirmed booking not used (no workspace of its project with accelerators running) this
+/// long after it starts is released, so the time goes to someone who will use it.
+pub const RELEASE_AFTER_MINUTES: i64 = 30;
+/// The person who booked is reminded this long before it starts.
+pub const REMIND_BEFORE_MINUTES: i64 = 60;
+
+/// What the lifecycle sweep owes a confirmed booking at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// It starts within the reminder time and nobody was reminded yet.
+    Remind,
+    /// Its first half hour has passed and nobody has checked it is in use.
+    CheckUse,
+}
+
+/// `reminded` and `use_checked` are what the sweep already did for it.
+pub fn due(window: Window, now: i64, reminded: bool, use_checked: bool) -> Option<Due> {
+    if now >= window.end {
+        return None;
+    }
+    if !use_checked && now >= window.start + RELEASE_AFTER_MINUTES * 60 {
+        return Some(Due::CheckUse);
+    }
+    if !reminded && now < window.start && now >= window.start - REMIND_BEFORE_MINUTES * 60 {
+        return Some(Due::Remind);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +345,20 @@ mod tests {
         );
         // Across midnight: Tuesday 23:00 and Wednesday 00:00.
         assert_eq!((grid[23][1].held, grid[0][2].held), (1, 1));
+    }
+
+    #[test]
+    fn a_booking_is_reminded_an_hour_ahead_and_checked_for_use_after_half_an_hour() {
+        let b = w(10, 12);
+        let at = |h: i64, m: i64| MONDAY + h * HOUR + m * 60;
+        assert_eq!(due(b, at(8, 59), false, false), None);
+        assert_eq!(due(b, at(9, 0), false, false), Some(Due::Remind));
+        assert_eq!(due(b, at(9, 30), true, false), None, "reminded once");
+        assert_eq!(due(b, at(10, 0), false, false), None, "too late to remind");
+        assert_eq!(due(b, at(10, 29), false, false), None);
+        assert_eq!(due(b, at(10, 30), false, false), Some(Due::CheckUse));
+        assert_eq!(due(b, at(11, 59), true, true), None, "checked once");
+        assert_eq!(due(b, at(12, 0), false, false), None, "over");
     }
 
     #[test]

@@ -695,6 +695,70 @@ async fn tell_others(
     .await
 }
 
+/// What the lifecycle sweep did to bookings.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub reminded: usize,
+    pub released: usize,
+}
+
+/// Reminds people of bookings about to start, and releases bookings nobody uses: a confirmed
+/// booking whose project has no workspace with accelerators being set up or running half an
+/// hour after it starts is released, and the person who booked is told why.
+pub async fn sweep(db: &Db, now: i64) -> Result<Swept, CoreError> {
+    use crate::accelerators::bookings::{due, Due, RELEASE_AFTER_MINUTES, REMIND_BEFORE_MINUTES};
+    use crate::store::bookings::Mark;
+    let mut swept = Swept::default();
+    for (id, window, reminded, use_checked) in
+        bookings::for_sweep(db, now, REMIND_BEFORE_MINUTES * 60).await?
+    {
+        let mut conn = db.pool.acquire().await?;
+        let Some(booking) = bookings::find(&mut conn, id).await? else {
+            continue;
+        };
+        drop(conn);
+        match due(window, now, reminded, use_checked) {
+            None => {}
+            Some(Due::Remind) => {
+                let mut tx = db.pool.begin().await?;
+                if bookings::mark(&mut tx, id, Mark::Reminded).await? {
+                    tell_others(
+                        &mut tx,
+                        None,
+                        &booking,
+                        "Your accelerator booking starts soon",
+                        &format!(
+                            "{} × {} for {} starts at {}. Start a workspace with accelerators in the project within {RELEASE_AFTER_MINUTES} minutes of the start, or the booking is released for others.",
+                            booking.count,
+                            booking.model,
+                            booking.project_name,
+                            format_utc(booking.starts_at)
+                        ),
+                        now,
+                    )
+                    .await?;
+                    swept.reminded += 1;
+                }
+                tx.commit().await?;
+            }
+            Some(Due::CheckUse) => {
+                if resources::project_uses_accelerators(db, booking.project_id).await? {
+                    let mut tx = db.pool.begin().await?;
+                    bookings::mark(&mut tx, id, Mark::UseChecked).await?;
+                    tx.commit().await?;
+                } else {
+                    let why = format!(
+                        "no workspace of the project with accelerators was running {RELEASE_AFTER_MINUTES} minutes after it started, so the time went back to others"
+                    );
+                    end(db, None, &booking, "released", &why, "booking.release", now).await?;
+                    swept.released += 1;
+                }
+            }
+        }
+    }
+    Ok(swept)
+}
+
 /// Every reservation the scheduler should keep at `now`, by booking, with what was last
 /// reserved for it.
 pub async fn to_reserve(db: &Db, now: i64) -> Result<Vec<(i64, Reservation, String)>, CoreError> {

@@ -523,3 +523,46 @@ pub async fn running_reserved(
     .fetch_optional(&db.pool)
     .await
 }
+
+/// Confirmed bookings the lifecycle sweep may owe something at `now`: not over, starting within
+/// `ahead` seconds or already started, with what it did for each (reminded, use checked).
+pub async fn for_sweep(
+    db: &Db,
+    now: i64,
+    ahead: i64,
+) -> Result<Vec<(i64, Window, bool, bool)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, starts_at, ends_at, reminded, use_checked FROM bookings \
+         WHERE state = 'confirmed' AND ends_at > $1 AND starts_at <= $2 \
+         AND (reminded = 0 OR use_checked = 0) ORDER BY starts_at, id",
+    )
+    .bind(now)
+    .bind(now + ahead)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, start, end, r, u)| (id, Window { start, end }, r == 1, u == 1))
+        .collect())
+}
+
+/// Marks what the sweep did for a booking (`reminded` or `use_checked`); false if another
+/// worker did it first.
+pub async fn mark(conn: &mut AnyConnection, id: i64, column: Mark) -> Result<bool, sqlx::Error> {
+    let sql = match column {
+        Mark::Reminded => "UPDATE bookings SET reminded = 1 WHERE id = $1 AND reminded = 0",
+        Mark::UseChecked => "UPDATE bookings SET use_checked = 1 WHERE id = $1 AND use_checked = 0",
+    };
+    Ok(sqlx::query(sql)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Reminded,
+    UseChecked,
+}

@@ -428,3 +428,15 @@ pub async fn lock_project(conn: &mut AnyConnection, project_id: i64) -> Result<b
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether a workspace or service of the project that uses accelerators is being set up or runs.
+pub async fn project_uses_accelerators(db: &Db, project_id: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM resources WHERE project_id = $1 AND gpus > 0 \
+         AND state IN ('provisioning', 'active')",
+    )
+    .bind(project_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}

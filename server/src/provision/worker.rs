@@ -146,6 +146,11 @@ impl Worker {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "lifecycle sweep failed"),
             }
+            match campus_core::services::bookings::sweep(&self.db, now).await {
+                Ok(s) if s != Default::default() => tracing::info!(?s, "accelerator bookings"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "booking sweep failed"),
+            }
             match campus_core::services::acquisitions::remind_deadlines(&self.db, now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),

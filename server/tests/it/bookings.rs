@@ -375,3 +375,120 @@ async fn bookings_are_made_checked_moved_and_cancelled(backend: Backend) {
 }
 
 both_backends!(bookings_are_made_checked_moved_and_cancelled);
+
+/// The lifecycle sweep reminds the person who booked an hour before the start, once, and half
+/// an hour after the start releases a booking its project is not using, saying why; a booking
+/// whose project runs a workspace with accelerators then is kept.
+async fn unused_bookings_are_released_after_half_an_hour(backend: Backend) {
+    use campus_core::services::bookings::{self as service, Swept};
+    let app = TestApp::spawn(backend).await;
+    gpu_host(&app).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let project = app.project("Language models", alice, &[]).await;
+    let token = token_for(&app, "alice").await;
+    let path = format!("/api/v1/projects/{project}/bookings");
+    let tomorrow = day_after(1);
+    let (_, idle) = api(
+        &app,
+        Method::POST,
+        &path,
+        &token,
+        Some(booking_body(GPU, 1, &tomorrow, 10, 2)),
+    )
+    .await;
+    let (_, busy) = api(
+        &app,
+        Method::POST,
+        &path,
+        &token,
+        Some(booking_body(GPU, 1, &tomorrow, 14, 2)),
+    )
+    .await;
+    let starts = |b: &Value| b["starts_at"].as_i64().unwrap();
+    let sweep = |at: i64| {
+        let db = app.db.clone();
+        async move { service::sweep(&db, at).await.unwrap() }
+    };
+    let reminded = format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = {alice} AND subject LIKE '%starts soon%'"
+    );
+    assert_eq!(sweep(starts(&idle) - 3601).await, Swept::default());
+    assert_eq!(
+        sweep(starts(&idle) - 3600).await,
+        Swept {
+            reminded: 1,
+            released: 0
+        }
+    );
+    assert_eq!(
+        sweep(starts(&idle) - 1800).await,
+        Swept::default(),
+        "reminded once"
+    );
+    assert_eq!(count(&app, &reminded).await, 1);
+
+    assert_eq!(sweep(starts(&idle) + 1799).await, Swept::default());
+    assert_eq!(
+        sweep(starts(&idle) + 1800).await,
+        Swept {
+            reminded: 0,
+            released: 1
+        }
+    );
+    let (_, released) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/bookings/{}", idle["id"]),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(released["state"], "released");
+    assert!(released["reason"].as_str().unwrap().contains(
+        "no workspace of the project with accelerators was running 30 minutes after it started"
+    ));
+    let told = count(&app, &format!("SELECT COUNT(*) FROM notifications WHERE user_id = {alice} AND subject LIKE '%released%'")).await;
+    assert_eq!(told, 1);
+
+    // The other booking's project runs a GPU workspace by then: it is kept.
+    let gpu = app.offering_id("gpu-jupyterlab").await;
+    let (status, r) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{project}/requests"),
+        &token,
+        Some(json!({"offering_id": gpu, "size": "one-gpu", "end_date": "2030-01-31", "purpose": "Fine-tuning"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{r}");
+    // Stands in for the workspace being up: the sweep reads only the resource's state.
+    sqlx::query("UPDATE resources SET state = 'active' WHERE id = $1")
+        .bind(r["request"]["id"].as_i64().unwrap())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sweep(starts(&busy) - 3600).await,
+        Swept {
+            reminded: 1,
+            released: 0
+        }
+    );
+    assert_eq!(sweep(starts(&busy) + 1800).await, Swept::default());
+    let (_, kept) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/bookings/{}", busy["id"]),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(kept["state"], "confirmed");
+    assert_eq!(
+        sweep(starts(&busy) + 3600).await,
+        Swept::default(),
+        "checked once"
+    );
+}
+
+both_backends!(unused_bookings_are_released_after_half_an_hour);
