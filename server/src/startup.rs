@@ -347,6 +347,7 @@ pub fn router(
             post(settings::remove_size),
         )
         .route("/projects/{id}/quota", post(settings::set_quota))
+        .route("/projects/{id}/booking-limits", post(bookings::set_limits))
         .route("/bookings", post(bookings::book))
         .route("/bookings/{id}/change", post(bookings::change))
         .route("/bookings/{id}/cancel", post(bookings::cancel))

@@ -63,6 +63,9 @@ pub struct ProjectQuotaView {
     pub limits: Vec<QuotaLimit>,
     pub can_change: bool,
     pub can_request: bool,
+    /// Accelerator booking limits: (field, label, value), and whether they are the defaults.
+    pub booking_limits: Vec<(String, String, i64)>,
+    pub booking_limits_default: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -155,6 +158,8 @@ pub async fn get_project_quota(project_id: i64) -> Result<ProjectQuotaView, AppE
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
     let q = campus_core::services::settings::project_quota(&db, actor.as_ref(), project_id).await?;
+    let (l, booking_limits_default) =
+        campus_core::services::bookings::limits(&db, actor.as_ref(), project_id).await?;
     Ok(ProjectQuotaView {
         project_id,
         project_name: q.project_name,
@@ -170,5 +175,23 @@ pub async fn get_project_quota(project_id: i64) -> Result<ProjectQuotaView, AppE
             .collect(),
         can_change: q.can_change,
         can_request: q.can_request,
+        booking_limits: vec![
+            (
+                "hours_per_week".into(),
+                "Device-hours a week".into(),
+                l.hours_per_week,
+            ),
+            (
+                "longest_hours".into(),
+                "Longest booking, in hours".into(),
+                l.longest_hours,
+            ),
+            (
+                "ahead_days".into(),
+                "Days ahead a booking may start".into(),
+                l.ahead_days,
+            ),
+        ],
+        booking_limits_default,
     })
 }

@@ -7,7 +7,8 @@ use crate::api::{
 use crate::components::gauges::GaugeTable;
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
-    options, Button, Checkbox, ErrorSummary, Input, LinkButton, RadioItems, StatusTag,
+    options, Button, Checkbox, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton,
+    RadioItems, StatusTag,
 };
 use crate::error::AppError;
 use crate::forms::FormState;
@@ -336,16 +337,28 @@ pub fn ProjectQuotaPage() -> impl IntoView {
         }
     });
     let form = Resource::new(|| (), |_| take_form("project-quota".into()));
+    let limits_form = Resource::new(|| (), |_| take_form("booking-limits".into()));
     view! {
         <Notice/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let posted = form.await.unwrap_or_default();
+                let posted_limits = limits_form.await.unwrap_or_default();
                 or_error_page(data.await, move |q| {
                     let form = quota_form(&q, posted);
+                    let limits = if posted_limits.errors.is_empty() {
+                        FormState {
+                            values: q.booking_limits.iter().map(|(k, _, v)| (k.clone(), v.to_string())).collect(),
+                            errors: Vec::new(),
+                        }
+                    } else {
+                        posted_limits
+                    };
+                    let mut errors = form.errors.clone();
+                    errors.extend(limits.errors.clone());
                     view! {
                         <Title text=format!("Quota of {}", q.project_name)/>
-                        <ErrorSummary errors=form.errors.clone()/>
+                        <ErrorSummary errors=errors/>
                         <nav class="ons-breadcrumbs" aria-label="Breadcrumbs">
                             <ol class="ons-breadcrumbs__items ons-u-fs-s">
                                 <li class="ons-breadcrumbs__item"><a class="ons-breadcrumbs__link" href="/projects">"Projects"</a></li>
@@ -366,6 +379,27 @@ pub fn ProjectQuotaPage() -> impl IntoView {
                                 <Button text="Save quota"/>
                             </form>
                         })}
+                        <h2 class="ons-u-mt-xl">"Accelerator booking limits"</h2>
+                        <p>{if q.booking_limits_default { "The portal's defaults apply: operators have set none for this project. " } else { "" }}"Bookings within these are confirmed at once; beyond them an operator decides."</p>
+                        {if q.can_change {
+                            view! {
+                                <form method="post" action=format!("/projects/{}/booking-limits", q.project_id) novalidate>
+                                    {q.booking_limits.iter().map(|(key, label, _)| view! {
+                                        <div class="ons-u-mb-m"><Input id=key.clone() label=label.clone() form=limits.clone() width=6/></div>
+                                    }).collect_view()}
+                                    <Button text="Save booking limits"/>
+                                </form>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <DescriptionList>
+                                    {q.booking_limits.clone().into_iter().map(|(_, label, v)| {
+                                        let value = v.to_string();
+                                        view! { <DescriptionRow term=label>{value}</DescriptionRow> }
+                                    }).collect_view()}
+                                </DescriptionList>
+                            }.into_any()
+                        }}
                     }
                 })
             })}

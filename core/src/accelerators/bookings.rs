@@ -137,9 +137,9 @@ pub fn beyond_limits(
     let mut why = Vec::new();
     if window.hours() > limits.longest_hours {
         why.push(format!(
-            "{} hours is longer than the {} hours a booking may last",
-            window.hours(),
-            limits.longest_hours
+            "{} is longer than the {} a booking may last",
+            plural_hours(window.hours()),
+            plural_hours(limits.longest_hours)
         ));
     }
     if window.start > now + limits.ahead_days * 24 * HOUR {
@@ -169,6 +169,14 @@ pub fn beyond_limits(
         week += WEEK;
     }
     why
+}
+
+fn plural_hours(n: i64) -> String {
+    if n == 1 {
+        "1 hour".to_owned()
+    } else {
+        format!("{n} hours")
+    }
 }
 
 /// `YYYY-MM-DD` of the UTC day holding `secs`.

@@ -695,6 +695,101 @@ async fn tell_others(
     .await
 }
 
+/// What an operator typed as a project's booking limits.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LimitsInput {
+    pub hours_per_week: String,
+    pub longest_hours: String,
+    pub ahead_days: String,
+}
+
+/// A project's booking limits, and whether they are the portal's defaults (none set).
+pub async fn limits(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+) -> Result<(Limits, bool), CoreError> {
+    let (_, object) = project_object(db, actor, project_id).await?;
+    authz::check(actor, Action::ViewProject, object)?;
+    let mut conn = db.pool.acquire().await?;
+    Ok(match bookings::limits(&mut conn, project_id).await? {
+        Some(l) => (l, false),
+        None => (DEFAULT_LIMITS, true),
+    })
+}
+
+fn describe(l: &Limits) -> String {
+    format!(
+        "{} device-hours a week, {} hours at most, {} days ahead",
+        l.hours_per_week, l.longest_hours, l.ahead_days
+    )
+}
+
+/// Sets what a project may book without asking (operators). Bookings already made keep their
+/// state; the limits apply to new bookings and changes.
+pub async fn set_limits(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+    input: &LimitsInput,
+    now: i64,
+) -> Result<Limits, CoreError> {
+    authz::check(actor, Action::Operate, Object::Portal)?;
+    let (before, _) = limits(db, actor, project_id).await?;
+    let mut errors = FieldErrors::new();
+    let mut number = |field: &str, what: &str, min: u32, max: u32, raw: &str| {
+        errors
+            .check(field, whole_number(raw, what, min, max))
+            .map(i64::from)
+    };
+    let hours_per_week = number(
+        "hours_per_week",
+        "the device-hours a week",
+        0,
+        7 * 24 * 64,
+        &input.hours_per_week,
+    );
+    let longest_hours = number(
+        "longest_hours",
+        "the longest booking in hours",
+        1,
+        crate::accelerators::bookings::MAX_HOURS,
+        &input.longest_hours,
+    );
+    let ahead_days = number(
+        "ahead_days",
+        "how many days ahead",
+        1,
+        HORIZON_DAYS as u32,
+        &input.ahead_days,
+    );
+    let (Some(hours_per_week), Some(longest_hours), Some(ahead_days)) =
+        (hours_per_week, longest_hours, ahead_days)
+    else {
+        return Err(CoreError::Invalid(errors));
+    };
+    let after = Limits {
+        hours_per_week,
+        longest_hours,
+        ahead_days,
+    };
+    let me = actor.map(|a| a.user_id).unwrap_or_default();
+    let mut tx = db.pool.begin().await?;
+    bookings::set_limits(&mut tx, project_id, &after, me, now).await?;
+    audit_context::record(
+        &mut tx,
+        actor,
+        "project",
+        "booking.limits",
+        project_id,
+        &describe(&before),
+        &describe(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// What the lifecycle sweep did to bookings.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Swept {

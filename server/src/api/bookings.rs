@@ -127,6 +127,67 @@ pub struct RefuseIn {
     reason: String,
 }
 
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsBody {
+    /// Device-hours the project may book in any one week (Monday to Monday, UTC), 0 to 10752
+    hours_per_week: u32,
+    /// The longest single booking, 1 to 336 hours
+    longest_hours: u32,
+    /// How far ahead a booking may start, 1 to 56 days
+    ahead_days: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LimitsOut {
+    #[serde(flatten)]
+    limits: LimitsBody,
+    /// True while operators have set none for the project: the portal's defaults apply
+    default: bool,
+}
+
+fn limits_out(l: campus_core::accelerators::bookings::Limits, default: bool) -> LimitsOut {
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    LimitsOut {
+        limits: LimitsBody {
+            hours_per_week: n(l.hours_per_week),
+            longest_hours: n(l.longest_hours),
+            ahead_days: n(l.ahead_days),
+        },
+        default,
+    }
+}
+
+/// What a project may book without an operator's approval (its members, Campus staff).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/booking-limits", params(("id" = i64, Path)),
+    responses((status = 200, body = LimitsOut), (status = 403)), security(("token" = [])))]
+pub async fn get_limits(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<LimitsOut>, ApiError> {
+    let (l, default) = bookings::limits(&state.db, Some(&actor), id).await?;
+    Ok(Json(limits_out(l, default)))
+}
+
+/// Sets a project's booking limits (operators); new bookings beyond them go to an operator.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/booking-limits", params(("id" = i64, Path)), request_body = LimitsBody,
+    responses((status = 200, body = LimitsOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn put_limits(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<LimitsBody>,
+) -> Result<Json<LimitsOut>, ApiError> {
+    let input = bookings::LimitsInput {
+        hours_per_week: b.hours_per_week.to_string(),
+        longest_hours: b.longest_hours.to_string(),
+        ahead_days: b.ahead_days.to_string(),
+    };
+    let l = bookings::set_limits(&state.db, Some(&actor), id, &input, now()).await?;
+    Ok(Json(limits_out(l, false)))
+}
+
 /// Device models that can be booked, with how many are in service (Campus staff).
 #[utoipa::path(get, path = "/api/v1/accelerators", responses((status = 200, body = [ModelOut]), (status = 403)), security(("token" = [])))]
 pub async fn models(
@@ -251,6 +312,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/projects/{id}/bookings",
             get(for_project).post(book),
+        )
+        .route(
+            "/api/v1/projects/{id}/booking-limits",
+            get(get_limits).put(put_limits),
         )
         .route("/api/v1/bookings/{id}", get(get_one).put(change))
         .route("/api/v1/bookings/{id}/cancel", post(cancel))

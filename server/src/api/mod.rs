@@ -127,7 +127,8 @@ impl utoipa::Modify for StandardErrors {
         crate::api::bookings::models, crate::api::bookings::for_project,
         crate::api::bookings::book, crate::api::bookings::get_one, crate::api::bookings::change,
         crate::api::bookings::cancel, crate::api::bookings::approve,
-        crate::api::bookings::refuse),
+        crate::api::bookings::refuse, crate::api::bookings::get_limits,
+        crate::api::bookings::put_limits),
     modifiers(&TokenSecurity, &StandardErrors)
 )]
 pub struct ApiDoc;

@@ -180,3 +180,35 @@ async fn after_decision<T>(
         Err(e) => refused(e),
     }
 }
+
+/// POST /projects/{id}/booking-limits: sets a project's booking limits (operators).
+pub async fn set_limits(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let input = bookings::LimitsInput {
+        hours_per_week: field(&f, "hours_per_week"),
+        longest_hours: field(&f, "longest_hours"),
+        ahead_days: field(&f, "ahead_days"),
+    };
+    match bookings::set_limits(&state.db, actor.as_ref(), id, &input, now()).await {
+        Ok(_) => {
+            notice(&session, "Booking limits saved.").await;
+            see_other(&format!("/projects/{id}/quota"))
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(
+                &session,
+                "booking-limits",
+                f,
+                errors,
+                &format!("/projects/{id}/quota"),
+            )
+            .await
+        }
+        Err(e) => refused(e),
+    }
+}

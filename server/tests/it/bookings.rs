@@ -372,6 +372,38 @@ async fn bookings_are_made_checked_moved_and_cancelled(backend: Backend) {
     )
     .await;
     assert_eq!(audited, 7, "every change is audited");
+
+    // Operators set a project's limits; a booking beyond them then waits for a decision.
+    let limits = format!("/api/v1/projects/{mine}/booking-limits");
+    let (status, l) = api(&app, Method::GET, &limits, &a, None).await;
+    assert_eq!(
+        (status, &l["default"], &l["longest_hours"]),
+        (200, &json!(true), &json!(24))
+    );
+    let tight = json!({"hours_per_week": 100, "longest_hours": 1, "ahead_days": 56});
+    let (status, _) = api(&app, Method::PUT, &limits, &a, Some(tight.clone())).await;
+    assert_eq!(status, 403, "only operators set limits");
+    let zero = json!({"hours_per_week": 100, "longest_hours": 0, "ahead_days": 56});
+    let (status, e) = api(&app, Method::PUT, &limits, &o, Some(zero)).await;
+    assert_eq!(status, 422);
+    assert!(e["error"]["fields"]["longest_hours"]
+        .as_str()
+        .unwrap()
+        .contains("from 1 to 336"));
+    let (status, l) = api(&app, Method::PUT, &limits, &o, Some(tight)).await;
+    assert_eq!(
+        (status, &l["default"], &l["longest_hours"]),
+        (200, &json!(false), &json!(1))
+    );
+    let (_, two) = book(&a, mine, booking_body(GPU, 1, &day_after(2), 20, 2)).await;
+    assert_eq!(two["state"], "awaiting_approval");
+    assert!(
+        two["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2 hours is longer than the 1 hour a booking may last"),
+        "{two}"
+    );
 }
 
 both_backends!(bookings_are_made_checked_moved_and_cancelled);

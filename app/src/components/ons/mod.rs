@@ -179,7 +179,7 @@ pub fn Panel(#[prop(optional)] success: bool, children: Children) -> impl IntoVi
 
 /// One row of `onsDescriptionList`.
 #[component]
-pub fn DescriptionRow(term: &'static str, children: Children) -> impl IntoView {
+pub fn DescriptionRow(#[prop(into)] term: String, children: Children) -> impl IntoView {
     view! {
         <div class="ons-description-list__item">
             <dt class="ons-description-list__term ons-grid__col ons-col-3@m">{term}</dt>
