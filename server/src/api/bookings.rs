@@ -127,7 +127,7 @@ pub struct RefuseIn {
     reason: String,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsBody {
     /// Device-hours the project may book in any one week (Monday to Monday, UTC), 0 to 10752
@@ -140,20 +140,18 @@ pub struct LimitsBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct LimitsOut {
-    #[serde(flatten)]
-    limits: LimitsBody,
+    hours_per_week: i64,
+    longest_hours: i64,
+    ahead_days: i64,
     /// True while operators have set none for the project: the portal's defaults apply
     default: bool,
 }
 
 fn limits_out(l: campus_core::accelerators::bookings::Limits, default: bool) -> LimitsOut {
-    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     LimitsOut {
-        limits: LimitsBody {
-            hours_per_week: n(l.hours_per_week),
-            longest_hours: n(l.longest_hours),
-            ahead_days: n(l.ahead_days),
-        },
+        hours_per_week: l.hours_per_week,
+        longest_hours: l.longest_hours,
+        ahead_days: l.ahead_days,
         default,
     }
 }
