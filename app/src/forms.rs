@@ -31,6 +31,8 @@ pub mod keys {
     pub const USER_AGENT: &str = "user_agent";
     pub const NOTICE: &str = "notice";
     pub const NEW_TOKEN: &str = "new_token";
+    /// A calendar feed's address, shown once after it is made.
+    pub const NEW_CALENDAR: &str = "new_calendar";
     pub const OIDC_PENDING: &str = "oidc_pending";
     /// The identity provider's refresh token, and when the person's groups were last read.
     pub const IDP_REFRESH: &str = "idp_refresh";

@@ -324,19 +324,31 @@ pub fn router(
         .route("/auth/oidc/callback", get(auth::oidc::callback))
         .route("/projects", post(projects::create_project))
         .route("/projects/{id}/members", post(projects::add_member))
-        .route("/projects/{id}/members/{user_id}/remove", post(projects::remove_member))
+        .route(
+            "/projects/{id}/members/{user_id}/remove",
+            post(projects::remove_member),
+        )
         .route(auth::password::PAGE, post(auth::password::change))
         .route("/account/tokens", post(people::create_token))
         .route("/account/tokens/{id}/revoke", post(people::revoke_token))
-        .route("/account/sign-out-everywhere", post(people::sign_out_everywhere))
+        .route(
+            "/account/sign-out-everywhere",
+            post(people::sign_out_everywhere),
+        )
         .route("/admin/users/{id}/roles", post(people::set_roles))
-        .route("/admin/users/{id}/unix-account", post(people::set_unix_account))
+        .route(
+            "/admin/users/{id}/unix-account",
+            post(people::set_unix_account),
+        )
         .route("/projects/{id}/requests", post(requests::submit))
         .route("/requests/{id}/decision", post(requests::decide))
         .route("/requests/{id}/resubmit", post(requests::resubmit))
         .route("/requests/{id}/actions/{action}", post(requests::act))
         .route("/requests/{id}/events", get(live::request_events))
-        .route("/requests/{id}/connection", get(exports::database_connection))
+        .route(
+            "/requests/{id}/connection",
+            get(exports::database_connection),
+        )
         .route("/operations/jobs/{id}/redrive", post(requests::redrive))
         .route("/operations/audit.csv", get(exports::audit_csv))
         .route("/operations/catalogue", post(settings::create_offering))
@@ -349,14 +361,23 @@ pub fn router(
         .route("/projects/{id}/quota", post(settings::set_quota))
         .route("/projects/{id}/booking-limits", post(bookings::set_limits))
         .route("/bookings", post(bookings::book))
+        .route("/calendar/{secret}", get(bookings::calendar_feed))
+        .route("/account/calendar", post(bookings::make_feed))
+        .route("/account/calendar/stop", post(bookings::stop_feed))
         .route("/bookings/{id}/change", post(bookings::change))
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/approve", post(bookings::approve))
         .route("/bookings/{id}/refuse", post(bookings::refuse))
         .route("/notifications/read", post(requests::mark_read))
         .route("/projects/{id}/showcase", post(publishing::save_showcase))
-        .route("/projects/{id}/showcase/unpublish", post(publishing::unpublish_showcase))
-        .route("/operations/announcements", post(publishing::publish_announcement))
+        .route(
+            "/projects/{id}/showcase/unpublish",
+            post(publishing::unpublish_showcase),
+        )
+        .route(
+            "/operations/announcements",
+            post(publishing::publish_announcement),
+        )
         .route(
             "/operations/announcements/{id}/withdraw",
             post(publishing::withdraw_announcement),
@@ -365,9 +386,18 @@ pub fn router(
         .route("/training/{slug}/pages", post(publishing::add_course_page))
         .route("/training/{slug}/sessions", post(publishing::book_session))
         .route("/training/sessions/{id}/enrol", post(publishing::enrol))
-        .route("/training/{slug}/enrolment", post(publishing::set_partners_enrol))
-        .route("/training/sessions/{id}/attendees", post(publishing::add_attendees))
-        .route("/training/{slug}/pages/{page}", post(publishing::edit_course_page))
+        .route(
+            "/training/{slug}/enrolment",
+            post(publishing::set_partners_enrol),
+        )
+        .route(
+            "/training/sessions/{id}/attendees",
+            post(publishing::add_attendees),
+        )
+        .route(
+            "/training/{slug}/pages/{page}",
+            post(publishing::edit_course_page),
+        )
         .route(
             "/training/{slug}/files",
             post(publishing::attach).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
@@ -382,9 +412,18 @@ pub fn router(
         .route("/acquisitions/{id}/withdraw", post(acquisitions::withdraw))
         .route("/acquisitions/{id}/amend", post(acquisitions::amend))
         .route("/acquisitions/{id}/assign", post(acquisitions::assign))
-        .route("/acquisitions/{id}/data-control", post(acquisitions::data_control))
-        .route("/acquisitions/{id}/ethics-review", post(acquisitions::ethics_review))
-        .route("/acquisitions/{id}/changes", post(acquisitions::request_changes))
+        .route(
+            "/acquisitions/{id}/data-control",
+            post(acquisitions::data_control),
+        )
+        .route(
+            "/acquisitions/{id}/ethics-review",
+            post(acquisitions::ethics_review),
+        )
+        .route(
+            "/acquisitions/{id}/changes",
+            post(acquisitions::request_changes),
+        )
         .route("/acquisitions/{id}/decision", post(acquisitions::decide))
         .route("/datasets/{id}/grants", post(acquisitions::grant))
         .route("/datasets/{id}/close", post(uploads::close_dataset))
@@ -402,7 +441,10 @@ pub fn router(
         )
         .merge(api::router())
         .merge(pages)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::absolute_session_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::absolute_session_limit,
+        ))
         .layer(session_layer)
         // Outside the session layer: the proxy and public pages read the session themselves,
         // and only when they must.
@@ -412,8 +454,14 @@ pub fn router(
                 .route("/showcase/{slug}", get(public_pages::showcase_project))
                 .route("/training", get(public_pages::training))
                 .route("/training/{slug}", get(public_pages::course))
-                .route("/training/{slug}/pages/{page}", get(public_pages::course_page))
-                .route("/training/{slug}/files/{name}", get(public_pages::attachment))
+                .route(
+                    "/training/{slug}/pages/{page}",
+                    get(public_pages::course_page),
+                )
+                .route(
+                    "/training/{slug}/files/{name}",
+                    get(public_pages::attachment),
+                )
                 // Resources are served on their own hosts; these only send the browser there.
                 .route("/w/{name}", get(proxy::launch))
                 .route("/w/{name}/", get(proxy::launch))
@@ -424,18 +472,34 @@ pub fn router(
         )
         .layer(axum::middleware::from_fn(layers::audit_request_id))
         .layer(axum::middleware::from_fn(layers::refuse_cross_site))
-        .layer(axum::middleware::from_fn_with_state(body_limit, layers::refuse_nul_text))
+        .layer(axum::middleware::from_fn_with_state(
+            body_limit,
+            layers::refuse_nul_text,
+        ))
         .layer(axum::middleware::from_fn(too_large_page))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
-        // Fonts (woff2 is brotli inside) and images gain nothing from a second compression.
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("font/")),
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::security_headers,
         ))
+        // Fonts (woff2 is brotli inside) and images gain nothing from a second compression.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/"))),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            // A calendar feed's address is its secret: it is never written to the log.
+            let path = match req.uri().path() {
+                p if p.starts_with("/calendar/") => "/calendar/…",
+                p => p,
+            };
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state.clone());

@@ -42,6 +42,10 @@ pub struct AccountView {
     pub scope_choices: Vec<(String, String)>,
     /// The token form's hint: how long tokens last.
     pub token_days_hint: String,
+    /// A calendar feed address just made, shown once.
+    pub new_calendar: Option<String>,
+    /// When the person's calendar feed was made, if they have one.
+    pub calendar_made: Option<String>,
 }
 
 #[server(prefix = "/_sf", endpoint = "get_account")]
@@ -62,6 +66,10 @@ pub async fn get_account() -> Result<AccountView, AppError> {
         .id()
         .map(|id| campus_core::store::sessions::key_of(&id.to_string()));
     let new_token = crate::ssr::take::<String>(crate::forms::keys::NEW_TOKEN).await?;
+    let new_calendar = crate::ssr::take::<String>(crate::forms::keys::NEW_CALENDAR).await?;
+    let calendar_made = campus_core::services::bookings::feed_made(&db, actor.as_ref())
+        .await?
+        .map(format_utc);
     let settings = use_context::<crate::api::PortalSettings>().unwrap_or_default();
     let now = campus_core::clock::now();
     Ok(AccountView {
@@ -123,6 +131,8 @@ pub async fn get_account() -> Result<AccountView, AppError> {
             "A whole number of days, at most {}. Leave it empty for {} days.",
             settings.token_max_days, settings.token_default_days
         ),
+        new_calendar,
+        calendar_made,
     })
 }
 

@@ -47,10 +47,28 @@ pub fn AccountPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <p class="ons-u-mt-m">"Signing out everywhere also revokes every API token you made."</p>
+                    <p class="ons-u-mt-m">"Signing out everywhere also revokes every API token you made and stops your calendar address."</p>
                     <form method="post" action="/account/sign-out-everywhere" class="ons-u-mt-s">
                         <Button text="Sign out everywhere" secondary=true/>
                     </form>
+
+                    <h2 class="ons-u-mt-2xl" id="calendar">"Calendar of your bookings"</h2>
+                    <p>"A private address your calendar program can subscribe to: it shows the accelerator bookings of every project you belong to. Anyone with the address can read it, so keep it to yourself; stop it or make a new one at any time."</p>
+                    {a.new_calendar.clone().map(|address| view! {
+                        <Panel success=true>
+                            <p>"Your calendar address is below. Copy it into your calendar program now: it will not be shown again."</p>
+                            <p><code id="new-calendar" class="app-token">{address}</code></p>
+                        </Panel>
+                    })}
+                    {a.calendar_made.clone().map(|made| view! { <p>{format!("You have a calendar address, made {made}.")}</p> })}
+                    <form method="post" action="/account/calendar" class="ons-u-mt-s">
+                        <Button text=if a.calendar_made.is_some() { "Make a new calendar address" } else { "Make a calendar address" } secondary=true/>
+                    </form>
+                    {a.calendar_made.is_some().then(|| view! {
+                        <form method="post" action="/account/calendar/stop" class="ons-u-mt-s">
+                            <Button text="Stop the calendar address" secondary=true/>
+                        </form>
+                    })}
 
                     <h2 class="ons-u-mt-2xl">"API tokens"</h2>
                     <p>"Tokens let your scripts use the "<a href="/api/v1/openapi.json" rel="external">"JSON API"</a>" as you. Keep them secret."</p>

@@ -3,3 +3,4 @@
 //! bookings and the Slurm reservations that enforce them on these rules.
 
 pub mod bookings;
+pub mod calendar;

@@ -349,6 +349,12 @@ pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, 
     let mut tx = db.pool.begin().await?;
     let ended = sessions::delete_for_user(&mut tx, me).await?;
     let revoked = tokens::revoke_all(&mut tx, me).await?;
+    // A calendar address is a secret like a token: whoever may have taken one loses it too.
+    let calendar = if crate::store::bookings::drop_feed(&mut tx, me).await? {
+        ", calendar address stopped"
+    } else {
+        ""
+    };
     audit(
         &mut tx,
         actor,
@@ -356,7 +362,7 @@ pub async fn sign_out_everywhere(db: &Db, actor: Option<&Actor>) -> Result<u64, 
         "user.sign_out_everywhere",
         me,
         "",
-        &format!("{ended} sessions ended, {revoked} tokens revoked"),
+        &format!("{ended} sessions ended, {revoked} tokens revoked{calendar}"),
     )
     .await?;
     tx.commit().await?;

@@ -695,6 +695,102 @@ async fn tell_others(
     .await
 }
 
+/// Calendar feed addresses start with this, then the secret.
+pub const FEED_PREFIX: &str = "ccal_";
+
+/// Makes the actor a calendar feed of their projects' bookings (ending any earlier one) and
+/// returns its secret, which is shown once.
+pub async fn make_feed(db: &Db, actor: Option<&Actor>, now: i64) -> Result<String, CoreError> {
+    let me = actor.map(|a| a.user_id).unwrap_or_default();
+    authz::check(actor, Action::ManageAccount, Object::User { id: me })?;
+    let secret = crate::store::tokens::secret(FEED_PREFIX);
+    let mut tx = db.pool.begin().await?;
+    bookings::set_feed(&mut tx, me, &crate::store::tokens::digest(&secret), now).await?;
+    audit_context::record(
+        &mut tx,
+        actor,
+        "user",
+        "calendar.make",
+        me,
+        "",
+        "calendar feed made",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Ends the actor's calendar feed: its address stops working at once.
+pub async fn stop_feed(db: &Db, actor: Option<&Actor>) -> Result<bool, CoreError> {
+    let me = actor.map(|a| a.user_id).unwrap_or_default();
+    authz::check(actor, Action::ManageAccount, Object::User { id: me })?;
+    let mut tx = db.pool.begin().await?;
+    let had = bookings::drop_feed(&mut tx, me).await?;
+    if had {
+        audit_context::record(
+            &mut tx,
+            actor,
+            "user",
+            "calendar.stop",
+            me,
+            "calendar feed",
+            "",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(had)
+}
+
+/// When the actor's calendar feed was made, if they have one.
+pub async fn feed_made(db: &Db, actor: Option<&Actor>) -> Result<Option<i64>, CoreError> {
+    let me = actor.map(|a| a.user_id).unwrap_or_default();
+    authz::check(actor, Action::ManageAccount, Object::User { id: me })?;
+    Ok(bookings::feed_made(db, me).await?)
+}
+
+/// The calendar the secret opens: the live bookings of its owner's projects from a week ago on,
+/// each linking to its page under `base_url`. An unknown or stopped secret is not found.
+pub async fn feed(db: &Db, secret: &str, base_url: &str, now: i64) -> Result<String, CoreError> {
+    use crate::accelerators::calendar::{ics, Event};
+    let owner = match secret.strip_prefix(FEED_PREFIX) {
+        Some(_) => bookings::feed_owner(db, &crate::store::tokens::digest(secret)).await?,
+        None => None,
+    };
+    let Some(owner) = owner else {
+        return Err(CoreError::NotFound("calendar"));
+    };
+    let list = bookings::for_member(db, owner, now - 7 * 86_400).await?;
+    let texts: Vec<(String, String, String)> = list
+        .iter()
+        .map(|b| {
+            (
+                format!("{} × {} for {}", b.count, b.model, b.project_name),
+                if b.state == "awaiting_approval" {
+                    format!("{} (awaiting an operator: {})", b.purpose, b.reason)
+                } else {
+                    b.purpose.clone()
+                },
+                format!("{}/bookings/{}", base_url.trim_end_matches('/'), b.id),
+            )
+        })
+        .collect();
+    let events: Vec<Event<'_>> = list
+        .iter()
+        .zip(&texts)
+        .map(|(b, (summary, description, url))| Event {
+            uid: format!("booking-{}@campus-portal", b.id),
+            start: b.starts_at,
+            end: b.ends_at,
+            summary,
+            description,
+            url,
+            tentative: b.state == "awaiting_approval",
+        })
+        .collect();
+    Ok(ics("Campus accelerator bookings", &events, now))
+}
+
 /// What an operator typed as a project's booking limits.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LimitsInput {

@@ -566,3 +566,65 @@ pub enum Mark {
     Reminded,
     UseChecked,
 }
+
+/// Live bookings of the projects `user_id` leads or belongs to that end after `since`.
+pub async fn for_member(db: &Db, user_id: i64, since: i64) -> Result<Vec<Booking>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE b.state IN {LIVE} AND b.ends_at > $2 AND (p.lead_id = $1 OR EXISTS \
+         (SELECT 1 FROM project_members m WHERE m.project_id = b.project_id AND m.user_id = $1)) \
+         ORDER BY b.starts_at, b.id"
+    ))
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Makes `user_id`'s calendar feed the one whose secret hashes to `hash` (ending any before).
+pub async fn set_feed(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, \
+         created_at = excluded.created_at",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Ends `user_id`'s calendar feed; false if they had none.
+pub async fn drop_feed(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Whose feed the secret hashing to `hash` opens.
+pub async fn feed_owner(db: &Db, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE token_hash = $1")
+        .bind(hash)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// When `user_id`'s feed was made, if they have one.
+pub async fn feed_made(db: &Db, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await
+}

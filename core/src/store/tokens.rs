@@ -27,12 +27,13 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn generate() -> String {
+/// A new secret: `prefix` and 32 random bytes from the OS, URL-safe.
+pub(crate) fn secret(prefix: &str) -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!(
-        "{PREFIX}{}",
+        "{prefix}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     )
 }
@@ -45,7 +46,7 @@ pub async fn create(
     scopes: Scopes,
     expires_at: i64,
 ) -> Result<(i64, String), sqlx::Error> {
-    let secret = generate();
+    let secret = secret(PREFIX);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scopes, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -212,3 +212,70 @@ pub async fn set_limits(
         Err(e) => refused(e),
     }
 }
+
+/// GET /calendar/{secret}: the calendar feed of the secret's owner's project bookings
+/// (iCalendar). Calendar programs fetch it with no session, so the secret alone opens it; an
+/// unknown or stopped one is not found.
+pub async fn calendar_feed(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    match bookings::feed(&state.db, &secret, &state.config.public_url, now()).await {
+        Ok(ics) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            ics,
+        )
+            .into_response(),
+        Err(CoreError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            "No calendar at this address: it was stopped, or replaced by a newer one.\n",
+        )
+            .into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /account/calendar: makes the person a new calendar feed address, shown once.
+pub async fn make_feed(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    session: Session,
+) -> Response {
+    match bookings::make_feed(&state.db, actor.as_ref(), now()).await {
+        Ok(secret) => {
+            let address = format!(
+                "{}/calendar/{secret}",
+                state.config.public_url.trim_end_matches('/')
+            );
+            if let Err(e) = session
+                .insert(app::forms::keys::NEW_CALENDAR, address)
+                .await
+            {
+                return crate::web::flash::internal(e);
+            }
+            see_other("/account#calendar")
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// POST /account/calendar/stop: the feed's address stops working.
+pub async fn stop_feed(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    session: Session,
+) -> Response {
+    match bookings::stop_feed(&state.db, actor.as_ref()).await {
+        Ok(_) => {
+            notice(
+                &session,
+                "Calendar address stopped: calendars using it get nothing more.",
+            )
+            .await;
+            see_other("/account#calendar")
+        }
+        Err(e) => refused(e),
+    }
+}

@@ -524,3 +524,104 @@ async fn unused_bookings_are_released_after_half_an_hour(backend: Backend) {
 }
 
 both_backends!(unused_bookings_are_released_after_half_an_hour);
+
+/// The address in the account page's one-time panel.
+fn shown_calendar(body: &str) -> Option<String> {
+    let at = body.find("id=\"new-calendar\"")?;
+    let rest = &body[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')?;
+    Some(rest[start..start + end].to_owned())
+}
+
+/// A person's calendar address shows their projects' bookings to any calendar program, with no
+/// session; it is shown once, replaced by a new one, and stops when they stop it.
+async fn a_calendar_address_shows_a_persons_bookings_until_stopped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    gpu_host(&app).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.create_user("carol", &[Role::Staff]).await;
+    let project = app.project("Language models", alice, &[bob]).await;
+    let token = token_for(&app, "alice").await;
+    let (status, made) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{project}/bookings"),
+        &token,
+        Some(booking_body(GPU, 1, &day_after(1), 10, 2)),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let address_for = |who: &'static str| {
+        let app = &app;
+        async move {
+            let c = app.browser_for(who).await;
+            let r = crate::support::post(&c, app, "/account/calendar", &[]).await;
+            assert_eq!(crate::support::location(&r), "/account#calendar");
+            let (_, body) = crate::support::page(&c, app, "/account").await;
+            let address = shown_calendar(&body).expect("the address is shown");
+            let (_, again) = crate::support::page(&c, app, "/account").await;
+            assert!(shown_calendar(&again).is_none(), "shown once");
+            assert!(again.contains("You have a calendar address, made"));
+            (c, address)
+        }
+    };
+    let fetch = |address: String| async move {
+        let r = crate::support::client().get(&address).send().await.unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, kind, r.text().await.unwrap())
+    };
+
+    let (bob_browser, first) = address_for("bob").await;
+    assert!(first.starts_with(&app.url("/calendar/ccal_")), "{first}");
+    let (status, kind, ics) = fetch(first.clone()).await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "text/calendar; charset=utf-8")
+    );
+    assert!(
+        ics.contains(&format!("UID:booking-{}@campus-portal", made["id"])),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("SUMMARY:1 × NVIDIA A100 80GB for Language models"),
+        "{ics}"
+    );
+    let start =
+        time::OffsetDateTime::from_unix_timestamp(made["starts_at"].as_i64().unwrap()).unwrap();
+    assert!(ics.contains(&format!(
+        "DTSTART:{:04}{:02}{:02}T100000Z",
+        start.year(),
+        u8::from(start.month()),
+        start.day()
+    )));
+
+    // Someone outside the project sees none of its bookings in theirs.
+    let (carol_browser, carols) = address_for("carol").await;
+    let (_, _, ics) = fetch(carols.clone()).await;
+    assert!(!ics.contains("BEGIN:VEVENT"), "{ics}");
+    // Signing out everywhere stops it, as it revokes tokens.
+    crate::support::post(&carol_browser, &app, "/account/sign-out-everywhere", &[]).await;
+    assert_eq!(fetch(carols).await.0, 404);
+
+    // A new address replaces the old; stopping ends it; made-up ones open nothing.
+    let r = crate::support::post(&bob_browser, &app, "/account/calendar", &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, body) = crate::support::page(&bob_browser, &app, "/account").await;
+    let second = shown_calendar(&body).unwrap();
+    assert_eq!(fetch(first).await.0, 404, "the old address stopped");
+    assert_eq!(fetch(second.clone()).await.0, 200);
+    crate::support::post(&bob_browser, &app, "/account/calendar/stop", &[]).await;
+    assert_eq!(fetch(second).await.0, 404);
+    assert_eq!(fetch(app.url("/calendar/ccal_made-up")).await.0, 404);
+    assert_eq!(fetch(app.url("/calendar/cpat_not-a-calendar")).await.0, 404);
+}
+
+both_backends!(a_calendar_address_shows_a_persons_bookings_until_stopped);
