@@ -50,6 +50,22 @@ pub struct RequestForm {
     pub offerings: Vec<OfferingCard>,
     pub quota: Vec<Gauge>,
     pub capacity: Vec<Gauge>,
+    pub sites: Vec<SiteRow>,
+    /// Per offering that runs: the largest of its sizes one host could take now, in words.
+    pub largest: Vec<(i64, String)>,
+}
+
+/// One data centre's free room, as the request form's table shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteRow {
+    pub code: String,
+    pub name: String,
+    pub hosts: u32,
+    pub cores: u32,
+    pub ram_gb: u32,
+    pub gpus: u32,
+    /// "32 cores, 256 GB, 0 GPUs": the most one host there has free of each.
+    pub most_on_one: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +113,8 @@ pub struct RequestDetail {
     pub connection_url: Option<String>,
     pub sizes: Vec<SizeOption>,
     pub size_code: String,
+    /// The host it was placed on and the data centre asked for, for those who may see it.
+    pub host: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -266,6 +284,41 @@ pub async fn get_request_form(project_id: i64) -> Result<RequestForm, AppError> 
         campus_core::services::resources::request_context(&db, actor.as_ref(), project_id).await?;
     let quota = convert::quota_gauges(&c.quota);
     let capacity = convert::free_gauges(&c.free, &c.total);
+    let sites = c
+        .sites
+        .iter()
+        .map(|s| SiteRow {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            hosts: s.free.hosts,
+            cores: s.free.cores,
+            ram_gb: s.free.ram_gb,
+            gpus: s.free.gpus,
+            most_on_one: format!(
+                "{} cores, {} GB, {} GPUs",
+                s.free.most_cores_on_one_host,
+                s.free.most_ram_gb_on_one_host,
+                s.free.most_gpus_on_one_host
+            ),
+        })
+        .collect();
+    let largest = c
+        .offerings
+        .iter()
+        .filter(|o| o.kind.runs())
+        .map(|o| {
+            let fits = c
+                .largest
+                .iter()
+                .find(|(id, _)| *id == o.id)
+                .and_then(|(_, code)| o.size(code));
+            let text = match fits {
+                Some(size) => format!("Largest that one host can take now: {}.", size.label),
+                None => "None of its sizes fits on any one host now.".to_owned(),
+            };
+            (o.id, text)
+        })
+        .collect();
     Ok(RequestForm {
         project_id,
         project_name: c.project_name,
@@ -273,6 +326,8 @@ pub async fn get_request_form(project_id: i64) -> Result<RequestForm, AppError> 
         offerings: c.offerings.into_iter().map(convert::card).collect(),
         quota,
         capacity,
+        sites,
+        largest,
     })
 }
 
@@ -373,6 +428,13 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
         connection_url: v.connection_url.clone(),
         size_code: r.size_code.clone(),
         sizes,
+        host: r.host.as_ref().map(|h| {
+            if r.site.is_empty() {
+                h.clone()
+            } else {
+                format!("{h} (data centre asked for: {})", r.site)
+            }
+        }),
     })
 }
 

@@ -7,7 +7,7 @@ use crate::components::gauges::{state_variant, GaugeTable};
 use crate::components::layout::{or_error_page, Notice};
 use crate::components::ons::{
     options, Button, DescriptionList, DescriptionRow, ErrorSummary, Input, LinkButton, RadioItems,
-    StatusTag,
+    Select, StatusTag,
 };
 use crate::components::paging::{use_after, NextPage};
 use crate::forms::FormState;
@@ -117,6 +117,7 @@ pub fn NewRequestPage() -> impl IntoView {
                             <div class="ons-grid__col ons-col-5@m">
                                 {view! { <GaugeTable caption="This project's quota" gauges=f.quota.clone()/> }.into_any()}
                                 <div class="ons-u-mt-l"><GaugeTable caption="Free on the Campus hardware" gauges=f.capacity.clone() free=true/></div>
+                                <div class="ons-u-mt-l">{site_table(&f.sites)}</div>
                                 <p class="ons-u-fs-s">"Requests within the quota are approved at once. Larger ones go to an operator, who sees the same numbers."</p>
                             </div>
                         </div>
@@ -147,6 +148,7 @@ fn request_form(
                     view! {
                         <p class="ons-u-fs-r--b ons-u-mt-m ons-u-mb-xs">{o.name.clone()}{o.needs_approval.then_some(" (needs approval)")}</p>
                         <p class="ons-u-fs-s ons-u-mb-xs">{o.description.clone()}</p>
+                        {f.largest.iter().find(|(id, _)| *id == o.id).map(|(_, text)| view! { <p class="ons-u-fs-s ons-u-mb-xs">{text.clone()}</p> })}
                         {match o.unavailable.clone() {
                             Some(why) => view! { <p class="ons-u-fs-s"><strong>"Unavailable here: "</strong>{why}</p> }.into_any(),
                             None => view! {
@@ -157,6 +159,11 @@ fn request_form(
                     }
                 }).collect_view()}
             </fieldset>
+            <div class="ons-u-mt-l">
+                <Select id="site" label="Data centre" form=form.clone() prompt="Wherever there is room"
+                    options=f.sites.iter().map(|s| (s.code.clone(), format!("{} ({})", s.name, s.code))).collect()/>
+                <p class="ons-u-fs-s">"It runs on one host that can hold all of it, in the data centre you choose when one there can, otherwise in the other."</p>
+            </div>
             <Input id="end_date" label="End date" hint="When you will no longer need it, for example 2027-03-31. It defaults to the project's end date and cannot be later." form=form.clone() width=10/>
             <Input id="purpose" label="What will you use it for?" hint="A sentence or two; operators read this if the request needs approval." form=form.clone() textarea=true/>
             <fieldset class="ons-fieldset ons-u-mt-l" id="visibility">
@@ -168,6 +175,35 @@ fn request_form(
             </fieldset>
             <div class="ons-u-mt-l"><Button text="Send request"/></div>
         </form>
+    }
+    .into_any()
+}
+
+/// Free room by data centre: a request must fit on one host, so the most on one host matters
+/// as much as the sum.
+fn site_table(sites: &[crate::api::SiteRow]) -> AnyView {
+    view! {
+        <table class="ons-table">
+            <caption class="ons-table__caption">"Free by data centre"</caption>
+            <thead class="ons-table__head"><tr class="ons-table__row">
+                <th scope="col" class="ons-table__header">"Data centre"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"Cores"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"Memory (GB)"</th>
+                <th scope="col" class="ons-table__header ons-table__header--numeric">"GPUs"</th>
+                <th scope="col" class="ons-table__header">"Most on one host"</th>
+            </tr></thead>
+            <tbody class="ons-table__body">
+                {sites.iter().map(|s| view! {
+                    <tr class="ons-table__row">
+                        <th scope="row" class="ons-table__cell">{s.code.clone()}</th>
+                        <td class="ons-table__cell ons-table__cell--numeric">{s.cores}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{s.ram_gb}</td>
+                        <td class="ons-table__cell ons-table__cell--numeric">{s.gpus}</td>
+                        <td class="ons-table__cell">{s.most_on_one.clone()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
     .into_any()
 }
@@ -303,6 +339,7 @@ fn request_view(d: crate::api::RequestDetail, form: FormState) -> impl IntoView 
             <DescriptionRow term="Who may open it">{d.visibility.clone()}</DescriptionRow>
             <DescriptionRow term="Ends">{d.row.end_date.clone()}</DescriptionRow>
             <DescriptionRow term="Name">{d.row.name.clone()}</DescriptionRow>
+            {d.host.clone().map(|h| view! { <DescriptionRow term="Host">{h}</DescriptionRow> })}
             {(!d.row.placement.is_empty()).then(|| view! { <DescriptionRow term="Runs on">{d.row.placement.clone()}</DescriptionRow> })}
         </DescriptionList>
         {(!d.actions.is_empty()).then(|| view! {

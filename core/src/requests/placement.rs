@@ -2,6 +2,7 @@
 //! cores on one data centre's host and free memory on another's add up in a pooled total but
 //! hold no workspace. Storage is shared across the network, so it is not placed on a host.
 
+use super::capacity::Host;
 use super::quota::Amounts;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,124 @@ impl HostFree {
             self.cores - need.cpu_cores,
             self.ram_gb - need.ram_gb,
         )
+    }
+}
+
+/// One host as placement sees it: its size and what its engine reports allocated, whether it
+/// takes new work, and how many of its accelerators other projects have booked for now.
+#[derive(Debug, Clone)]
+pub struct HostNow {
+    pub host: Host,
+    pub accepting: bool,
+    pub booked_by_others: u32,
+}
+
+/// A resource that holds compute now, on the host the portal placed it on (`None` for one
+/// placed before the portal recorded hosts).
+#[derive(Debug, Clone)]
+pub struct Placed<'a> {
+    pub host: Option<&'a str>,
+    pub need: Amounts,
+}
+
+/// What each host has free: its size less the larger of what the portal's resources on it hold
+/// and what its engine reports allocated, and less accelerators booked by other projects.
+/// Resources with no recorded host are put, in the order given, where `place` would have put
+/// them (any host, drained or not, since they run somewhere already), so an upgrade from pooled
+/// sums never promises room they take.
+pub fn free_per_host(hosts: &[HostNow], placed: &[Placed<'_>]) -> Vec<HostFree> {
+    let mut held: Vec<Amounts> = vec![Amounts::default(); hosts.len()];
+    let add = |held: &mut Amounts, need: &Amounts| {
+        held.cpu_cores = held.cpu_cores.saturating_add(need.cpu_cores);
+        held.ram_gb = held.ram_gb.saturating_add(need.ram_gb);
+        held.gpus = held.gpus.saturating_add(need.gpus);
+    };
+    for p in placed {
+        if let Some(i) = p.host.and_then(|n| hosts.iter().position(|h| h.host.name == n)) {
+            add(&mut held[i], &p.need);
+        }
+    }
+    let free_of = |held: &[Amounts]| -> Vec<HostFree> {
+        hosts
+            .iter()
+            .zip(held)
+            .map(|(h, used)| {
+                let s = &h.host;
+                HostFree {
+                    name: s.name.clone(),
+                    site: s.site.clone(),
+                    cores: s.cores.saturating_sub(used.cpu_cores.max(s.alloc_cores)),
+                    ram_gb: s.ram_gb.saturating_sub(used.ram_gb.max(s.alloc_ram_gb)),
+                    gpus: s
+                        .gpus
+                        .saturating_sub(used.gpus.max(s.alloc_gpus))
+                        .saturating_sub(h.booked_by_others),
+                    accepting: h.accepting,
+                }
+            })
+            .collect()
+    };
+    for p in placed.iter().filter(|p| {
+        p.host
+            .is_none_or(|n| !hosts.iter().any(|h| h.host.name == n))
+    }) {
+        let mut free = free_of(&held);
+        free.iter_mut().for_each(|f| f.accepting = true);
+        let at = place(&free, &p.need, None)
+            .ok()
+            .and_then(|h| free.iter().position(|f| f.name == h.name))
+            .or_else(|| (0..free.len()).max_by_key(|&i| (free[i].cores, free[i].ram_gb)));
+        if let Some(i) = at {
+            add(&mut held[i], &p.need);
+        }
+    }
+    free_of(&held)
+}
+
+/// Free capacity by site: the sum over its hosts that take work, and the most one of them has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteFree {
+    pub site: String,
+    pub hosts: u32,
+    pub cores: u32,
+    pub ram_gb: u32,
+    pub gpus: u32,
+    pub most_cores_on_one_host: u32,
+    pub most_ram_gb_on_one_host: u32,
+    pub most_gpus_on_one_host: u32,
+}
+
+pub fn by_site(free: &[HostFree]) -> Vec<SiteFree> {
+    let mut sites: Vec<SiteFree> = Vec::new();
+    for h in free.iter().filter(|h| h.accepting) {
+        let i = match sites.iter().position(|s| s.site == h.site) {
+            Some(i) => i,
+            None => {
+                sites.push(SiteFree {
+                    site: h.site.clone(),
+                    ..SiteFree::default()
+                });
+                sites.len() - 1
+            }
+        };
+        let s = &mut sites[i];
+        s.hosts += 1;
+        s.cores = s.cores.saturating_add(h.cores);
+        s.ram_gb = s.ram_gb.saturating_add(h.ram_gb);
+        s.gpus = s.gpus.saturating_add(h.gpus);
+        s.most_cores_on_one_host = s.most_cores_on_one_host.max(h.cores);
+        s.most_ram_gb_on_one_host = s.most_ram_gb_on_one_host.max(h.ram_gb);
+        s.most_gpus_on_one_host = s.most_gpus_on_one_host.max(h.gpus);
+    }
+    sites
+}
+
+/// Takes `need` off the host it was placed on, for placing several requests in turn.
+pub fn take(free: &mut [HostFree], on: &str, need: &Amounts) {
+    if let Some(h) = free.iter_mut().find(|h| h.name == on) {
+        h.cores = h.cores.saturating_sub(need.cpu_cores);
+        h.ram_gb = h.ram_gb.saturating_sub(need.ram_gb);
+        h.gpus = h.gpus.saturating_sub(need.gpus);
     }
 }
 
@@ -238,5 +357,75 @@ mod tests {
         let cpu_only = [host("a1", "A", 8, 64, 0)];
         assert_eq!(largest_fit(&cpu_only, &sizes, |s| s.1).unwrap().0, "medium");
         assert!(largest_fit(&[], &sizes, |s| s.1).is_none());
+    }
+
+    fn now(name: &str, site: &str, cores: u32, ram_gb: u32, gpus: u32) -> HostNow {
+        HostNow {
+            host: Host {
+                name: name.into(),
+                site: site.into(),
+                cores,
+                mhz_per_core: 2000,
+                ram_gb,
+                storage_gb: 0,
+                gpus,
+                alloc_cores: 0,
+                alloc_ram_gb: 0,
+                alloc_gpus: 0,
+            },
+            accepting: true,
+            booked_by_others: 0,
+        }
+    }
+
+    #[test]
+    fn each_host_loses_what_is_placed_on_it_or_what_its_engine_says_when_more() {
+        let mut hosts = [now("a", "A", 16, 64, 2), now("b", "B", 16, 64, 0)];
+        hosts[1].host.alloc_cores = 10;
+        let placed = [
+            Placed { host: Some("a"), need: need(4, 16, 1) },
+            Placed { host: Some("b"), need: need(2, 8, 0) },
+        ];
+        let free = free_per_host(&hosts, &placed);
+        assert_eq!((free[0].cores, free[0].ram_gb, free[0].gpus), (12, 48, 1));
+        // The engine's 10 cores include the portal's 2: the larger counts, not the sum.
+        assert_eq!((free[1].cores, free[1].ram_gb), (6, 56));
+        hosts[0].booked_by_others = 1;
+        assert_eq!(free_per_host(&hosts, &placed)[0].gpus, 0);
+        hosts[0].booked_by_others = 5;
+        assert_eq!(free_per_host(&hosts, &placed)[0].gpus, 0);
+    }
+
+    #[test]
+    fn resources_placed_before_hosts_were_recorded_still_take_room_somewhere() {
+        let hosts = [now("a", "A", 8, 32, 0), now("b", "B", 16, 64, 0)];
+        let placed = [
+            Placed { host: None, need: need(12, 8, 0) },
+            Placed { host: Some("gone"), need: need(6, 8, 0) },
+        ];
+        let free = free_per_host(&hosts, &placed);
+        // The first only fits on b; the second fits on a (tightest) and is put there.
+        assert_eq!(free[1].cores, 4);
+        assert_eq!(free[0].cores, 2);
+        let total: u32 = free.iter().map(|h| h.cores).sum();
+        assert_eq!(total, 24 - 18);
+    }
+
+    #[test]
+    fn sites_sum_their_accepting_hosts_and_name_the_most_on_one() {
+        let mut free = free_per_host(
+            &[now("a1", "A", 8, 32, 0), now("a2", "A", 4, 64, 2), now("b1", "B", 16, 16, 0)],
+            &[],
+        );
+        free[2].accepting = false;
+        let sites = by_site(&free);
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].site, "A");
+        assert_eq!((sites[0].cores, sites[0].ram_gb, sites[0].gpus), (12, 96, 2));
+        assert_eq!(sites[0].most_cores_on_one_host, 8);
+        assert_eq!(sites[0].most_ram_gb_on_one_host, 64);
+        take(&mut free, "a1", &need(8, 8, 0));
+        assert_eq!(free[0].cores, 0);
+        assert!(place(&free, &need(8, 8, 0), None).is_err());
     }
 }

@@ -1,6 +1,5 @@
 //! Who decides a request, and how far a resource may be extended.
 
-use super::capacity::NoCapacity;
 use super::quota::OverQuota;
 use time::Date;
 
@@ -46,16 +45,17 @@ pub enum DecisionRefused {
 }
 
 /// An operator may approve a request unless they asked for it, and only if it still fits the
-/// hardware. Quota is the operator's to override: that is what approval is for.
+/// hardware (`room` says why not). Quota is the operator's to override: that is what approval is
+/// for.
 pub fn may_approve(
     decider_id: i64,
     requester_id: i64,
-    capacity: Result<(), Vec<NoCapacity>>,
+    room: Result<(), String>,
 ) -> Result<(), DecisionRefused> {
     if decider_id == requester_id {
         return Err(DecisionRefused::OwnRequest);
     }
-    capacity.map_err(|short| DecisionRefused::NoCapacity(super::capacity::describe(&short)))
+    room.map_err(DecisionRefused::NoCapacity)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,16 +136,9 @@ mod tests {
     fn nobody_approves_their_own_request_even_when_it_fits() {
         assert_eq!(may_approve(7, 7, Ok(())), Err(DecisionRefused::OwnRequest));
         assert_eq!(may_approve(8, 7, Ok(())), Ok(()));
-        let short = vec![NoCapacity {
-            what: "GPUs",
-            free: 0,
-            asked: 1,
-        }];
         assert_eq!(
-            may_approve(8, 7, Err(short)),
-            Err(DecisionRefused::NoCapacity(
-                "the Campus hardware has 0 GPUs free and this needs 1".into()
-            ))
+            may_approve(8, 7, Err("No host has 1 GPUs free".into())),
+            Err(DecisionRefused::NoCapacity("No host has 1 GPUs free".into()))
         );
     }
 

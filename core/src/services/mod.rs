@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod datasets;
 pub mod lifecycle;
 pub mod operations;
+mod placement;
 pub mod projects;
 pub mod provisioning;
 pub mod resources;

@@ -9,6 +9,7 @@ use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
 use crate::paging::{self, Page};
 use crate::requests::capacity::{self, Capacity};
+use crate::requests::placement::SiteFree;
 use crate::requests::kind::{resource_name, Kind, Visibility};
 use crate::requests::lifecycle::{transition, Event, State};
 use crate::requests::policy::{self, NeedsDecision, Route};
@@ -30,6 +31,17 @@ pub struct RequestInput {
     pub end_date: String,
     pub purpose: String,
     pub visibility: String,
+    /// The data centre to run it in, by code; empty for wherever there is room.
+    #[serde(default)]
+    pub site: String,
+}
+
+/// A data centre as the request form shows it: what its hosts have free now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteRoom {
+    pub code: String,
+    pub name: String,
+    pub free: SiteFree,
 }
 
 /// A project's quota: its limits, what it holds, and how full each resource is.
@@ -51,6 +63,10 @@ pub struct RequestContext {
     pub total: Capacity,
     /// The end date the form starts with, per offering id.
     pub default_ends: Vec<(i64, String)>,
+    pub sites: Vec<SiteRoom>,
+    /// The largest size of each offering that runs that one host could take now (by size
+    /// code); an offering missing here fits nowhere now.
+    pub largest: Vec<(i64, String)>,
 }
 
 /// The outcome of a submitted request, for the message the person sees next.
@@ -145,6 +161,33 @@ pub async fn request_context(
         .into_iter()
         .filter(|o| !o.retired)
         .collect();
+    let (hosts, _) = super::placement::free_now(db, &mut conn, Some(project_id), None).await?;
+    let by_site = crate::requests::placement::by_site(&hosts);
+    let mut sites: Vec<SiteRoom> = Vec::new();
+    for h in inventory::list_hosts(db).await? {
+        if !sites.iter().any(|s| s.code == h.site_code) {
+            sites.push(SiteRoom {
+                free: by_site
+                    .iter()
+                    .find(|f| f.site == h.site_code)
+                    .cloned()
+                    .unwrap_or_else(|| SiteFree {
+                        site: h.site_code.clone(),
+                        ..SiteFree::default()
+                    }),
+                code: h.site_code,
+                name: h.site_name,
+            });
+        }
+    }
+    let largest = offerings
+        .iter()
+        .filter(|o| o.kind.runs())
+        .filter_map(|o| {
+            crate::requests::placement::largest_fit(&hosts, &o.sizes, |s| s.amounts(o.kind))
+                .map(|s| (o.id, s.code.clone()))
+        })
+        .collect();
     let project_end = parse_date(&project.end_date).unwrap_or(today());
     let default_ends = offerings
         .iter()
@@ -162,6 +205,8 @@ pub async fn request_context(
         free,
         total,
         default_ends,
+        sites,
+        largest,
     })
 }
 
@@ -182,6 +227,7 @@ struct Checked {
     end_date: String,
     purpose: String,
     visibility: Visibility,
+    site: String,
 }
 
 /// Parses the form against the catalogue and the project, naming every field that is wrong.
@@ -248,6 +294,18 @@ async fn check_input(
             "Choose who may open it from the options given",
         );
     }
+    let site = input.site.trim().to_owned();
+    if !site.is_empty()
+        && !inventory::list_hosts(db)
+            .await?
+            .iter()
+            .any(|h| h.site_code == site)
+    {
+        errors.add(
+            "site",
+            "Choose one of the data centres listed, or leave it to the portal",
+        );
+    }
     errors.into_result()?;
     let offering = offering.expect("checked above");
     let size = size.expect("checked above");
@@ -258,6 +316,7 @@ async fn check_input(
         end_date: format_date(parse_date(&input.end_date).expect("checked above")),
         purpose,
         visibility: visibility.expect("checked above"),
+        site,
     })
 }
 
@@ -328,6 +387,10 @@ pub async fn resubmit(
         .ok_or(CoreError::NotFound("project"))?;
     let mut input = input.clone();
     input.offering_id = r.offering_id.to_string();
+    // A resubmission that names no data centre keeps the one first asked for.
+    if input.site.trim().is_empty() {
+        input.site = r.site.clone();
+    }
     let c = check_input(db, &input, &project.end_date).await?;
     Ok(place(db, actor, &project, &c, Some(&r)).await?.1)
 }
@@ -346,14 +409,22 @@ async fn place(
 
     let mut tx = db.pool.begin().await?;
     resources::lock_project(&mut tx, project.id).await?;
-    let (_, free) = free_capacity(db, &mut tx).await?;
-    if let Err(short) = capacity::fits(&free, &c.amounts) {
-        let msg = capacity::describe(&short);
-        return Err(CoreError::field(
+    let host = super::placement::choose(
+        db,
+        &mut tx,
+        project.id,
+        c.offering.kind,
+        &c.amounts,
+        &c.site,
+        existing.map(|r| r.id),
+    )
+    .await?
+    .map_err(|why| {
+        CoreError::field(
             "size",
-            format!("There is not enough room: {msg}. Choose a smaller size or try later."),
-        ));
-    }
+            format!("There is not enough room: {why} Choose a smaller size or try later."),
+        )
+    })?;
     let mine = resources::allocations(&mut tx, Some(project.id)).await?;
     let used = quota_use(limit, &mine).used;
     let route = policy::route(
@@ -366,6 +437,7 @@ async fn place(
         end_date: &c.end_date,
         purpose: &c.purpose,
         visibility: c.visibility,
+        site: &c.site,
     };
     let (id, action) = match existing {
         None => (
@@ -393,6 +465,7 @@ async fn place(
             (r.id, "request.resubmit")
         }
     };
+    resources::set_host(&mut tx, id, host.as_deref()).await?;
     crate::store::search::put(
         &mut tx,
         &crate::store::search::Document {
@@ -781,9 +854,19 @@ pub async fn decide(
     let mut tx = db.pool.begin().await?;
     resources::lock_project(&mut tx, r.project_id).await?;
     if decision == Decision::Approve {
-        let (_, free) = free_capacity(db, &mut tx).await?;
-        policy::may_approve(me, r.requester_id, capacity::fits(&free, &r.amounts))
+        let room = super::placement::choose(
+            db,
+            &mut tx,
+            r.project_id,
+            r.kind,
+            &r.amounts,
+            &r.site,
+            Some(r.id),
+        )
+        .await?;
+        policy::may_approve(me, r.requester_id, room.as_ref().map(|_| ()).map_err(Clone::clone))
             .map_err(|e| CoreError::field("decision", e.to_string()))?;
+        resources::set_host(&mut tx, id, room.ok().flatten().as_deref()).await?;
     } else if me == r.requester_id {
         return Err(CoreError::field(
             "decision",
@@ -888,14 +971,18 @@ pub async fn act(
             "Stopping it now.".to_owned()
         }
         UserAction::Start => {
-            let (_, free) = free_capacity(db, &mut tx).await?;
-            if let Err(short) = capacity::fits(&free, &r.amounts) {
-                let msg = capacity::describe(&short);
-                return Err(CoreError::field(
-                    "action",
-                    format!("It cannot start now: {msg}"),
-                ));
-            }
+            let host = super::placement::choose(
+                db,
+                &mut tx,
+                r.project_id,
+                r.kind,
+                &r.amounts,
+                &r.site,
+                Some(r.id),
+            )
+            .await?
+            .map_err(|why| CoreError::field("action", format!("It cannot start now: {why}")))?;
+            resources::set_host(&mut tx, id, host.as_deref()).await?;
             jobs::enqueue(&mut tx, JobKind::Start, id, MAX_ATTEMPTS, now * 1000).await?;
             "Starting it now.".to_owned()
         }

@@ -8,7 +8,6 @@ use crate::authz::{self, Action, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::CoreError;
-use crate::requests::capacity;
 use crate::requests::kind::Kind;
 use crate::requests::quota::Amounts;
 use crate::services::audit_context;
@@ -81,16 +80,20 @@ pub async fn book(
     );
     let starts = clock::format_utc(b.starts_at);
     let mut tx = db.pool.begin().await?;
-    let (_, free) = resource_service::free_capacity(db, &mut tx).await?;
-    if let Err(short) = capacity::fits(&free, &all) {
+    if let Err((placed, why)) = super::placement::room_for_many(
+        db,
+        &mut tx,
+        offering.kind,
+        &size.amounts(offering.kind),
+        seats,
+    )
+    .await?
+    {
         return Err(CoreError::field(
             "seats",
             format!(
-                "There is not enough room for {} sandboxes of {} ({}): {}. Choose fewer seats or a smaller sandbox.",
-                b.seats,
-                offering.name,
-                size.label,
-                capacity::describe(&short)
+                "There is not enough room for {} sandboxes of {} ({}): only {placed} find a host now. {why} Choose fewer seats or a smaller sandbox.",
+                b.seats, offering.name, size.label,
             ),
         ));
     }
@@ -440,6 +443,7 @@ async fn provision(db: &Db, s: &Session) -> Result<u32, CoreError> {
                 clock::format_utc(s.starts_at)
             ),
             visibility: "private".into(),
+            site: String::new(),
         };
         match resource_service::request_for(db, &attendee, &input).await {
             Ok((rid, _)) => {

@@ -393,6 +393,28 @@ pub async fn live_between(
 }
 
 /// A project's live bookings other than `except`, as (window, devices), for its limits.
+/// Accelerators held at `at` by confirmed bookings: (host name, project, devices on that host).
+/// Placement keeps them for the booking's project alone.
+pub async fn held_at(
+    conn: &mut AnyConnection,
+    at: i64,
+) -> Result<Vec<(String, i64, u32)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT h.name, b.project_id, COUNT(*) FROM booking_devices bd \
+         JOIN bookings b ON b.id = bd.booking_id JOIN devices d ON d.id = bd.device_id \
+         JOIN hosts h ON h.id = d.host_id \
+         WHERE bd.held = 1 AND b.state = 'confirmed' AND bd.starts_at <= $1 AND bd.ends_at > $1 \
+         GROUP BY h.name, b.project_id",
+    )
+    .bind(at)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(h, p, n)| (h, p, u32::try_from(n).unwrap_or(u32::MAX)))
+        .collect())
+}
+
 pub async fn project_live(
     conn: &mut AnyConnection,
     project_id: i64,

@@ -21,6 +21,9 @@ pub struct HostRow {
     pub alloc_cores: u32,
     pub alloc_ram_gb: u32,
     pub alloc_gpus: u32,
+    /// Drained by an operator (or gone from its engine): what runs there carries on, nothing
+    /// new is placed or booked there.
+    pub drained: bool,
 }
 
 impl HostRow {
@@ -84,8 +87,8 @@ pub async fn insert_host(db: &Db, h: NewHost<'_>) -> Result<i64, sqlx::Error> {
 pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT h.id, s.code AS site_code, s.name AS site_name, h.name, h.cores, h.mhz_per_core, \
-         h.ram_gb, h.storage_gb, h.gpus, h.gpu_model, h.alloc_cores, h.alloc_ram_gb, h.alloc_gpus \
-         FROM hosts h JOIN sites s ON s.id = h.site_id \
+         h.ram_gb, h.storage_gb, h.gpus, h.gpu_model, h.alloc_cores, h.alloc_ram_gb, h.alloc_gpus, \
+         h.drained_at FROM hosts h JOIN sites s ON s.id = h.site_id \
          ORDER BY s.code, h.name",
     )
     .fetch_all(&db.pool)
@@ -106,6 +109,7 @@ pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
                 alloc_cores: get_u32(r, "alloc_cores")?,
                 alloc_ram_gb: get_u32(r, "alloc_ram_gb")?,
                 alloc_gpus: get_u32(r, "alloc_gpus")?,
+                drained: r.try_get::<Option<i64>, _>("drained_at")?.is_some(),
             })
         })
         .collect()

@@ -43,6 +43,9 @@ pub struct Resource {
     /// Storage only: bytes used when last measured (0 and `used_measured_at` 0 until then).
     pub used_bytes: i64,
     pub used_measured_at: i64,
+    /// The host the portal placed it on, and the data centre its requester asked for ('' for any).
+    pub host: Option<String>,
+    pub site: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,9 +62,10 @@ const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_
      r.size_code, r.requester_id, u.display_name AS requester_name, \
      u.username AS requester_username, u.unix_account AS requester_unix_account, r.state, r.cpu_cores, r.ram_gb, \
      r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
-     r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at \
+     r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at, \
+     h.name AS host, r.site \
      FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
-     JOIN users u ON u.id = r.requester_id";
+     JOIN users u ON u.id = r.requester_id LEFT JOIN hosts h ON h.id = r.host_id";
 
 fn decode_err(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {v:?}").into())
@@ -118,6 +122,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         last_active_at: r.try_get("last_active_at")?,
         used_bytes: r.try_get("used_bytes")?,
         used_measured_at: r.try_get("used_measured_at")?,
+        host: r.try_get("host")?,
+        site: r.try_get("site")?,
     })
 }
 
@@ -128,6 +134,7 @@ pub struct RequestDetails<'a> {
     pub end_date: &'a str,
     pub purpose: &'a str,
     pub visibility: Visibility,
+    pub site: &'a str,
 }
 
 /// Inserts a request as submitted, with its first event, on the caller's transaction.
@@ -141,8 +148,8 @@ pub async fn insert(
 ) -> Result<i64, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO resources (project_id, offering_id, size_code, requester_id, state, cpu_cores, \
-         ram_gb, gpus, storage_gb, end_date, purpose, visibility, created_at, updated_at, last_active_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id",
+         ram_gb, gpus, storage_gb, end_date, purpose, visibility, site, created_at, updated_at, last_active_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13, $13) RETURNING id",
     )
     .bind(project_id)
     .bind(offering_id)
@@ -157,6 +164,7 @@ pub async fn insert(
     .bind(d.purpose)
     .bind(d.visibility.as_str())
     .bind(now)
+    .bind(d.site)
     .fetch_one(&mut *conn)
     .await?;
     add_event(
@@ -179,7 +187,7 @@ pub async fn update_details(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE resources SET size_code = $1, cpu_cores = $2, ram_gb = $3, gpus = $4, storage_gb = $5, \
-         end_date = $6, purpose = $7, visibility = $8 WHERE id = $9",
+         end_date = $6, purpose = $7, visibility = $8, site = $10 WHERE id = $9",
     )
     .bind(d.size_code)
     .bind(i64::from(d.amounts.cpu_cores))
@@ -190,6 +198,7 @@ pub async fn update_details(
     .bind(d.purpose)
     .bind(d.visibility.as_str())
     .bind(id)
+    .bind(d.site)
     .execute(&mut *conn)
     .await
     .map(|_| ())
@@ -417,6 +426,44 @@ pub async fn allocations(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(kind_state_amounts).collect()
+}
+
+/// Every resource that holds compute now (approved, being set up or running), with the name of
+/// the host it was placed on, in the order placed: what placement takes off each host.
+pub async fn placed(
+    conn: &mut AnyConnection,
+    except: Option<i64>,
+) -> Result<Vec<(Option<String>, Amounts)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.kind, r.state, r.cpu_cores, r.ram_gb, r.gpus, r.storage_gb, h.name AS host \
+         FROM resources r JOIN offerings o ON o.id = r.offering_id LEFT JOIN hosts h ON h.id = r.host_id \
+         WHERE r.state IN ('approved', 'provisioning', 'active') AND r.id <> $1 ORDER BY r.id",
+    )
+    .bind(except.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (kind, state, amounts) = kind_state_amounts(r)?;
+        if crate::requests::capacity::holds_compute(kind, state) {
+            out.push((r.try_get("host")?, amounts));
+        }
+    }
+    Ok(out)
+}
+
+/// Records the host a resource was placed on (by name; `None` clears it).
+pub async fn set_host(
+    conn: &mut AnyConnection,
+    id: i64,
+    host: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET host_id = (SELECT id FROM hosts WHERE name = $1) WHERE id = $2")
+        .bind(host)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }
 
 /// Takes the project's row lock (PostgreSQL) or the write lock (SQLite) at the start of a

@@ -73,6 +73,9 @@ pub struct RequestOut {
     reason: String,
     /// Where to open it, when it runs.
     url: Option<String>,
+    /// The host the portal placed it on (for one that runs), and the data centre asked for.
+    host: Option<String>,
+    site: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -114,6 +117,10 @@ pub struct NewRequestIn {
     /// private (default), project, staff or public (web services only for the last two)
     #[serde(default)]
     visibility: String,
+    /// The data centre to run it in, by code (see /api/v1/projects/{id}/room); empty or absent for
+    /// wherever one host can hold it.
+    #[serde(default)]
+    site: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -179,6 +186,8 @@ pub(crate) fn request_out(r: &Resource, url: Option<String>) -> RequestOut {
         visibility: r.visibility.as_str().to_owned(),
         reason: r.reason.clone(),
         url,
+        host: r.host.clone(),
+        site: r.site.clone(),
     }
 }
 
@@ -271,6 +280,7 @@ pub async fn submit(
         end_date: body.end_date,
         purpose: body.purpose,
         visibility: body.visibility,
+        site: body.site,
     };
     let (id, outcome) = resources::submit(&state.db, Some(&actor.0), &input).await?;
     let (outcome, reasons) = outcome_out(outcome);
@@ -329,6 +339,79 @@ pub struct ResubmitIn {
     visibility: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct SiteRoomOut {
+    /// The data centre's code, as `site` in a new request takes it.
+    code: String,
+    name: String,
+    /// Hosts there taking new work, and what they have free in all.
+    hosts: u32,
+    cores: u32,
+    ram_gb: u32,
+    gpus: u32,
+    /// The most any one host there has free: a request must fit on one host.
+    most_cores_on_one_host: u32,
+    most_ram_gb_on_one_host: u32,
+    most_gpus_on_one_host: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LargestOut {
+    offering_id: i64,
+    /// The largest size code one host could take now; absent when none fits anywhere.
+    size: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoomOut {
+    sites: Vec<SiteRoomOut>,
+    /// For each offering that runs (workspaces and web services).
+    largest: Vec<LargestOut>,
+}
+
+/// The room a request from this project would find now: free capacity per data centre and the
+/// largest size of each offering that one host could take (accelerators booked by other
+/// projects are not counted as free).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/room", params(("id" = i64, Path)),
+    responses((status = 200, body = RoomOut), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn room(
+    State(state): State<AppState>,
+    actor: TokenActor,
+    ApiPath(project_id): ApiPath<i64>,
+) -> Result<Json<RoomOut>, ApiError> {
+    let c = resources::request_context(&state.db, Some(&actor.0), project_id).await?;
+    Ok(Json(RoomOut {
+        sites: c
+            .sites
+            .into_iter()
+            .map(|s| SiteRoomOut {
+                code: s.code,
+                name: s.name,
+                hosts: s.free.hosts,
+                cores: s.free.cores,
+                ram_gb: s.free.ram_gb,
+                gpus: s.free.gpus,
+                most_cores_on_one_host: s.free.most_cores_on_one_host,
+                most_ram_gb_on_one_host: s.free.most_ram_gb_on_one_host,
+                most_gpus_on_one_host: s.free.most_gpus_on_one_host,
+            })
+            .collect(),
+        largest: c
+            .offerings
+            .iter()
+            .filter(|o| o.kind.runs())
+            .map(|o| LargestOut {
+                offering_id: o.id,
+                size: c
+                    .largest
+                    .iter()
+                    .find(|(id, _)| *id == o.id)
+                    .map(|(_, code)| code.clone()),
+            })
+            .collect(),
+    }))
+}
+
 /// Sends a request that was sent back for changes again, changed (its requester or lead).
 #[utoipa::path(post, path = "/api/v1/requests/{id}/resubmit", params(("id" = i64, Path)), request_body = ResubmitIn,
     responses((status = 200, body = SubmittedOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
@@ -345,6 +428,7 @@ pub async fn resubmit(
         end_date: body.end_date,
         purpose: body.purpose,
         visibility: body.visibility,
+        site: String::new(),
     };
     let outcome = resources::resubmit(&state.db, Some(&actor.0), id, &input).await?;
     let (outcome, reasons) = outcome_out(outcome);
@@ -434,6 +518,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/catalogue", get(catalogue))
         .route("/api/v1/requests", get(list_requests))
         .route("/api/v1/projects/{id}/requests", post(submit))
+        .route("/api/v1/projects/{id}/room", get(room))
         .route("/api/v1/requests/{id}", get(get_request))
         .route("/api/v1/requests/{id}/decision", post(decide))
         .route("/api/v1/requests/{id}/actions/{action}", post(act))

@@ -26,6 +26,8 @@ pub struct RequestForm {
     purpose: String,
     #[serde(default)]
     visibility: String,
+    #[serde(default)]
+    site: String,
 }
 
 impl RequestForm {
@@ -36,6 +38,7 @@ impl RequestForm {
             ("end_date".to_owned(), self.end_date.clone()),
             ("purpose".to_owned(), self.purpose.clone()),
             ("visibility".to_owned(), self.visibility.clone()),
+            ("site".to_owned(), self.site.clone()),
         ])
     }
 }
@@ -85,6 +88,7 @@ pub async fn submit(
         end_date: f.end_date.clone(),
         purpose: f.purpose.clone(),
         visibility: f.visibility.clone(),
+        site: f.site.clone(),
     };
     match resources::submit(&state.db, actor.as_ref(), &input).await {
         Ok((id, outcome)) => {
@@ -120,6 +124,7 @@ pub async fn resubmit(
         end_date: f.end_date.clone(),
         purpose: f.purpose.clone(),
         visibility: f.visibility.clone(),
+        site: f.site.clone(),
     };
     match resources::resubmit(&state.db, actor.as_ref(), id, &input).await {
         Ok(outcome) => {

@@ -15,6 +15,7 @@ mod mail;
 mod oidc;
 mod paging;
 mod passwords;
+mod placement;
 mod projects;
 mod publishing;
 mod queue;

@@ -1,0 +1,127 @@
+//! Where a resource runs: the hosts as they are now, what each has free, and the one chosen to
+//! hold all of a request. The rules are in [`crate::requests::placement`]; this reads the
+//! hardware, the resources placed on it and the accelerators booked now.
+
+use super::resources::free_capacity;
+use crate::clock;
+use crate::db::Db;
+use crate::error::CoreError;
+use crate::requests::capacity;
+use crate::requests::kind::Kind;
+use crate::requests::placement::{self, HostFree, HostNow, Placed};
+use crate::requests::quota::Amounts;
+use crate::store::{bookings, inventory, resources};
+use sqlx::AnyConnection;
+
+/// What each host has free now, as `project_id` would see it: accelerators other projects have
+/// booked for now are not free to it (`None`: not free to anyone). `except` leaves one resource
+/// out, for placing it again.
+pub(crate) async fn free_now(
+    db: &Db,
+    conn: &mut AnyConnection,
+    project_id: Option<i64>,
+    except: Option<i64>,
+) -> Result<(Vec<HostFree>, Vec<String>), CoreError> {
+    let booked = bookings::held_at(conn, clock::now()).await?;
+    let hosts: Vec<HostNow> = inventory::list_hosts(db)
+        .await?
+        .iter()
+        .map(|h| HostNow {
+            host: h.as_host(),
+            accepting: !h.drained,
+            booked_by_others: booked
+                .iter()
+                .filter(|(host, p, _)| *host == h.name && Some(*p) != project_id)
+                .map(|(_, _, n)| *n)
+                .sum(),
+        })
+        .collect();
+    let placed = resources::placed(conn, except).await?;
+    let placed: Vec<Placed<'_>> = placed
+        .iter()
+        .map(|(host, need)| Placed {
+            host: host.as_deref(),
+            need: *need,
+        })
+        .collect();
+    let mine = booked
+        .iter()
+        .filter(|(_, p, _)| Some(*p) == project_id)
+        .map(|(h, _, _)| h.clone())
+        .collect();
+    Ok((placement::free_per_host(&hosts, &placed), mine))
+}
+
+/// The host a resource of `kind` and size `need` runs on (`None` for storage), or, as the inner
+/// error, why none can hold it, with each host's numbers. Storage is shared by the network: it is checked against
+/// the pooled total and placed on no host. A project with accelerators booked now has its
+/// GPU work put on the booked hosts when they hold it; then the requester's `site`; then any.
+pub(crate) async fn choose(
+    db: &Db,
+    conn: &mut AnyConnection,
+    project_id: i64,
+    kind: Kind,
+    need: &Amounts,
+    site: &str,
+    except: Option<i64>,
+) -> Result<Result<Option<String>, String>, CoreError> {
+    let (_, pooled) = free_capacity(db, conn).await?;
+    let storage_only = Amounts {
+        storage_gb: need.storage_gb,
+        ..Amounts::default()
+    };
+    if let Err(short) = capacity::fits(&pooled, &storage_only) {
+        return Ok(Err(format!("{}.", capacity::describe(&short))));
+    }
+    if !kind.runs() {
+        return Ok(Ok(None));
+    }
+    let (free, booked_hosts) = free_now(db, conn, Some(project_id), except).await?;
+    if need.gpus > 0 {
+        let booked: Vec<HostFree> = free
+            .iter()
+            .filter(|h| booked_hosts.contains(&h.name))
+            .cloned()
+            .collect();
+        if let Ok(h) = placement::place(&booked, need, None) {
+            return Ok(Ok(Some(h.name.clone())));
+        }
+    }
+    let site = (!site.is_empty()).then_some(site);
+    Ok(placement::place(&free, need, site)
+        .map(|h| Some(h.name.clone()))
+        .map_err(|none| none.describe(need)))
+}
+
+/// Places `count` of the same size in turn, as a training session's sandboxes are: `Ok` when
+/// every one finds a host, else how many did and why the next did not.
+pub(crate) async fn room_for_many(
+    db: &Db,
+    conn: &mut AnyConnection,
+    kind: Kind,
+    need: &Amounts,
+    count: u32,
+) -> Result<Result<(), (u32, String)>, CoreError> {
+    let (_, pooled) = free_capacity(db, conn).await?;
+    let storage = Amounts {
+        storage_gb: need.storage_gb.saturating_mul(count),
+        ..Amounts::default()
+    };
+    if let Err(short) = capacity::fits(&pooled, &storage) {
+        return Ok(Err((0, format!("{}.", capacity::describe(&short)))));
+    }
+    if !kind.runs() {
+        return Ok(Ok(()));
+    }
+    let (mut free, _) = free_now(db, conn, None, None).await?;
+    for placed in 0..count {
+        match placement::place(&free, need, None) {
+            Ok(h) => {
+                let name = h.name.clone();
+                placement::take(&mut free, &name, need);
+            }
+            Err(none) => return Ok(Err((placed, none.describe(need)))),
+        }
+    }
+    Ok(Ok(()))
+}
