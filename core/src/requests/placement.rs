@@ -68,7 +68,10 @@ pub fn free_per_host(hosts: &[HostNow], placed: &[Placed<'_>]) -> Vec<HostFree> 
         held.gpus = held.gpus.saturating_add(need.gpus);
     };
     for p in placed {
-        if let Some(i) = p.host.and_then(|n| hosts.iter().position(|h| h.host.name == n)) {
+        if let Some(i) = p
+            .host
+            .and_then(|n| hosts.iter().position(|h| h.host.name == n))
+        {
             add(&mut held[i], &p.need);
         }
     }
@@ -383,8 +386,14 @@ mod tests {
         let mut hosts = [now("a", "A", 16, 64, 2), now("b", "B", 16, 64, 0)];
         hosts[1].host.alloc_cores = 10;
         let placed = [
-            Placed { host: Some("a"), need: need(4, 16, 1) },
-            Placed { host: Some("b"), need: need(2, 8, 0) },
+            Placed {
+                host: Some("a"),
+                need: need(4, 16, 1),
+            },
+            Placed {
+                host: Some("b"),
+                need: need(2, 8, 0),
+            },
         ];
         let free = free_per_host(&hosts, &placed);
         assert_eq!((free[0].cores, free[0].ram_gb, free[0].gpus), (12, 48, 1));
@@ -400,8 +409,14 @@ mod tests {
     fn resources_placed_before_hosts_were_recorded_still_take_room_somewhere() {
         let hosts = [now("a", "A", 8, 32, 0), now("b", "B", 16, 64, 0)];
         let placed = [
-            Placed { host: None, need: need(12, 8, 0) },
-            Placed { host: Some("gone"), need: need(6, 8, 0) },
+            Placed {
+                host: None,
+                need: need(12, 8, 0),
+            },
+            Placed {
+                host: Some("gone"),
+                need: need(6, 8, 0),
+            },
         ];
         let free = free_per_host(&hosts, &placed);
         // The first only fits on b; the second fits on a (tightest) and is put there.
@@ -414,14 +429,21 @@ mod tests {
     #[test]
     fn sites_sum_their_accepting_hosts_and_name_the_most_on_one() {
         let mut free = free_per_host(
-            &[now("a1", "A", 8, 32, 0), now("a2", "A", 4, 64, 2), now("b1", "B", 16, 16, 0)],
+            &[
+                now("a1", "A", 8, 32, 0),
+                now("a2", "A", 4, 64, 2),
+                now("b1", "B", 16, 16, 0),
+            ],
             &[],
         );
         free[2].accepting = false;
         let sites = by_site(&free);
         assert_eq!(sites.len(), 1);
         assert_eq!(sites[0].site, "A");
-        assert_eq!((sites[0].cores, sites[0].ram_gb, sites[0].gpus), (12, 96, 2));
+        assert_eq!(
+            (sites[0].cores, sites[0].ram_gb, sites[0].gpus),
+            (12, 96, 2)
+        );
         assert_eq!(sites[0].most_cores_on_one_host, 8);
         assert_eq!(sites[0].most_ram_gb_on_one_host, 64);
         take(&mut free, "a1", &need(8, 8, 0));

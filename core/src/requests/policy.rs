@@ -138,7 +138,9 @@ mod tests {
         assert_eq!(may_approve(8, 7, Ok(())), Ok(()));
         assert_eq!(
             may_approve(8, 7, Err("No host has 1 GPUs free".into())),
-            Err(DecisionRefused::NoCapacity("No host has 1 GPUs free".into()))
+            Err(DecisionRefused::NoCapacity(
+                "No host has 1 GPUs free".into()
+            ))
         );
     }
 

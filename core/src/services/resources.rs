@@ -9,9 +9,9 @@ use crate::domain::Role;
 use crate::error::{CoreError, FieldErrors};
 use crate::paging::{self, Page};
 use crate::requests::capacity::{self, Capacity};
-use crate::requests::placement::SiteFree;
 use crate::requests::kind::{resource_name, Kind, Visibility};
 use crate::requests::lifecycle::{transition, Event, State};
+use crate::requests::placement::SiteFree;
 use crate::requests::policy::{self, NeedsDecision, Route};
 use crate::requests::quota::{self, Amounts, Level, Resource as QuotaResource};
 use crate::requests::retry::MAX_ATTEMPTS;
@@ -864,8 +864,12 @@ pub async fn decide(
             Some(r.id),
         )
         .await?;
-        policy::may_approve(me, r.requester_id, room.as_ref().map(|_| ()).map_err(Clone::clone))
-            .map_err(|e| CoreError::field("decision", e.to_string()))?;
+        policy::may_approve(
+            me,
+            r.requester_id,
+            room.as_ref().map(|_| ()).map_err(Clone::clone),
+        )
+        .map_err(|e| CoreError::field("decision", e.to_string()))?;
         resources::set_host(&mut tx, id, room.ok().flatten().as_deref()).await?;
     } else if me == r.requester_id {
         return Err(CoreError::field(

@@ -458,12 +458,14 @@ pub async fn set_host(
     id: i64,
     host: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE resources SET host_id = (SELECT id FROM hosts WHERE name = $1) WHERE id = $2")
-        .bind(host)
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE resources SET host_id = (SELECT id FROM hosts WHERE name = $1) WHERE id = $2",
+    )
+    .bind(host)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
 }
 
 /// Takes the project's row lock (PostgreSQL) or the write lock (SQLite) at the start of a

@@ -123,7 +123,9 @@ async fn requests_run_on_one_host_that_holds_them(backend: Backend) {
     // A data centre that does not exist is named as the field in error, and nothing is saved.
     let (status, body) = submit(new_request(ws, "small", "DC9")).await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("Choose one of the data centres listed"));
+    assert!(body
+        .to_string()
+        .contains("Choose one of the data centres listed"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, 0);
 
     // The named site is used while a host there holds the request, then the other.
@@ -149,7 +151,10 @@ async fn requests_run_on_one_host_that_holds_them(backend: Backend) {
     // Two cores are left on each host: four in total, yet a medium (4 cores) fits on neither.
     let (status, body) = submit(new_request(ws, "medium", "")).await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("no single host has 4 cores"), "{body}");
+    assert!(
+        body.to_string().contains("no single host has 4 cores"),
+        "{body}"
+    );
 
     // The room the form and the API show: per data centre, and the largest size that fits.
     let (status, room) = api(
@@ -178,7 +183,10 @@ async fn requests_run_on_one_host_that_holds_them(backend: Backend) {
     assert_eq!(largest["size"], "small", "{room}");
     let a = app.browser_for("alice").await;
     let (_, form) = page(&a, &app, &format!("/projects/{project}/requests/new")).await;
-    assert!(form.contains("Free by data centre"), "the form shows room per site");
+    assert!(
+        form.contains("Free by data centre"),
+        "the form shows room per site"
+    );
     assert!(form.contains("Largest that one host can take now: Small"));
     assert!(form.contains("Wherever there is room"));
 
@@ -195,16 +203,16 @@ async fn requests_run_on_one_host_that_holds_them(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(
-        location(&r),
-        format!("/projects/{project}/requests/new")
-    );
+    assert_eq!(location(&r), format!("/projects/{project}/requests/new"));
     let (_, form) = page(&a, &app, &format!("/projects/{project}/requests/new")).await;
     assert!(
         form.contains("No host has 8 cores, 64 GB of memory and 0 GPUs free at once"),
         "the reason is shown"
     );
-    assert!(form.contains(r#"value="DC1" selected"#), "the site chosen is kept");
+    assert!(
+        form.contains(r#"value="DC1" selected"#),
+        "the site chosen is kept"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM resources").await, 2);
 
     // Stopping gives the room back: the stopped one is placed again when it starts. (No worker
@@ -256,8 +264,10 @@ async fn booked_accelerators_go_only_to_the_booking_project(backend: Backend) {
         Method::POST,
         &format!("/api/v1/projects/{booked}/bookings"),
         &a,
-        Some(json!({"model": GPU, "count": 2, "date": crate::bookings::day_after(0),
-                    "start_hour": hour, "hours": 2, "purpose": "Training now"})),
+        Some(
+            json!({"model": GPU, "count": 2, "date": crate::bookings::day_after(0),
+                    "start_hour": hour, "hours": 2, "purpose": "Training now"}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{booking}");
@@ -271,8 +281,15 @@ async fn booked_accelerators_go_only_to_the_booking_project(backend: Backend) {
         Some(new_request(gpu, "one-gpu", "")),
     )
     .await;
-    assert_eq!(status, 422, "both GPUs are booked by another project: {body}");
-    assert!(body.to_string().contains("g1 (DC1): 16 cores, 64 GB, 0 GPUs"), "{body}");
+    assert_eq!(
+        status, 422,
+        "both GPUs are booked by another project: {body}"
+    );
+    assert!(
+        body.to_string()
+            .contains("g1 (DC1): 16 cores, 64 GB, 0 GPUs"),
+        "{body}"
+    );
 
     let (status, mine) = api(
         &app,
@@ -295,7 +312,11 @@ async fn booked_accelerators_go_only_to_the_booking_project(backend: Backend) {
     assert_eq!(status, 200, "{decided}");
     assert_eq!(host_of(&app, id).await.as_deref(), Some("g1"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM resources WHERE state = 'approved'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM resources WHERE state = 'approved'"
+        )
+        .await,
         1
     );
 }
