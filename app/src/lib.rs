@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations") view=OperationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/audit") view=AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/inventory") view=InventoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/inventory/hosts/:id") view=InventoryHostPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue") view=OfferingSettingsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue/new") view=NewOfferingPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue/:id") view=OfferingPolicyPage ssr=SsrMode::Async/>

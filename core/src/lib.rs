@@ -9,6 +9,7 @@ pub mod clock;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hardware;
 pub mod paging;
 pub mod password;
 pub mod publishing;

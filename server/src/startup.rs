@@ -7,7 +7,8 @@ use crate::ops::exports;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
 use crate::web::{
-    acquisitions, bookings, live, people, projects, public_pages, publishing, requests, settings,
+    acquisitions, bookings, inventory, live, people, projects, public_pages, publishing, requests,
+    settings,
 };
 use crate::{api, auth, layers, uploads};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -359,6 +360,31 @@ pub fn router(
             post(settings::remove_size),
         )
         .route("/projects/{id}/quota", post(settings::set_quota))
+        .route("/operations/inventory/hosts", post(inventory::add_host))
+        .route(
+            "/operations/inventory/hosts/{id}",
+            post(inventory::edit_host),
+        )
+        .route(
+            "/operations/inventory/hosts/{id}/drain",
+            post(inventory::drain),
+        )
+        .route(
+            "/operations/inventory/hosts/{id}/return",
+            post(inventory::return_to_service),
+        )
+        .route(
+            "/operations/inventory/hosts/{id}/retire",
+            post(inventory::retire_host),
+        )
+        .route(
+            "/operations/inventory/hosts/{id}/devices",
+            post(inventory::add_device),
+        )
+        .route(
+            "/operations/inventory/devices/{id}/retire",
+            post(inventory::retire_device),
+        )
         .route("/projects/{id}/booking-limits", post(bookings::set_limits))
         .route("/bookings", post(bookings::book))
         .route("/calendar/{secret}", get(bookings::calendar_feed))

@@ -6,6 +6,7 @@ mod acquisitions;
 mod admin;
 mod bookings;
 mod home;
+mod inventory;
 mod operations;
 mod projects;
 mod public;
@@ -23,6 +24,7 @@ pub use acquisitions::{
 pub use admin::{UserRolesPage, UsersPage};
 pub use bookings::{BookingPage, BookingsPage, NewBookingPage};
 pub use home::HomePage;
+pub use inventory::{InventoryHostPage, InventoryPage};
 pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
 pub use public::{CoursePage, ShowcasePage, ShowcaseProjectPage, TrainingPage};

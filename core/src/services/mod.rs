@@ -7,6 +7,7 @@ pub mod announcements;
 pub mod audit_context;
 pub mod bookings;
 pub mod datasets;
+pub mod inventory;
 pub mod lifecycle;
 pub mod operations;
 mod placement;

@@ -1,9 +1,11 @@
 //! Sites and hosts: the Campus hardware as recorded by operators (or seeded as demo content).
 
 use crate::db::Db;
+use crate::hardware::changes::{DeviceFields, HostFields};
 use crate::requests::capacity::Host;
+use crate::requests::quota::Amounts;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostRow {
@@ -89,7 +91,7 @@ pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
         "SELECT h.id, s.code AS site_code, s.name AS site_name, h.name, h.cores, h.mhz_per_core, \
          h.ram_gb, h.storage_gb, h.gpus, h.gpu_model, h.alloc_cores, h.alloc_ram_gb, h.alloc_gpus, \
          h.drained_at FROM hosts h JOIN sites s ON s.id = h.site_id \
-         ORDER BY s.code, h.name",
+         WHERE h.retired_at IS NULL ORDER BY s.code, h.name",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -113,6 +115,236 @@ pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
             })
         })
         .collect()
+}
+
+/// Every site (data centre): (code, name), by code.
+pub async fn list_sites(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT code, name FROM sites ORDER BY code")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// A host in service or drained (not retired), by id.
+pub async fn find_host(db: &Db, id: i64) -> Result<Option<HostRow>, sqlx::Error> {
+    Ok(list_hosts(db).await?.into_iter().find(|h| h.id == id))
+}
+
+/// Adds a host at the site with code `h.site`, on the caller's transaction.
+pub async fn add_host(conn: &mut AnyConnection, h: &HostFields) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO hosts (site_id, name, cores, mhz_per_core, ram_gb, storage_gb) \
+         VALUES ((SELECT id FROM sites WHERE code = $1), $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&h.site)
+    .bind(&h.name)
+    .bind(i64::from(h.cores))
+    .bind(i64::from(h.mhz_per_core))
+    .bind(i64::from(h.ram_gb))
+    .bind(i64::from(h.storage_gb))
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Whether a host of this name is recorded (retired ones too: names are never reused).
+pub async fn name_taken(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hosts WHERE name = $1 AND id <> $2")
+        .bind(name)
+        .bind(except)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn update_host(
+    conn: &mut AnyConnection,
+    id: i64,
+    h: &HostFields,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE hosts SET site_id = (SELECT id FROM sites WHERE code = $1), name = $2, cores = $3, \
+         mhz_per_core = $4, ram_gb = $5, storage_gb = $6 WHERE id = $7",
+    )
+    .bind(&h.site)
+    .bind(&h.name)
+    .bind(i64::from(h.cores))
+    .bind(i64::from(h.mhz_per_core))
+    .bind(i64::from(h.ram_gb))
+    .bind(i64::from(h.storage_gb))
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Drains a host (`Some(when)`) or returns it to service (`None`).
+pub async fn set_drained(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE hosts SET drained_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Retires a host and its devices: kept for the records that name them, counted nowhere.
+pub async fn retire_host(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET retired_at = $1 WHERE host_id = $2 AND retired_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE hosts SET retired_at = $1, drained_at = COALESCE(drained_at, $1), gpus = 0 \
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// What the workspaces and web services placed on a host hold now, and how many they are.
+pub async fn running_on(
+    conn: &mut AnyConnection,
+    host_id: i64,
+) -> Result<(Amounts, u32), sqlx::Error> {
+    let (n, cores, ram, gpus): (i64, i64, i64, i64) = sqlx::query_as(
+        // PostgreSQL sums BIGINT as NUMERIC: cast back, as both databases read it as i64.
+        "SELECT COUNT(*), CAST(COALESCE(SUM(cpu_cores), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(ram_gb), 0) AS BIGINT), CAST(COALESCE(SUM(gpus), 0) AS BIGINT) \
+         FROM resources \
+         WHERE host_id = $1 AND state IN ('approved', 'provisioning', 'active')",
+    )
+    .bind(host_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let whole = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok((
+        Amounts {
+            cpu_cores: whole(cores),
+            ram_gb: whole(ram),
+            gpus: whole(gpus),
+            ..Amounts::default()
+        },
+        whole(n),
+    ))
+}
+
+/// One GPU or TPU as the inventory page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub host_id: i64,
+    pub kind: String,
+    pub model: String,
+    pub memory_gb: u32,
+    pub slot: u32,
+}
+
+/// The devices in service, on one host or (`None`) on every host not retired.
+pub async fn devices(db: &Db, host_id: Option<i64>) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.host_id, d.kind, d.model, d.memory_gb, d.slot FROM devices d \
+         JOIN hosts h ON h.id = d.host_id \
+         WHERE d.retired_at IS NULL AND h.retired_at IS NULL AND ($1 = 0 OR d.host_id = $1) \
+         ORDER BY d.host_id, d.kind, d.slot",
+    )
+    .bind(host_id.unwrap_or(0))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeviceRow {
+                id: r.try_get("id")?,
+                host_id: r.try_get("host_id")?,
+                kind: r.try_get("kind")?,
+                model: r.try_get("model")?,
+                memory_gb: get_u32(r, "memory_gb")?,
+                slot: get_u32(r, "slot")?,
+            })
+        })
+        .collect()
+}
+
+/// Adds a device at the next free index of its kind on the host, and counts the host's GPUs
+/// again.
+pub async fn add_device(
+    conn: &mut AnyConnection,
+    host_id: i64,
+    d: &DeviceFields,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO devices (host_id, kind, model, memory_gb, slot) \
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(slot) + 1, 0) FROM devices \
+         WHERE host_id = $1 AND kind = $2)) RETURNING id",
+    )
+    .bind(host_id)
+    .bind(d.kind)
+    .bind(&d.model)
+    .bind(i64::from(d.memory_gb))
+    .fetch_one(&mut *conn)
+    .await?;
+    count_gpus(conn, host_id).await?;
+    Ok(id)
+}
+
+pub async fn retire_device(
+    conn: &mut AnyConnection,
+    id: i64,
+    host_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET retired_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    count_gpus(conn, host_id).await
+}
+
+/// A host's GPU count and model follow its GPU devices in service: capacity and placement
+/// read the count.
+async fn count_gpus(conn: &mut AnyConnection, host_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE hosts SET gpus = (SELECT COUNT(*) FROM devices WHERE host_id = $1 AND kind = 'gpu' \
+         AND retired_at IS NULL), gpu_model = COALESCE((SELECT MIN(model) FROM devices \
+         WHERE host_id = $1 AND kind = 'gpu' AND retired_at IS NULL), '') WHERE id = $1",
+    )
+    .bind(host_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Live bookings (confirmed or awaiting approval) that hold, from `now` on, one of a host's
+/// devices (`device` = 0) or one device.
+pub async fn bookings_ahead(
+    conn: &mut AnyConnection,
+    host_id: i64,
+    device: i64,
+    now: i64,
+) -> Result<u32, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT b.id) FROM booking_devices bd JOIN bookings b ON b.id = bd.booking_id \
+         JOIN devices d ON d.id = bd.device_id \
+         WHERE d.host_id = $1 AND ($2 = 0 OR d.id = $2) AND bd.held = 1 AND bd.ends_at > $3 \
+         AND b.state IN ('confirmed', 'awaiting_approval')",
+    )
+    .bind(host_id)
+    .bind(device)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// A machine as a cluster engine reports it (Slurm's nodes).

@@ -6,6 +6,7 @@ pub mod acquisitions;
 pub mod bookings;
 pub mod error_page;
 pub mod flash;
+pub mod inventory;
 pub mod live;
 pub mod page_cache;
 pub mod people;

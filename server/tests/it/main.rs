@@ -9,6 +9,7 @@ mod contract;
 mod crash;
 mod databases;
 mod gateway;
+mod inventory;
 mod isolation;
 mod local_sign_in;
 mod mail;
