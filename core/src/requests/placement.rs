@@ -150,6 +150,30 @@ pub fn by_site(free: &[HostFree]) -> Vec<SiteFree> {
     sites
 }
 
+/// Which of a host's GPUs (index, project holding it by a booking now) to give a resource of
+/// `project` that needs `count`: never one another resource has (`in_use`) or another project
+/// has booked; its project's booked ones first. Fewer than `count` when the host has no more
+/// recorded (engine hosts whose devices the engine itself assigns).
+pub fn pick_devices(
+    slots: &[(u32, Option<i64>)],
+    in_use: &[u32],
+    project: i64,
+    count: u32,
+) -> Vec<u32> {
+    let free = |want: Option<i64>| {
+        slots
+            .iter()
+            .filter(move |(slot, holder)| !in_use.contains(slot) && *holder == want)
+            .map(|(slot, _)| *slot)
+    };
+    let mut picked: Vec<u32> = free(Some(project))
+        .chain(free(None))
+        .take(count as usize)
+        .collect();
+    picked.sort_unstable();
+    picked
+}
+
 /// Takes `need` off the host it was placed on, for placing several requests in turn.
 pub fn take(free: &mut [HostFree], on: &str, need: &Amounts) {
     if let Some(h) = free.iter_mut().find(|h| h.name == on) {
@@ -424,6 +448,16 @@ mod tests {
         assert_eq!(free[0].cores, 2);
         let total: u32 = free.iter().map(|h| h.cores).sum();
         assert_eq!(total, 24 - 18);
+    }
+
+    #[test]
+    fn devices_go_to_the_booking_project_first_and_never_twice() {
+        let slots = [(0, None), (1, Some(7)), (2, Some(8)), (3, None)];
+        assert_eq!(pick_devices(&slots, &[], 7, 2), [0, 1]);
+        assert_eq!(pick_devices(&slots, &[], 9, 2), [0, 3]);
+        assert_eq!(pick_devices(&slots, &[0], 9, 2), [3]);
+        assert_eq!(pick_devices(&slots, &[0, 3], 7, 4), [1]);
+        assert!(pick_devices(&slots, &[], 9, 0).is_empty());
     }
 
     #[test]

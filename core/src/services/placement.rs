@@ -23,23 +23,34 @@ pub(crate) async fn free_now(
     except: Option<i64>,
 ) -> Result<(Vec<HostFree>, Vec<String>), CoreError> {
     let booked = bookings::held_at(conn, clock::now()).await?;
+    let placed = resources::placed(conn, except).await?;
+    // Devices a project has booked and its own work already uses are counted once, as held.
+    let booked_by_others = |host: &str| -> u32 {
+        booked
+            .iter()
+            .filter(|(h, p, _)| h == host && Some(*p) != project_id)
+            .map(|(_, p, n)| {
+                let using: u32 = placed
+                    .iter()
+                    .filter(|(h, q, _)| h.as_deref() == Some(host) && q == p)
+                    .map(|(_, _, a)| a.gpus)
+                    .sum();
+                n.saturating_sub(using)
+            })
+            .sum()
+    };
     let hosts: Vec<HostNow> = inventory::list_hosts(db)
         .await?
         .iter()
         .map(|h| HostNow {
             host: h.as_host(),
             accepting: !h.drained,
-            booked_by_others: booked
-                .iter()
-                .filter(|(host, p, _)| *host == h.name && Some(*p) != project_id)
-                .map(|(_, _, n)| *n)
-                .sum(),
+            booked_by_others: booked_by_others(&h.name),
         })
         .collect();
-    let placed = resources::placed(conn, except).await?;
     let placed: Vec<Placed<'_>> = placed
         .iter()
-        .map(|(host, need)| Placed {
+        .map(|(host, _, need)| Placed {
             host: host.as_deref(),
             need: *need,
         })
@@ -52,8 +63,34 @@ pub(crate) async fn free_now(
     Ok((placement::free_per_host(&hosts, &placed), mine))
 }
 
-/// The host a resource of `kind` and size `need` runs on (`None` for storage), or, as the inner
-/// error, why none can hold it, with each host's numbers. Storage is shared by the network: it is checked against
+/// Where a resource runs: its host, and the GPUs there given to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Chosen {
+    pub host: String,
+    /// Device indexes on the host, comma separated, as `resources.devices` keeps them.
+    pub devices: String,
+}
+
+impl Chosen {
+    /// Records it on the resource (`None`: placed nowhere, as storage is).
+    pub(crate) async fn record(
+        this: Option<&Chosen>,
+        conn: &mut AnyConnection,
+        id: i64,
+    ) -> Result<(), CoreError> {
+        resources::set_host(
+            conn,
+            id,
+            this.map(|c| c.host.as_str()),
+            this.map(|c| c.devices.as_str()).unwrap_or(""),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The host a resource of `kind` and size `need` runs on and the GPUs there it is given (`None`
+/// for storage), or, as the inner error, why none can hold it, with each host's numbers. Storage is shared by the network: it is checked against
 /// the pooled total and placed on no host. A project with accelerators booked now has its
 /// GPU work put on the booked hosts when they hold it; then the requester's `site`; then any.
 pub(crate) async fn choose(
@@ -64,7 +101,7 @@ pub(crate) async fn choose(
     need: &Amounts,
     site: &str,
     except: Option<i64>,
-) -> Result<Result<Option<String>, String>, CoreError> {
+) -> Result<Result<Option<Chosen>, String>, CoreError> {
     let (_, pooled) = free_capacity(db, conn).await?;
     let storage_only = Amounts {
         storage_gb: need.storage_gb,
@@ -84,13 +121,49 @@ pub(crate) async fn choose(
             .cloned()
             .collect();
         if let Ok(h) = placement::place(&booked, need, None) {
-            return Ok(Ok(Some(h.name.clone())));
+            let host = h.name.clone();
+            return Ok(Ok(Some(
+                with_devices(conn, host, project_id, need, except).await?,
+            )));
         }
     }
     let site = (!site.is_empty()).then_some(site);
-    Ok(placement::place(&free, need, site)
-        .map(|h| Some(h.name.clone()))
-        .map_err(|none| none.describe(need)))
+    match placement::place(&free, need, site) {
+        Ok(h) => {
+            let host = h.name.clone();
+            Ok(Ok(Some(
+                with_devices(conn, host, project_id, need, except).await?,
+            )))
+        }
+        Err(none) => Ok(Err(none.describe(need))),
+    }
+}
+
+/// The host with the GPUs on it given to a resource needing `need.gpus` of them.
+async fn with_devices(
+    conn: &mut AnyConnection,
+    host: String,
+    project_id: i64,
+    need: &Amounts,
+    except: Option<i64>,
+) -> Result<Chosen, CoreError> {
+    if need.gpus == 0 {
+        return Ok(Chosen {
+            host,
+            devices: String::new(),
+        });
+    }
+    let slots = bookings::gpu_slots(conn, &host, clock::now()).await?;
+    let in_use = resources::devices_in_use(conn, &host, except.unwrap_or(0)).await?;
+    let picked = placement::pick_devices(&slots, &in_use, project_id, need.gpus);
+    Ok(Chosen {
+        host,
+        devices: picked
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    })
 }
 
 /// Places `count` of the same size in turn, as a training session's sandboxes are: `Ok` when

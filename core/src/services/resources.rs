@@ -465,7 +465,7 @@ async fn place(
             (r.id, "request.resubmit")
         }
     };
-    resources::set_host(&mut tx, id, host.as_deref()).await?;
+    super::placement::Chosen::record(host.as_ref(), &mut tx, id).await?;
     crate::store::search::put(
         &mut tx,
         &crate::store::search::Document {
@@ -870,7 +870,7 @@ pub async fn decide(
             room.as_ref().map(|_| ()).map_err(Clone::clone),
         )
         .map_err(|e| CoreError::field("decision", e.to_string()))?;
-        resources::set_host(&mut tx, id, room.ok().flatten().as_deref()).await?;
+        super::placement::Chosen::record(room.ok().flatten().as_ref(), &mut tx, id).await?;
     } else if me == r.requester_id {
         return Err(CoreError::field(
             "decision",
@@ -986,7 +986,7 @@ pub async fn act(
             )
             .await?
             .map_err(|why| CoreError::field("action", format!("It cannot start now: {why}")))?;
-            resources::set_host(&mut tx, id, host.as_deref()).await?;
+            super::placement::Chosen::record(host.as_ref(), &mut tx, id).await?;
             jobs::enqueue(&mut tx, JobKind::Start, id, MAX_ATTEMPTS, now * 1000).await?;
             "Starting it now.".to_owned()
         }

@@ -415,6 +415,30 @@ pub async fn held_at(
         .collect())
 }
 
+/// The GPUs in service on `host` (their indexes), and which project a confirmed booking holds
+/// each for at `at`.
+pub async fn gpu_slots(
+    conn: &mut AnyConnection,
+    host: &str,
+    at: i64,
+) -> Result<Vec<(u32, Option<i64>)>, sqlx::Error> {
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT d.slot, (SELECT b.project_id FROM booking_devices bd \
+         JOIN bookings b ON b.id = bd.booking_id WHERE bd.device_id = d.id AND bd.held = 1 \
+         AND b.state = 'confirmed' AND bd.starts_at <= $2 AND bd.ends_at > $2) AS project_id \
+         FROM devices d JOIN hosts h ON h.id = d.host_id \
+         WHERE h.name = $1 AND d.kind = 'gpu' AND d.retired_at IS NULL ORDER BY d.slot",
+    )
+    .bind(host)
+    .bind(at)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slot, p)| (u32::try_from(slot).unwrap_or(u32::MAX), p))
+        .collect())
+}
+
 pub async fn project_live(
     conn: &mut AnyConnection,
     project_id: i64,

@@ -46,6 +46,8 @@ pub struct Resource {
     /// The host the portal placed it on, and the data centre its requester asked for ('' for any).
     pub host: Option<String>,
     pub site: String,
+    /// The GPUs on its host given to it, by index there ("0,1"), for the local driver.
+    pub devices: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +65,7 @@ const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_
      u.username AS requester_username, u.unix_account AS requester_unix_account, r.state, r.cpu_cores, r.ram_gb, \
      r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
      r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at, \
-     h.name AS host, r.site \
+     h.name AS host, r.site, r.devices \
      FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
      JOIN users u ON u.id = r.requester_id LEFT JOIN hosts h ON h.id = r.host_id";
 
@@ -124,6 +126,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         used_measured_at: r.try_get("used_measured_at")?,
         host: r.try_get("host")?,
         site: r.try_get("site")?,
+        devices: r.try_get("devices")?,
     })
 }
 
@@ -429,13 +432,14 @@ pub async fn allocations(
 }
 
 /// Every resource that holds compute now (approved, being set up or running), with the name of
-/// the host it was placed on, in the order placed: what placement takes off each host.
+/// the host it was placed on and its project, in the order placed: what placement takes off each host.
 pub async fn placed(
     conn: &mut AnyConnection,
     except: Option<i64>,
-) -> Result<Vec<(Option<String>, Amounts)>, sqlx::Error> {
+) -> Result<Vec<(Option<String>, i64, Amounts)>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT o.kind, r.state, r.cpu_cores, r.ram_gb, r.gpus, r.storage_gb, h.name AS host \
+        "SELECT o.kind, r.state, r.cpu_cores, r.ram_gb, r.gpus, r.storage_gb, h.name AS host, \
+         r.project_id \
          FROM resources r JOIN offerings o ON o.id = r.offering_id LEFT JOIN hosts h ON h.id = r.host_id \
          WHERE r.state IN ('approved', 'provisioning', 'active') AND r.id <> $1 ORDER BY r.id",
     )
@@ -446,26 +450,51 @@ pub async fn placed(
     for r in &rows {
         let (kind, state, amounts) = kind_state_amounts(r)?;
         if crate::requests::capacity::holds_compute(kind, state) {
-            out.push((r.try_get("host")?, amounts));
+            out.push((r.try_get("host")?, r.try_get("project_id")?, amounts));
         }
     }
     Ok(out)
 }
 
-/// Records the host a resource was placed on (by name; `None` clears it).
+/// Records the host a resource was placed on (by name; `None` clears it) and the devices there
+/// given to it.
 pub async fn set_host(
     conn: &mut AnyConnection,
     id: i64,
     host: Option<&str>,
+    devices: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE resources SET host_id = (SELECT id FROM hosts WHERE name = $1) WHERE id = $2",
+        "UPDATE resources SET host_id = (SELECT id FROM hosts WHERE name = $1), devices = $3 \
+         WHERE id = $2",
     )
     .bind(host)
     .bind(id)
+    .bind(devices)
     .execute(&mut *conn)
     .await
     .map(|_| ())
+}
+
+/// The device indexes other resources that hold compute on `host` have been given.
+pub async fn devices_in_use(
+    conn: &mut AnyConnection,
+    host: &str,
+    except: i64,
+) -> Result<Vec<u32>, sqlx::Error> {
+    let lists: Vec<String> = sqlx::query_scalar(
+        "SELECT r.devices FROM resources r JOIN hosts h ON h.id = r.host_id \
+         WHERE h.name = $1 AND r.id <> $2 AND r.devices <> '' \
+         AND r.state IN ('approved', 'provisioning', 'active')",
+    )
+    .bind(host)
+    .bind(except)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(lists
+        .iter()
+        .flat_map(|l| l.split(',').filter_map(|s| s.trim().parse().ok()))
+        .collect())
 }
 
 /// Takes the project's row lock (PostgreSQL) or the write lock (SQLite) at the start of a

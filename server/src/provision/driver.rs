@@ -34,6 +34,8 @@ pub struct Spec {
     /// The booking reservation it runs in, and when that ends (Unix seconds): set when its
     /// project has a booking running now for the accelerators it needs.
     pub reservation: Option<(String, i64)>,
+    /// The GPUs on its host the portal gave it, by index (the local driver hands them in).
+    pub devices: Vec<u32>,
 }
 
 impl Spec {
@@ -54,6 +56,11 @@ impl Spec {
                 unix_account: r.requester_unix_account.clone(),
             },
             reservation: None,
+            devices: r
+                .devices
+                .split(',')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect(),
         }
     }
 

@@ -233,6 +233,7 @@ impl Layout {
             root: sandbox::host_root(),
             etc: sandbox::host_etc(),
             env,
+            devices: Vec::new(),
             argv,
         }
     }

@@ -279,7 +279,9 @@ impl LocalDriver {
             tools: &self.tools,
             gate: &self.gate,
         };
-        let sandbox = self.layout.sandbox(spec, &who, &template, &parts);
+        let mut sandbox = self.layout.sandbox(spec, &who, &template, &parts);
+        // The GPUs placement gave it on its host; under Slurm the engine assigns them.
+        sandbox.give_gpus(&spec.devices);
         self.layout.write_sandbox_files(&spec.name, &who)?;
         // Through a file bubblewrap reads on descriptor 3, not the command line: the
         // arguments carry the JupyterLab token, and anyone on the machine can read a command
@@ -524,6 +526,7 @@ mod tests {
                 unix_account: None,
             },
             reservation: None,
+            devices: Vec::new(),
         };
         let (a, b) = tokio::join!(driver.provision(&spec), driver.provision(&spec));
         let (a, b) = (a.unwrap(), b.unwrap());

@@ -30,7 +30,7 @@ pub const SOCKET: &str = "/run/campus/app.sock";
 pub const GATE: &str = "/run/campus-gate";
 
 /// The only variables a workload's environment holds.
-pub const ALLOWED_ENV: [&str; 11] = [
+pub const ALLOWED_ENV: [&str; 12] = [
     "HOME",
     "USER",
     "LOGNAME",
@@ -42,6 +42,7 @@ pub const ALLOWED_ENV: [&str; 11] = [
     "BASE_URL",
     "CAMPUS_RESOURCE",
     "JUPYTER_TOKEN",
+    "CUDA_VISIBLE_DEVICES",
 ];
 
 /// Who the sandbox's processes are.
@@ -91,6 +92,8 @@ pub struct Sandbox {
     pub etc: Vec<String>,
     /// Extra environment values (names must be in [`ALLOWED_ENV`]).
     pub env: Vec<(String, String)>,
+    /// Device nodes bound in, the only ones beyond bubblewrap's minimal `/dev`.
+    pub devices: Vec<PathBuf>,
     /// The program and its arguments.
     pub argv: Vec<String>,
 }
@@ -130,6 +133,26 @@ pub fn home_of(user: &str) -> String {
 }
 
 impl Sandbox {
+    /// Hands the GPUs with these indexes into the sandbox: CUDA sees only them
+    /// (`CUDA_VISIBLE_DEVICES`), and their device nodes, with the driver's shared ones, are the
+    /// only GPU nodes bound in (on a machine without them, only the variable is set).
+    pub fn give_gpus(&mut self, slots: &[u32]) {
+        if slots.is_empty() {
+            return;
+        }
+        let list: Vec<String> = slots.iter().map(u32::to_string).collect();
+        self.env
+            .push(("CUDA_VISIBLE_DEVICES".to_owned(), list.join(",")));
+        let shared = ["nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"].map(str::to_owned);
+        self.devices = slots
+            .iter()
+            .map(|s| format!("nvidia{s}"))
+            .chain(shared)
+            .map(|n| PathBuf::from("/dev").join(n))
+            .filter(|p| p.exists())
+            .collect();
+    }
+
     /// The PATH inside: see [`search_path`].
     pub fn path(&self) -> String {
         search_path(&self.tools)
@@ -194,6 +217,10 @@ impl Sandbox {
         push(&[
             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
         ]);
+        for d in &self.devices {
+            let d = d.display().to_string();
+            push(&["--dev-bind", &d, &d]);
+        }
         for t in &self.tools {
             let t = t.display().to_string();
             push(&["--ro-bind", &t, &t]);
@@ -356,6 +383,7 @@ mod tests {
             }],
             etc: vec!["/etc/ssl".into()],
             env: vec![("JUPYTER_TOKEN".into(), "t0ken".into())],
+            devices: Vec::new(),
             argv: vec![
                 "jupyter-lab".into(),
                 "--ServerApp.sock=/run/campus/app.sock".into(),
@@ -368,6 +396,23 @@ mod tests {
             .filter(|w| w[0] == flag)
             .map(|w| (w[1].clone(), w[2].clone()))
             .collect()
+    }
+
+    #[test]
+    fn gpus_given_are_the_only_ones_cuda_sees() {
+        let mut s = sandbox(Identity::Same);
+        s.give_gpus(&[1, 3]);
+        let env = pairs(&s.args(), "--setenv");
+        assert!(
+            env.contains(&("CUDA_VISIBLE_DEVICES".into(), "1,3".into())),
+            "{env:?}"
+        );
+        // Only device nodes that exist are bound; this machine's /dev has no GPUs.
+        assert!(s.devices.iter().all(|d| d.exists()));
+        let mut none = sandbox(Identity::Same);
+        none.give_gpus(&[]);
+        let env = pairs(&none.args(), "--setenv");
+        assert!(!env.iter().any(|(k, _)| k == "CUDA_VISIBLE_DEVICES"));
     }
 
     #[test]

@@ -321,3 +321,142 @@ async fn booked_accelerators_go_only_to_the_booking_project(backend: Backend) {
     );
 }
 both_backends!(booked_accelerators_go_only_to_the_booking_project);
+
+/// Under the local driver the portal's placement is the only thing that shares out GPUs: each
+/// GPU workload is handed exactly the devices it was given (`CUDA_VISIBLE_DEVICES`), the
+/// booking project its booked one, another project one nobody has booked, and never the same.
+async fn local_gpu_work_is_handed_the_devices_placed_for_it(backend: Backend) {
+    use campus_core::requests::kind::Kind;
+    use campus_core::store::catalogue::{self, NewOffering, Size};
+    let app = TestApp::spawn(backend).await;
+    two_sites(&app, 2).await;
+    // One line, no braces: the portal refuses arguments with line breaks, and braces name its
+    // placeholders.
+    let script = "import os, sys, http.server as h; \
+        b = ('GPUs: %s' % os.environ.get('CUDA_VISIBLE_DEVICES', 'none')).encode(); \
+        H = type('H', (h.BaseHTTPRequestHandler,), dict(do_GET=lambda s: (s.send_response(200), \
+        s.send_header('Content-Length', str(len(b))), s.end_headers(), s.wfile.write(b)))); \
+        h.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()";
+    let command = serde_json::to_string(&["python3", "-c", script, "{port}"]).unwrap();
+    let offering = catalogue::insert(
+        &app.db,
+        NewOffering {
+            slug: "gpu-service",
+            kind: Kind::WebService,
+            tool: "command",
+            name: "GPU service",
+            description: "Answers with the GPUs it sees",
+            command: &command,
+            needs_approval: false,
+            default_days: 30,
+            extension_days: 0,
+            max_extensions: 0,
+            idle_stop_minutes: 0,
+            retired: false,
+            sizes: &[Size {
+                code: "one-gpu".into(),
+                label: "One GPU".into(),
+                cpu_cores: 1,
+                ram_gb: 1,
+                gpus: 1,
+                storage_gb: 1,
+            }],
+        },
+    )
+    .await
+    .unwrap();
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.create_user("omar", &[Role::Operator]).await;
+    let unbooked = app.project("Unbooked", alice, &[]).await;
+    let booked = app.project("Booked", bob, &[]).await;
+    let (a, b, o) = (
+        token_for(&app, "alice").await,
+        token_for(&app, "bob").await,
+        token_for(&app, "omar").await,
+    );
+    let hour = time::OffsetDateTime::now_utc().hour();
+    let (status, booking) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{booked}/bookings"),
+        &b,
+        Some(
+            json!({"model": GPU, "count": 1, "date": crate::bookings::day_after(0),
+                    "start_hour": hour, "hours": 2, "purpose": "Inference now"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{booking}");
+    let booked_slot: i64 = sqlx::query_scalar(
+        "SELECT d.slot FROM booking_devices bd JOIN devices d ON d.id = bd.device_id \
+         WHERE bd.booking_id = $1",
+    )
+    .bind(booking["id"].as_i64().unwrap())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+
+    // A GPU is beyond both projects' quotas, so an operator approves each.
+    let run = |token: String, project: i64| {
+        let (app, o) = (&app, o.clone());
+        async move {
+            let body = json!({"offering_id": offering, "size": "one-gpu",
+                              "end_date": "2030-06-30", "purpose": "GPU work"});
+            let (status, made) = api(
+                app,
+                Method::POST,
+                &format!("/api/v1/projects/{project}/requests"),
+                &token,
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, 201, "{made}");
+            let id = made["request"]["id"].as_i64().unwrap();
+            if made["request"]["state"] == "submitted" {
+                let (status, decided) = api(
+                    app,
+                    Method::POST,
+                    &format!("/api/v1/requests/{id}/decision"),
+                    &o,
+                    Some(json!({"decision": "approve"})),
+                )
+                .await;
+                assert_eq!(status, 200, "{decided}");
+            }
+            app.wait_for_state(id, "active", 60).await;
+            id
+        }
+    };
+    let other_slot = 1 - booked_slot;
+    let theirs = run(b.clone(), booked).await;
+    let mine = run(a.clone(), unbooked).await;
+    for (id, slot, who) in [(theirs, booked_slot, "bob"), (mine, other_slot, "alice")] {
+        let devices: String = sqlx::query_scalar("SELECT devices FROM resources WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(devices, slot.to_string());
+        let c = app.browser_for(who).await;
+        let (status, body) = page(&c, &app, &format!("/s/cp-{id}/")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body,
+            format!("GPUs: {slot}"),
+            "{who}'s workload sees its device only"
+        );
+    }
+    // Both GPUs are given out: a third GPU workload finds no room.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{unbooked}/requests"),
+        &a,
+        Some(json!({"offering_id": offering, "size": "one-gpu",
+                    "end_date": "2030-06-30", "purpose": "More"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+}
+both_backends!(local_gpu_work_is_handed_the_devices_placed_for_it);
