@@ -279,6 +279,7 @@ fn sandbox_bench(runs: usize) {
         root: sandbox::host_root(),
         etc: sandbox::host_etc(),
         env: vec![],
+        devices: Vec::new(),
         argv: vec!["/bin/true".into()],
     };
     let (options, command) = sb.options_and_command();
