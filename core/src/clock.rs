@@ -35,6 +35,22 @@ pub fn format_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// Unix seconds as `2026-12-07T10:00:00` in UTC, as machines read times (scontrol runs with
+/// `TZ=UTC`; iCalendar takes it without its separators).
+pub fn iso_utc(secs: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Formats Unix seconds as `2026-11-26 14:05 UTC` for people.
 pub fn format_utc(secs: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(secs) {

@@ -14,19 +14,9 @@ pub struct Event<'a> {
     pub tentative: bool,
 }
 
-/// `20261207T100000Z`.
+/// `20261207T100000Z`: iCalendar's UTC form of [`crate::clock::iso_utc`].
 fn utc(secs: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    crate::clock::iso_utc(secs).replace(['-', ':'], "") + "Z"
 }
 
 /// A TEXT value: backslash, semicolon, comma and newlines escaped; other control characters

@@ -12,28 +12,13 @@ use campus_core::services::bookings::Reservation;
 use std::process::Stdio;
 use std::time::Duration;
 
-/// `YYYY-MM-DDTHH:MM:SS` in UTC; scontrol runs with `TZ=UTC` so it reads it so.
-fn slurm_time(secs: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// scontrol's arguments to make `r` under the name `name` at `now`. A booking under way starts
 /// its reservation now: Slurm refuses a start in the past.
 pub fn create_args(name: &str, r: &Reservation, now: i64) -> Vec<String> {
     let start = if r.window.start <= now {
         "now".to_owned()
     } else {
-        slurm_time(r.window.start)
+        campus_core::clock::iso_utc(r.window.start)
     };
     let nodes: Vec<&str> = r.hosts.iter().map(|(h, _)| h.as_str()).collect();
     let cores: Vec<String> = r.hosts.iter().map(|(_, c)| c.to_string()).collect();
@@ -42,7 +27,7 @@ pub fn create_args(name: &str, r: &Reservation, now: i64) -> Vec<String> {
         "reservation".into(),
         format!("ReservationName={name}"),
         format!("StartTime={start}"),
-        format!("EndTime={}", slurm_time(r.window.end)),
+        format!("EndTime={}", campus_core::clock::iso_utc(r.window.end)),
         format!("Nodes={}", nodes.join(",")),
         format!("CoreCnt={}", cores.join(",")),
         format!("Users={}", r.accounts.join(",")),

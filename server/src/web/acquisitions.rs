@@ -3,7 +3,7 @@
 
 use crate::auth::actor::Acting;
 use crate::state::AppState;
-use crate::web::flash::{back_to_form, notice, refused, see_other};
+use crate::web::flash::{back_to_form, field, notice, refused, see_other};
 use app::forms::keys;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -18,10 +18,6 @@ use std::collections::BTreeMap;
 use tower_sessions::Session;
 
 type Fields = BTreeMap<String, String>;
-
-fn field(f: &Fields, name: &str) -> String {
-    f.get(name).cloned().unwrap_or_default()
-}
 
 fn page(id: i64) -> String {
     format!("/acquisitions/{id}")

@@ -2,7 +2,7 @@
 
 use crate::auth::actor::Acting;
 use crate::state::AppState;
-use crate::web::flash::{back_to_form, notice, refused, see_other};
+use crate::web::flash::{back_to_form, field, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
@@ -11,10 +11,6 @@ use campus_core::services::bookings::{self, BookingInput};
 use campus_core::CoreError;
 use std::collections::BTreeMap;
 use tower_sessions::Session;
-
-fn field(f: &BTreeMap<String, String>, name: &str) -> String {
-    f.get(name).cloned().unwrap_or_default()
-}
 
 fn input(f: &BTreeMap<String, String>) -> BookingInput {
     BookingInput {

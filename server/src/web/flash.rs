@@ -12,6 +12,12 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
+/// One posted field's value, empty when the form did not send it: every form post reads its
+/// fields this way, so a missing field is checked as an empty one.
+pub fn field(f: &BTreeMap<String, String>, name: &str) -> String {
+    f.get(name).cloned().unwrap_or_default()
+}
+
 pub async fn notice(session: &Session, text: impl Into<String>) {
     if let Err(e) = session.insert(keys::NOTICE, text.into()).await {
         tracing::error!(error = %e, "could not keep a notice in the session");

@@ -2,7 +2,7 @@
 
 use crate::auth::actor::Acting;
 use crate::state::AppState;
-use crate::web::flash::{back_to_form, notice, refused, see_other};
+use crate::web::flash::{back_to_form, field, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
@@ -14,10 +14,6 @@ use tower_sessions::Session;
 /// A checkbox is in the post only when ticked.
 fn ticked(f: &BTreeMap<String, String>, name: &str) -> bool {
     f.contains_key(name)
-}
-
-fn field(f: &BTreeMap<String, String>, name: &str) -> String {
-    f.get(name).cloned().unwrap_or_default()
 }
 
 /// POST /operations/catalogue/{id}: changes an offering's policy (operators only).
