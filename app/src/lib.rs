@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id/quota") view=ProjectQuotaPage ssr=SsrMode::Async/>
+                        <Route path=path!("/projects/:id/accelerators") view=ProjectAcceleratorsPage ssr=SsrMode::Async/>
                         <Route path=path!("/projects/:id/requests/new") view=NewRequestPage ssr=SsrMode::Async/>
                         <Route path=path!("/catalogue") view=CataloguePage ssr=SsrMode::Async/>
                         <Route path=path!("/requests") view=RequestsPage ssr=SsrMode::Async/>
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operations") view=OperationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/inventory") view=InventoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operations/utilisation") view=UtilisationPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/inventory/hosts/:id") view=InventoryHostPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue") view=OfferingSettingsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/catalogue/new") view=NewOfferingPage ssr=SsrMode::Async/>

@@ -95,7 +95,8 @@ impl Application {
         listener: TcpListener,
     ) -> Result<Application, StartError> {
         let db = open_database(&config).await?;
-        match crate::demo::seed(&db, config.demo_content).await? {
+        let seeded = crate::demo::seed(&db, config.demo_content).await?;
+        match &seeded {
             crate::demo::Seeded::Admin { password } => {
                 println!("\nFirst start: an administrator account was created.\n  user name: admin\n  one-time password: {password}\nIt is shown only this once: sign in and keep it safe.\n");
             }
@@ -105,6 +106,9 @@ impl Application {
         crate::demo::catalogue::seed_catalogue(&db, config.provisioning.databases.is_some())
             .await?;
         crate::demo::catalogue::seed_inventory(&db, config.demo_content).await?;
+        if matches!(seeded, crate::demo::Seeded::Demo) {
+            crate::demo::bookings::seed_history(&db, campus_core::clock::now()).await?;
+        }
         let programs = crate::provision::availability::programs(&config.provisioning.workloads);
         crate::provision::availability::check(&db, &programs)
             .await

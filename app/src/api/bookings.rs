@@ -94,7 +94,7 @@ pub fn state_label(state: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(super) mod ssr {
     use campus_core::store::bookings::{Booking, Model};
     use time::OffsetDateTime;
 
@@ -120,6 +120,17 @@ mod ssr {
             t.day(),
             &t.month().to_string()[..3]
         )
+    }
+
+    /// "Mon 7 Dec 2026", naming a week by its Monday.
+    pub fn week_label(secs: i64) -> String {
+        format!("{} {}", day_heading(secs), at(secs).year())
+    }
+
+    /// "7 Dec".
+    pub fn short_day(secs: i64) -> String {
+        let t = at(secs);
+        format!("{} {}", t.day(), &t.month().to_string()[..3])
     }
 
     /// "Monday 7 December 2026".

@@ -1,6 +1,7 @@
 //! Server functions: thin wrappers that find the actor, call one core service and map its error.
 //! They only read; every change of state goes through a plain form post handled by the server.
 
+pub mod accelerator_use;
 pub mod account;
 pub mod acquisitions;
 pub mod admin;
@@ -14,6 +15,7 @@ pub mod resources;
 pub mod settings;
 pub mod shell;
 
+pub use accelerator_use::*;
 pub use account::*;
 pub use acquisitions::*;
 pub use admin::*;

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn bookings_table(caption: String, rows: Vec<BookingRow>) -> impl IntoView {
+pub(crate) fn bookings_table(caption: String, rows: Vec<BookingRow>) -> impl IntoView {
     view! {
         <table class="ons-table">
             <caption class="ons-table__caption">{caption}</caption>

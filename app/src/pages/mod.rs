@@ -1,6 +1,7 @@
 //! One module per area of the site; each page loads its data through server functions and
 //! posts its forms to plain handlers in the server crate.
 
+mod accelerator_use;
 mod account;
 mod acquisitions;
 mod admin;
@@ -16,6 +17,7 @@ mod settings;
 mod sign_in;
 
 pub use crate::components::layout::ErrorPage;
+pub use accelerator_use::{ProjectAcceleratorsPage, UtilisationPage};
 pub use account::{AccountPage, PasswordPage};
 pub use acquisitions::{
     AcquisitionEthicsPage, AcquisitionPage, AcquisitionSectionPage, AcquisitionsPage, DatasetPage,

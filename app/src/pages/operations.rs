@@ -49,6 +49,7 @@ pub fn OperationsPage() -> impl IntoView {
                         <li class="ons-list__item"><a href="/operations/audit">"Audit trail"</a></li>
                         <li class="ons-list__item"><a href="/operations/catalogue">"Catalogue settings"</a></li>
                         <li class="ons-list__item"><a href="/operations/inventory">"Hardware inventory"</a></li>
+                        <li class="ons-list__item"><a href="/operations/utilisation">"Accelerator utilisation"</a></li>
                         <li class="ons-list__item"><a href="/operations/announcements">"Announcements"</a></li>
                     </ul>
                     <GaugeTable caption="Free capacity" gauges=o.capacity.clone() free=true/>

@@ -148,6 +148,7 @@ pub fn ProjectPage() -> impl IntoView {
                         {manage.then(|| view! {
                             <p><a href=format!("/projects/{pid}/showcase")>"Public page"</a>": what visitors to the showcase read about this project"</p>
                         })}
+                        <p><a href=format!("/projects/{pid}/accelerators")>"Accelerator time"</a>": the project's GPU and TPU bookings, and the hours it booked and used each week"</p>
                         <h2>"Members"</h2>
                         <table class="ons-table">
                             <caption class="ons-table__caption ons-u-vh">"Project members"</caption>

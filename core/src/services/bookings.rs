@@ -154,6 +154,33 @@ pub async fn week(
     })
 }
 
+/// As [`week`], for the API and the command line: a model that does not exist or a day that is
+/// not a date is refused on its field, not replaced by the first model or this week.
+pub async fn week_exactly(
+    db: &Db,
+    actor: Option<&Actor>,
+    model: &str,
+    week_of: &str,
+    now: i64,
+) -> Result<Week, CoreError> {
+    authz::check(actor, Action::ViewBookings, Object::Portal)?;
+    let mut errors = FieldErrors::new();
+    if !week_of.trim().is_empty() && crate::clock::parse_date(week_of).is_none() {
+        errors.add(
+            "week_of",
+            "Enter a day of the week as YYYY-MM-DD, for example 2026-12-07",
+        );
+    }
+    if !model.is_empty() && !bookings::models(db).await?.iter().any(|m| m.model == model) {
+        errors.add(
+            "model",
+            format!("There is no accelerator model called \"{model}\" in service; the list of accelerators names those there are"),
+        );
+    }
+    errors.into_result()?;
+    week(db, actor, model, week_of, now).await
+}
+
 /// A project's bookings that have not ended a week ago.
 pub async fn for_project(
     db: &Db,
@@ -938,9 +965,7 @@ pub async fn sweep(db: &Db, now: i64) -> Result<Swept, CoreError> {
                     bookings::mark(&mut tx, id, Mark::UseChecked).await?;
                     tx.commit().await?;
                 } else {
-                    let why = format!(
-                        "no workspace of the project with accelerators was running {RELEASE_AFTER_MINUTES} minutes after it started, so the time went back to others"
-                    );
+                    let why = release_reason();
                     end(db, None, &booking, "released", &why, "booking.release", now).await?;
                     swept.released += 1;
                 }
@@ -948,6 +973,13 @@ pub async fn sweep(db: &Db, now: i64) -> Result<Swept, CoreError> {
         }
     }
     Ok(swept)
+}
+
+/// Why the sweep released a booking, as the project is told and the booking shows.
+pub fn release_reason() -> String {
+    format!(
+        "no workspace of the project with accelerators was running {RELEASE_AFTER_MINUTES} minutes after it started, so the time went back to others"
+    )
 }
 
 /// Every reservation the scheduler should keep at `now`, by booking, with what was last

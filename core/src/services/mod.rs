@@ -1,6 +1,7 @@
 //! What pages, the JSON API and the CLI call. Each service function authorises through
 //! [`crate::authz::check`] first, then parses input, then changes state.
 
+pub mod accelerator_use;
 pub mod accounts;
 pub mod acquisitions;
 pub mod announcements;

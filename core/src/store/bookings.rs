@@ -392,6 +392,27 @@ pub async fn live_between(
     .collect()
 }
 
+/// Bookings that held devices during part of `window`: confirmed ones and released ones (which
+/// held them until released), of one project or (`None`) of all.
+pub async fn held_between(
+    db: &Db,
+    project_id: Option<i64>,
+    window: Window,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE b.state IN ('confirmed', 'released') AND ($1 = 0 OR b.project_id = $1) \
+         AND b.starts_at < $2 AND b.ends_at > $3 ORDER BY b.starts_at, b.id"
+    ))
+    .bind(project_id.unwrap_or(0))
+    .bind(window.end)
+    .bind(window.start)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// A project's live bookings other than `except`, as (window, devices), for its limits.
 /// Accelerators held at `at` by confirmed bookings: (host name, project, devices on that host).
 /// Placement keeps them for the booking's project alone.

@@ -489,3 +489,11 @@ async fn sync_devices(
     .await
     .map(|_| ())
 }
+
+/// Every device there has been, retired or not, as (host, slot, model): what a resource that
+/// ran on a host's slots ran on, even after the device left.
+pub async fn device_models(db: &Db) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT host_id, slot, model FROM devices ORDER BY host_id, slot, id")
+        .fetch_all(&db.pool)
+        .await
+}

@@ -518,3 +518,63 @@ pub async fn project_uses_accelerators(db: &Db, project_id: i64) -> Result<bool,
     .await?;
     Ok(n > 0)
 }
+
+/// A resource that asked for accelerators, with every step it took, for booked-against-used
+/// figures.
+#[derive(Debug, Clone)]
+pub struct AcceleratorSteps {
+    pub project_id: i64,
+    pub gpus: i64,
+    pub host_id: Option<i64>,
+    pub devices: String,
+    /// (when, state entered), oldest first.
+    pub steps: Vec<(i64, State)>,
+}
+
+/// The resources with accelerators (of one project, or of all) that could have run after
+/// `since`: not ended before it. Two queries, not one per resource.
+pub async fn accelerator_steps(
+    db: &Db,
+    project_id: Option<i64>,
+    since: i64,
+) -> Result<Vec<AcceleratorSteps>, sqlx::Error> {
+    const WHICH: &str = "r.gpus > 0 AND ($1 = 0 OR r.project_id = $1) \
+         AND (r.state NOT IN ('decommissioned', 'failed', 'rejected') OR r.updated_at >= $2)";
+    let rows = sqlx::query(&format!(
+        "SELECT r.id, r.project_id, r.gpus, r.host_id, r.devices FROM resources r \
+         WHERE {WHICH} ORDER BY r.id"
+    ))
+    .bind(project_id.unwrap_or(0))
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        ids.push(r.try_get::<i64, _>("id")?);
+        out.push(AcceleratorSteps {
+            project_id: r.try_get("project_id")?,
+            gpus: r.try_get("gpus")?,
+            host_id: r.try_get("host_id")?,
+            devices: r.try_get("devices")?,
+            steps: Vec::new(),
+        });
+    }
+    let events = sqlx::query(&format!(
+        "SELECT e.resource_id, e.at, e.to_state FROM resource_events e \
+         JOIN resources r ON r.id = e.resource_id WHERE {WHICH} ORDER BY e.resource_id, e.id"
+    ))
+    .bind(project_id.unwrap_or(0))
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    for e in &events {
+        let id: i64 = e.try_get("resource_id")?;
+        let to: String = e.try_get("to_state")?;
+        let state = State::parse(&to).ok_or_else(|| decode_err("state", &to))?;
+        if let Ok(i) = ids.binary_search(&id) {
+            out[i].steps.push((e.try_get("at")?, state));
+        }
+    }
+    Ok(out)
+}

@@ -3,7 +3,7 @@
 //! Same services as the pages.
 
 use crate::api::error::ApiError;
-use crate::api::extract::{ApiJson, ApiPath, TokenActor};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery, TokenActor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use campus_core::clock::now;
 use campus_core::services::bookings::{self, Booked, BookingInput};
 use campus_core::store::bookings::{Booking, Model};
+use campus_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -304,9 +305,75 @@ pub async fn refuse(
     Ok(Json(out(b, Vec::new())))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct WeekQuery {
+    /// The model, as /api/v1/accelerators names it (the first model when empty)
+    #[serde(default)]
+    model: String,
+    /// Any day of the week wanted, YYYY-MM-DD (this week when empty)
+    #[serde(default)]
+    week_of: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HourOut {
+    /// Unix seconds, on the hour
+    starts_at: i64,
+    /// Devices of the model no live booking holds then
+    free: i64,
+    /// The projects whose bookings hold devices then
+    held_by: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeekOut {
+    model: String,
+    /// Devices of the model in service
+    devices: i64,
+    /// Monday 00:00 UTC, Unix seconds
+    week_start: i64,
+    /// Seven days from Monday, each of 24 hours from 00:00 UTC
+    days: Vec<Vec<HourOut>>,
+    /// The live bookings of the model that touch the week
+    bookings: Vec<BookingOut>,
+}
+
+/// A week of one model as the week view shows it: each hour's free devices and who holds the
+/// rest, and the bookings behind them (Campus staff).
+#[utoipa::path(get, path = "/api/v1/accelerators/week", params(WeekQuery),
+    responses((status = 200, body = WeekOut), (status = 403), (status = 422)), security(("token" = [])))]
+pub async fn week(
+    State(state): State<AppState>,
+    TokenActor(actor): TokenActor,
+    ApiQuery(q): ApiQuery<WeekQuery>,
+) -> Result<Json<WeekOut>, ApiError> {
+    let w = bookings::week_exactly(&state.db, Some(&actor), &q.model, &q.week_of, now()).await?;
+    let Some(model) = w.model else {
+        return Err(CoreError::NotFound("accelerator model").into());
+    };
+    let mut days: Vec<Vec<HourOut>> = (0..7).map(|_| Vec::with_capacity(24)).collect();
+    for row in w.grid {
+        for (day, slot) in row.into_iter().enumerate() {
+            days[day].push(HourOut {
+                starts_at: slot.start,
+                free: (model.devices - slot.held).max(0),
+                held_by: slot.holders,
+            });
+        }
+    }
+    Ok(Json(WeekOut {
+        model: model.model,
+        devices: model.devices,
+        week_start: w.week_start,
+        days,
+        bookings: w.bookings.into_iter().map(|b| out(b, Vec::new())).collect(),
+    }))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/accelerators", get(models))
+        .route("/api/v1/accelerators/week", get(week))
         .route(
             "/api/v1/projects/{id}/bookings",
             get(for_project).post(book),

@@ -2,6 +2,7 @@
 //! It calls the same core services as the pages; its OpenAPI document is generated from these
 //! handlers and served at /api/v1/openapi.json.
 
+pub mod accelerator_use;
 pub mod acquisitions;
 pub mod bookings;
 pub mod error;
@@ -98,7 +99,7 @@ impl utoipa::Modify for StandardErrors {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, accelerator bookings, the hardware inventory, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, accelerator bookings with their week view and booked-against-used hours, the hardware inventory, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
     paths(projects::me, projects::list_projects, projects::create_project, projects::get_project,
         projects::add_member, projects::remove_member,
         crate::api::resources::catalogue, crate::api::resources::list_requests,
@@ -130,7 +131,8 @@ impl utoipa::Modify for StandardErrors {
         crate::api::bookings::book, crate::api::bookings::get_one, crate::api::bookings::change,
         crate::api::bookings::cancel, crate::api::bookings::approve,
         crate::api::bookings::refuse, crate::api::bookings::get_limits,
-        crate::api::bookings::put_limits,
+        crate::api::bookings::put_limits, crate::api::bookings::week,
+        crate::api::accelerator_use::for_project, crate::api::accelerator_use::utilisation,
         crate::api::inventory::list, crate::api::inventory::add_host,
         crate::api::inventory::get_host, crate::api::inventory::edit_host,
         crate::api::inventory::drain, crate::api::inventory::retire_host,
@@ -168,6 +170,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api::acquisitions::datasets_router())
         .merge(crate::api::public::router())
         .merge(crate::api::bookings::router())
+        .merge(crate::api::accelerator_use::router())
         .merge(crate::api::inventory::router())
         .route(
             "/api/v1/{*rest}",

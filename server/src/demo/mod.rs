@@ -1,6 +1,7 @@
 //! First-start content: demo users and projects when asked for, otherwise one administrator
 //! whose one-time password is printed once.
 
+pub mod bookings;
 pub mod catalogue;
 pub mod showcase;
 

@@ -1,6 +1,7 @@
 //! Integration tests: the real router, a fresh database per test on SQLite and on PostgreSQL,
 //! and real peers (the OIDC provider) where a test needs them.
 
+mod accelerator_use;
 mod acquisitions;
 mod api;
 mod bookings;
