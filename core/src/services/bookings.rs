@@ -978,7 +978,8 @@ pub async fn sweep(db: &Db, now: i64) -> Result<Swept, CoreError> {
 /// Why the sweep released a booking, as the project is told and the booking shows.
 pub fn release_reason() -> String {
     format!(
-        "no workspace of the project with accelerators was running {RELEASE_AFTER_MINUTES} minutes after it started, so the time went back to others"
+        "no workspace of the project with accelerators was running {} minutes after it started, so the time went back to others",
+        crate::accelerators::bookings::RELEASE_AFTER_MINUTES
     )
 }
 

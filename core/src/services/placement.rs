@@ -102,6 +102,7 @@ pub(crate) async fn choose(
     site: &str,
     except: Option<i64>,
 ) -> Result<Result<Option<Chosen>, String>, CoreError> {
+    inventory::lock_placement(db.backend, conn).await?;
     let (_, pooled) = free_capacity(db, conn).await?;
     let storage_only = Amounts {
         storage_gb: need.storage_gb,

@@ -1,6 +1,6 @@
 //! Sites and hosts: the Campus hardware as recorded by operators (or seeded as demo content).
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::hardware::changes::{DeviceFields, HostFields};
 use crate::requests::capacity::Host;
 use crate::requests::quota::Amounts;
@@ -496,4 +496,22 @@ pub async fn device_models(db: &Db) -> Result<Vec<(i64, i64, String)>, sqlx::Err
     sqlx::query_as("SELECT host_id, slot, model FROM devices ORDER BY host_id, slot, id")
         .fetch_all(&db.pool)
         .await
+}
+
+/// The advisory lock placement holds (PostgreSQL): "campus_p".
+const PLACEMENT_LOCK: i64 = 0x6361_6d70_7573_5f70;
+
+/// Holds placement's lock until the transaction ends, so two placements never both read a
+/// host's last room as free: the project's own lock does not stop another project placing at
+/// the same moment. PostgreSQL takes a transaction-scoped advisory lock. SQLite lets one writer
+/// at a time and every placing transaction has written (the project's lock) before it reads, so
+/// it is already alone.
+pub async fn lock_placement(backend: Backend, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PLACEMENT_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -341,7 +341,7 @@ pub struct WeekOut {
 /// A week of one model as the week view shows it: each hour's free devices and who holds the
 /// rest, and the bookings behind them (Campus staff).
 #[utoipa::path(get, path = "/api/v1/accelerators/week", params(WeekQuery),
-    responses((status = 200, body = WeekOut), (status = 403), (status = 422)), security(("token" = [])))]
+    responses((status = 200, body = WeekOut), (status = 403), (status = 404), (status = 422)), security(("token" = [])))]
 pub async fn week(
     State(state): State<AppState>,
     TokenActor(actor): TokenActor,

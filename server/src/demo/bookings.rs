@@ -48,7 +48,15 @@ pub async fn seed_history(db: &Db, now: i64) -> Result<(), CoreError> {
     for back in 1..=3 {
         let monday = this_week - back * 7 * DAY;
         let plans = [
-            (forest, sam.id, monday + DAY + 9 * HOUR, 8, &on_first[..on_first.len().min(2)], "Training the tree-crown detector", None),
+            (
+                forest,
+                sam.id,
+                monday + DAY + 9 * HOUR,
+                8,
+                &on_first[..on_first.len().min(2)],
+                "Training the tree-crown detector",
+                None,
+            ),
             (
                 gardens,
                 priya.id,

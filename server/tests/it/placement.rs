@@ -460,3 +460,54 @@ async fn local_gpu_work_is_handed_the_devices_placed_for_it(backend: Backend) {
     assert_eq!(status, 422, "{body}");
 }
 both_backends!(local_gpu_work_is_handed_the_devices_placed_for_it);
+
+/// Requests from different projects racing for the last room: each host is given to one of
+/// them. Placement reads every host's free room and writes its choice in one transaction; the
+/// project's own lock does not stop another project reading the same room at once, so placement
+/// takes a lock of its own (PostgreSQL's advisory lock; SQLite has one writer).
+async fn racing_requests_from_different_projects_never_share_a_hosts_last_room(backend: Backend) {
+    let app = TestApp::spawn_with(backend, no_worker()).await;
+    two_sites(&app, 0).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let ws = app.offering_id("jupyterlab").await;
+    let token = token_for(&app, "alice").await;
+    let mut projects = Vec::new();
+    for n in 0..8 {
+        projects.push(app.project(&format!("Race {n}"), alice, &[]).await);
+    }
+    // Each host holds one medium workspace and no more.
+    let attempts: Vec<_> = projects
+        .iter()
+        .map(|project| {
+            let url = app.url(&format!("/api/v1/projects/{project}/requests"));
+            let token = token.clone();
+            tokio::spawn(async move {
+                let r = reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&new_request(ws, "medium", ""))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap_or_default())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in attempts {
+        answers.push(attempt.await.unwrap());
+    }
+    let placed = answers.iter().filter(|(status, _)| *status == 201).count();
+    let refused = answers.iter().filter(|(status, _)| *status == 422).count();
+    assert_eq!((placed, refused), (2, 6), "{answers:?}");
+    let per_host: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT h.name, COUNT(*) FROM resources r JOIN hosts h ON h.id = r.host_id \
+         GROUP BY h.name ORDER BY h.name",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(per_host, vec![("a1".to_owned(), 1), ("b1".to_owned(), 1)]);
+}
+
+both_backends!(racing_requests_from_different_projects_never_share_a_hosts_last_room);
