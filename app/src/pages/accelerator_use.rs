@@ -133,7 +133,7 @@ fn model_section(index: usize, m: UtilModel) -> impl IntoView {
             <p>{if m.devices == 0 {
                 "No device of this type is in service now; its time below was booked or used earlier.".to_owned()
             } else {
-                format!("{} {} in service: {} device-hours a week.", m.devices, if m.kind.is_empty() { "devices".to_owned() } else { m.kind.clone() }, m.capacity)
+                format!("{} {} in service: {} device-hours a week.", m.devices, if m.kind.is_empty() { "devices".to_owned() } else { format!("{}s", m.kind) }, m.capacity)
             }}</p>
             <div class="app-chart-pair">
                 <PercentBars name=name series=vec!["Booked", "Used"] groups=groups id=format!("util-{index}")/>
