@@ -33,9 +33,9 @@ pub struct Inventory {
 pub async fn overview(db: &Db, actor: Option<&Actor>) -> Result<Inventory, CoreError> {
     authz::check(actor, Action::ViewOperations, Object::Portal)?;
     let mut conn = db.pool.acquire().await?;
-    let (free, _) = super::placement::free_now(db, &mut conn, None, None).await?;
+    let (free, _) = super::placement::free_now(&mut conn, None, None).await?;
     let devices = inventory::devices(db, None).await?;
-    let hosts = inventory::list_hosts(db)
+    let hosts = inventory::list_hosts(&mut conn)
         .await?
         .into_iter()
         .map(|h| HostView {

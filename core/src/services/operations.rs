@@ -22,9 +22,9 @@ pub struct Overview {
 
 pub async fn overview(db: &Db, actor: Option<&Actor>) -> Result<Overview, CoreError> {
     authz::check(actor, Action::ViewOperations, Object::Portal)?;
-    let hosts = inventory::list_hosts(db).await?;
     let mut conn = db.pool.acquire().await?;
-    let (total, free) = super::resources::free_capacity(db, &mut conn).await?;
+    let hosts = inventory::list_hosts(&mut conn).await?;
+    let (total, free) = super::resources::free_capacity(&mut conn).await?;
     drop(conn);
     Ok(Overview {
         free,

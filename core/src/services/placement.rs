@@ -17,7 +17,6 @@ use sqlx::AnyConnection;
 /// booked for now are not free to it (`None`: not free to anyone). `except` leaves one resource
 /// out, for placing it again.
 pub(crate) async fn free_now(
-    db: &Db,
     conn: &mut AnyConnection,
     project_id: Option<i64>,
     except: Option<i64>,
@@ -39,7 +38,7 @@ pub(crate) async fn free_now(
             })
             .sum()
     };
-    let hosts: Vec<HostNow> = inventory::list_hosts(db)
+    let hosts: Vec<HostNow> = inventory::list_hosts(conn)
         .await?
         .iter()
         .map(|h| HostNow {
@@ -103,7 +102,7 @@ pub(crate) async fn choose(
     except: Option<i64>,
 ) -> Result<Result<Option<Chosen>, String>, CoreError> {
     inventory::lock_placement(db.backend, conn).await?;
-    let (_, pooled) = free_capacity(db, conn).await?;
+    let (_, pooled) = free_capacity(conn).await?;
     let storage_only = Amounts {
         storage_gb: need.storage_gb,
         ..Amounts::default()
@@ -114,7 +113,7 @@ pub(crate) async fn choose(
     if !kind.runs() {
         return Ok(Ok(None));
     }
-    let (free, booked_hosts) = free_now(db, conn, Some(project_id), except).await?;
+    let (free, booked_hosts) = free_now(conn, Some(project_id), except).await?;
     if need.gpus > 0 {
         let booked: Vec<HostFree> = free
             .iter()
@@ -170,13 +169,12 @@ async fn with_devices(
 /// Places `count` of the same size in turn, as a training session's sandboxes are: `Ok` when
 /// every one finds a host, else how many did and why the next did not.
 pub(crate) async fn room_for_many(
-    db: &Db,
     conn: &mut AnyConnection,
     kind: Kind,
     need: &Amounts,
     count: u32,
 ) -> Result<Result<(), (u32, String)>, CoreError> {
-    let (_, pooled) = free_capacity(db, conn).await?;
+    let (_, pooled) = free_capacity(conn).await?;
     let storage = Amounts {
         storage_gb: need.storage_gb.saturating_mul(count),
         ..Amounts::default()
@@ -187,7 +185,7 @@ pub(crate) async fn room_for_many(
     if !kind.runs() {
         return Ok(Ok(()));
     }
-    let (mut free, _) = free_now(db, conn, None, None).await?;
+    let (mut free, _) = free_now(conn, None, None).await?;
     for placed in 0..count {
         match placement::place(&free, need, None) {
             Ok(h) => {

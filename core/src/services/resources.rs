@@ -107,10 +107,9 @@ pub(crate) fn quota_use(limit: Amounts, allocations: &[(Kind, State, Amounts)]) 
 
 /// The hardware's total and what is free of it now: (total, free).
 pub(crate) async fn free_capacity(
-    db: &Db,
     conn: &mut AnyConnection,
 ) -> Result<(Capacity, Capacity), CoreError> {
-    let hosts: Vec<_> = inventory::list_hosts(db)
+    let hosts: Vec<_> = inventory::list_hosts(conn)
         .await?
         .iter()
         .map(|h| h.as_host())
@@ -155,16 +154,16 @@ pub async fn request_context(
     let limit = quotas::get(db, project_id).await?;
     let mut conn = db.pool.acquire().await?;
     let mine = resources::allocations(&mut conn, Some(project_id)).await?;
-    let (total, free) = free_capacity(db, &mut conn).await?;
+    let (total, free) = free_capacity(&mut conn).await?;
     let offerings: Vec<Offering> = catalogue::list(db)
         .await?
         .into_iter()
         .filter(|o| !o.retired)
         .collect();
-    let (hosts, _) = super::placement::free_now(db, &mut conn, Some(project_id), None).await?;
+    let (hosts, _) = super::placement::free_now(&mut conn, Some(project_id), None).await?;
     let by_site = crate::requests::placement::by_site(&hosts);
     let mut sites: Vec<SiteRoom> = Vec::new();
-    for h in inventory::list_hosts(db).await? {
+    for h in inventory::list_hosts(&mut conn).await? {
         if !sites.iter().any(|s| s.code == h.site_code) {
             sites.push(SiteRoom {
                 free: by_site
@@ -296,7 +295,7 @@ async fn check_input(
     }
     let site = input.site.trim().to_owned();
     if !site.is_empty()
-        && !inventory::list_hosts(db)
+        && !inventory::list_hosts(&mut *db.pool.acquire().await?)
             .await?
             .iter()
             .any(|h| h.site_code == site)

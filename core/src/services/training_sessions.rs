@@ -80,14 +80,9 @@ pub async fn book(
     );
     let starts = clock::format_utc(b.starts_at);
     let mut tx = db.pool.begin().await?;
-    if let Err((placed, why)) = super::placement::room_for_many(
-        db,
-        &mut tx,
-        offering.kind,
-        &size.amounts(offering.kind),
-        seats,
-    )
-    .await?
+    if let Err((placed, why)) =
+        super::placement::room_for_many(&mut tx, offering.kind, &size.amounts(offering.kind), seats)
+            .await?
     {
         return Err(CoreError::field(
             "seats",

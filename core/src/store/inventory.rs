@@ -86,14 +86,17 @@ pub async fn insert_host(db: &Db, h: NewHost<'_>) -> Result<i64, sqlx::Error> {
     .await
 }
 
-pub async fn list_hosts(db: &Db) -> Result<Vec<HostRow>, sqlx::Error> {
+/// Every host in service or drained, read on `conn`: placement reads them on its own
+/// transaction, as a second connection from the pool can deadlock it when every other one is
+/// held by a request waiting for SQLite's write lock.
+pub async fn list_hosts(conn: &mut AnyConnection) -> Result<Vec<HostRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT h.id, s.code AS site_code, s.name AS site_name, h.name, h.cores, h.mhz_per_core, \
          h.ram_gb, h.storage_gb, h.gpus, h.gpu_model, h.alloc_cores, h.alloc_ram_gb, h.alloc_gpus, \
          h.drained_at FROM hosts h JOIN sites s ON s.id = h.site_id \
          WHERE h.retired_at IS NULL ORDER BY s.code, h.name",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
@@ -126,7 +129,11 @@ pub async fn list_sites(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
 
 /// A host in service or drained (not retired), by id.
 pub async fn find_host(db: &Db, id: i64) -> Result<Option<HostRow>, sqlx::Error> {
-    Ok(list_hosts(db).await?.into_iter().find(|h| h.id == id))
+    let mut conn = db.pool.acquire().await?;
+    Ok(list_hosts(&mut conn)
+        .await?
+        .into_iter()
+        .find(|h| h.id == id))
 }
 
 /// Adds a host at the site with code `h.site`, on the caller's transaction.

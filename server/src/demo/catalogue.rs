@@ -178,7 +178,10 @@ pub async fn seed_catalogue(db: &Db, databases_configured: bool) -> Result<(), C
 /// content (about 800 GHz, 2.5 TB memory, 100 TB storage, two data centres, five TPU machines
 /// and GPU units), otherwise this machine alone.
 pub async fn seed_inventory(db: &Db, demo: bool) -> Result<(), CoreError> {
-    if !inventory::list_hosts(db).await?.is_empty() {
+    if !inventory::list_hosts(&mut *db.pool.acquire().await?)
+        .await?
+        .is_empty()
+    {
         return Ok(());
     }
     if !demo {

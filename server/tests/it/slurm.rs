@@ -65,9 +65,10 @@ async fn slurm_app(backend: Backend) -> (TestApp, String) {
     // The worker reads Slurm's nodes as it starts: the inventory is the cluster's.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let hosts = campus_core::store::inventory::list_hosts(&app.db)
-            .await
-            .unwrap();
+        let hosts =
+            campus_core::store::inventory::list_hosts(&mut *app.db.pool.acquire().await.unwrap())
+                .await
+                .unwrap();
         if let Some(node) = hosts.iter().find(|h| h.site_code == "SLURM") {
             assert_eq!(
                 (node.cores, node.ram_gb, node.gpus),
