@@ -78,11 +78,7 @@ pub async fn get_project_accelerator_use(
     rows.retain(|r| r.booked + r.used + r.released > 0);
     rows.reverse();
     let list = bookings::for_project(&db, actor.as_ref(), id, now).await?;
-    let can_book = bookings::week(&db, actor.as_ref(), "", "", now)
-        .await?
-        .projects
-        .iter()
-        .any(|(p, _)| *p == id);
+    let can_book = bookings::may_book(&db, actor.as_ref(), id).await?.is_some();
     Ok(ProjectUseView {
         project_id: id,
         project_name: found.project_name,
@@ -105,7 +101,7 @@ pub async fn get_project_accelerator_use(
 /// Each accelerator model's booked and used time per week against what it could give (operators).
 #[server(prefix = "/_sf", endpoint = "get_utilisation")]
 pub async fn get_utilisation(weeks: String) -> Result<UtilisationView, AppError> {
-    use campus_core::accelerators::usage::{hours, percent, WEEK_SECONDS};
+    use campus_core::accelerators::usage::hours;
     use campus_core::services::accelerator_use;
     let actor = crate::ssr::actor().await?;
     let db = crate::ssr::db()?;
@@ -116,27 +112,24 @@ pub async fn get_utilisation(weeks: String) -> Result<UtilisationView, AppError>
         weeks,
         models: models
             .into_iter()
-            .map(|m| {
-                let capacity = m.devices * WEEK_SECONDS;
-                UtilModel {
-                    capacity: m.devices * 168,
-                    weeks: m
-                        .weeks
-                        .iter()
-                        .map(|w| UtilWeek {
-                            label: super::bookings::ssr::short_day(w.week_start),
-                            week: super::bookings::ssr::week_label(w.week_start),
-                            booked: hours(w.booked),
-                            used: hours(w.used),
-                            released: hours(w.released),
-                            booked_percent: percent(w.booked, capacity),
-                            used_percent: percent(w.used, capacity),
-                        })
-                        .collect(),
-                    model: m.model,
-                    kind: m.kind.to_uppercase(),
-                    devices: m.devices,
-                }
+            .map(|m| UtilModel {
+                capacity: m.capacity_hours(),
+                weeks: m
+                    .weeks
+                    .iter()
+                    .map(|w| UtilWeek {
+                        label: super::bookings::ssr::short_day(w.week_start),
+                        week: super::bookings::ssr::week_label(w.week_start),
+                        booked: hours(w.booked),
+                        used: hours(w.used),
+                        released: hours(w.released),
+                        booked_percent: m.share(w.booked),
+                        used_percent: m.share(w.used),
+                    })
+                    .collect(),
+                kind: m.kind.to_uppercase(),
+                model: m.model,
+                devices: m.devices,
             })
             .collect(),
     })

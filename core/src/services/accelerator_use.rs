@@ -45,6 +45,18 @@ pub struct ModelWeeks {
     pub weeks: Vec<WeekUse>,
 }
 
+impl ModelWeeks {
+    /// Device-hours the devices in service give in a week.
+    pub fn capacity_hours(&self) -> i64 {
+        self.devices * usage::WEEK_SECONDS / 3600
+    }
+
+    /// `device_seconds` as a whole percentage of a week's capacity.
+    pub fn share(&self, device_seconds: i64) -> i64 {
+        usage::percent(device_seconds, self.devices * usage::WEEK_SECONDS)
+    }
+}
+
 /// A project's weeks, with its name for the page's heading.
 #[derive(Debug, Clone)]
 pub struct ProjectUse {

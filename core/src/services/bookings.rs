@@ -137,9 +137,8 @@ pub async fn week(
     let mut projects = Vec::new();
     if let Some(a) = actor {
         for id in projects::ids_for_member(db, a.user_id).await? {
-            let (p, object) = project_object(db, actor, id).await?;
-            if authz::check(actor, Action::BookAccelerators, object).is_ok() {
-                projects.push((p.id, p.name));
+            if let Some(name) = may_book(db, actor, id).await? {
+                projects.push((id, name));
             }
         }
     }
@@ -191,6 +190,18 @@ pub async fn for_project(
     let (_, object) = project_object(db, actor, project_id).await?;
     authz::check(actor, Action::ViewProject, object)?;
     Ok(bookings::for_project(db, project_id, now - 7 * 86_400).await?)
+}
+
+/// The project's name when the actor may book accelerators for it, else `None`.
+pub async fn may_book(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: i64,
+) -> Result<Option<String>, CoreError> {
+    let (p, object) = project_object(db, actor, project_id).await?;
+    Ok(authz::check(actor, Action::BookAccelerators, object)
+        .is_ok()
+        .then_some(p.name))
 }
 
 /// One booking with its devices, for anyone who may see its project.

@@ -102,26 +102,23 @@ pub async fn utilisation(
     Ok(Json(
         models
             .into_iter()
-            .map(|m| {
-                let capacity = m.devices * usage::WEEK_SECONDS;
-                ModelUseOut {
-                    capacity_hours: m.devices * 168,
-                    weeks: m
-                        .weeks
-                        .into_iter()
-                        .map(|w| ModelWeekOut {
-                            week_start: w.week_start,
-                            booked_hours: hours(w.booked),
-                            used_hours: hours(w.used),
-                            released_hours: hours(w.released),
-                            booked_percent: usage::percent(w.booked, capacity),
-                            used_percent: usage::percent(w.used, capacity),
-                        })
-                        .collect(),
-                    kind: m.kind,
-                    model: m.model,
-                    devices: m.devices,
-                }
+            .map(|m| ModelUseOut {
+                capacity_hours: m.capacity_hours(),
+                weeks: m
+                    .weeks
+                    .iter()
+                    .map(|w| ModelWeekOut {
+                        week_start: w.week_start,
+                        booked_hours: hours(w.booked),
+                        used_hours: hours(w.used),
+                        released_hours: hours(w.released),
+                        booked_percent: m.share(w.booked),
+                        used_percent: m.share(w.used),
+                    })
+                    .collect(),
+                kind: m.kind,
+                model: m.model,
+                devices: m.devices,
             })
             .collect(),
     ))

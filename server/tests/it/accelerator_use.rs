@@ -2,52 +2,18 @@
 //! took: on a project's record, in operators' utilisation, in the JSON API and through the
 //! `campus` command line.
 
+use crate::bookings::gpu_host;
 use crate::both_backends;
 use crate::support::{api, token_for, Backend, TestApp};
 use campus_core::accelerators::bookings::{week_start, Window};
 use campus_core::domain::Role;
-use campus_core::store::bookings::{self, Hold, NewBooking, NewDevice};
-use campus_core::store::inventory;
+use campus_core::store::bookings::{self, Hold, NewBooking};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const GPU: &str = "NVIDIA A100 80GB";
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
-
-/// A host with two A100s: its id and the devices' ids.
-async fn gpu_host(app: &TestApp) -> (i64, Vec<i64>) {
-    let site = inventory::insert_site(&app.db, "DC1", "Data centre 1")
-        .await
-        .unwrap();
-    let host = inventory::insert_host(
-        &app.db,
-        inventory::NewHost {
-            site_id: site,
-            name: "dc1-gpu-01",
-            cores: 32,
-            mhz_per_core: 2500,
-            ram_gb: 256,
-            storage_gb: 1000,
-            gpus: 2,
-            gpu_model: GPU,
-        },
-    )
-    .await
-    .unwrap();
-    let mut devices = Vec::new();
-    for slot in 0..2 {
-        let d = NewDevice {
-            host_id: host,
-            kind: "gpu",
-            model: GPU,
-            memory_gb: 80,
-            slot,
-        };
-        devices.push(bookings::insert_device(&app.db, d).await.unwrap());
-    }
-    (host, devices)
-}
 
 /// A confirmed booking of `devices` for `window`, made in the past as the sweep would find it.
 async fn booked(app: &TestApp, project: i64, by: i64, window: Window, devices: &[i64]) -> i64 {
@@ -86,7 +52,11 @@ async fn step(app: &TestApp, resource: i64, at: i64, from: &str, to: &str) {
 /// hours that is released half an hour in (0.5 booked, 3.5 released), and runs a one-GPU
 /// workspace for three hours; another project books one GPU for two hours.
 async fn last_week_of_use(app: &TestApp) -> (i64, i64) {
-    let (host, devices) = gpu_host(app).await;
+    let devices = gpu_host(app).await;
+    let host: i64 = sqlx::query_scalar("SELECT id FROM hosts WHERE name = 'dc1-gpu-01'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     let alice = app.create_user("alice", &[Role::Staff]).await;
     let bob = app.create_user("bob", &[Role::Staff]).await;
     let project = app.project("Language models", alice, &[]).await;

@@ -22,7 +22,8 @@ fn hours(from: i64, to: i64) -> Window {
     }
 }
 
-async fn gpu_host(app: &TestApp) -> Vec<i64> {
+/// A host "dc1-gpu-01" with two A100s: the devices' ids.
+pub async fn gpu_host(app: &TestApp) -> Vec<i64> {
     let site = inventory::insert_site(&app.db, "DC1", "Data centre 1")
         .await
         .unwrap();
