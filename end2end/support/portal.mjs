@@ -1,6 +1,8 @@
 // Starts what the browser suite and the page-weight report need: the real OIDC provider on
 // loopback, a real clamd with the project's test signatures (EICAR), and the portal binary
-// (target/debug/server) on a fresh SQLite database with demo content.
+// (target/debug/server) on a fresh SQLite database with demo content. With `slurm`, a second
+// portal whose workloads and bookings go to the real Slurm cluster `scripts/slurm up` started
+// (its environment exported), with no OIDC provider or scanner: the Slurm spec needs neither.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -64,11 +66,26 @@ async function waitReady(url, child) {
   throw new Error(`the portal did not become ready at ${url}`);
 }
 
-export async function startPortal(port) {
+export async function startPortal(port, { slurm = false } = {}) {
   const base = `http://127.0.0.1:${port}`;
-  const oidc = await startOidc(`${base}/auth/oidc/callback`);
   const dir = mkdtempSync(path.join(tmpdir(), 'campus-e2e-'));
-  const clamd = await startClamd(dir);
+  const oidc = slurm ? null : await startOidc(`${base}/auth/oidc/callback`);
+  const clamd = slurm ? null : await startClamd(dir);
+  const peers = slurm
+    ? {
+      PROVISIONING_DRIVER: 'slurm',
+      // Named apart from the integration tests' jobs and reservations on the same cluster.
+      SLURM_JOB_PREFIX: `e2e${port}-`,
+      // The jobs run as the cluster's accounts, which cannot read a checkout in root's home.
+      RESOURCE_DIR: path.join(process.env.SLURM_RESOURCE_DIR, `e2e-${port}`),
+    }
+    : {
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: 'campus-portal',
+      OIDC_CLIENT_SECRET: 'campus-portal-test-secret',
+      CLAMD_ADDR: clamd.addr,
+      RESOURCE_DIR: path.join(dir, 'resources'),
+    };
   const portal = spawn(path.join(root, 'target/debug/server'), ['serve'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -79,26 +96,22 @@ export async function startPortal(port) {
       DATABASE_URL: `sqlite://${dir}/e2e.db?mode=rwc`,
       DEMO_CONTENT: 'true',
       SITE_ROOT: path.join(root, 'target/site'),
-      OIDC_ISSUER: oidc.issuer,
-      OIDC_CLIENT_ID: 'campus-portal',
-      OIDC_CLIENT_SECRET: 'campus-portal-test-secret',
-      CLAMD_ADDR: clamd.addr,
       DATASET_DIR: path.join(dir, 'datasets'),
-      RESOURCE_DIR: path.join(dir, 'resources'),
       PRIVATE_DIR: path.join(dir, 'private'),
       RUST_LOG: process.env.RUST_LOG || 'warn',
+      ...peers,
     },
   });
   await waitReady(`${base}/readyz`, portal);
-  // Tests that put files in a resource's directory (a web service's pages) find it here.
-  process.env.E2E_RESOURCE_DIR = path.join(dir, 'resources');
   return {
     base,
+    resourceDir: peers.RESOURCE_DIR,
     async stop() {
       portal.kill('SIGTERM');
-      oidc.child.kill('SIGTERM');
-      clamd.child.kill('SIGTERM');
+      oidc?.child.kill('SIGTERM');
+      clamd?.child.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
+      if (slurm) rmSync(peers.RESOURCE_DIR, { recursive: true, force: true });
     },
   };
 }
