@@ -66,7 +66,7 @@ async fn slurm_app(backend: Backend) -> (TestApp, String) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let hosts =
-            campus_core::store::inventory::list_hosts(&mut *app.db.pool.acquire().await.unwrap())
+            campus_core::store::inventory::list_hosts(&mut app.db.pool.acquire().await.unwrap())
                 .await
                 .unwrap();
         if let Some(node) = hosts.iter().find(|h| h.site_code == "SLURM") {
