@@ -112,7 +112,9 @@ pub fn ProjectAcceleratorsPage() -> impl IntoView {
     }
 }
 
-fn model_section(index: usize, m: UtilModel) -> impl IntoView {
+/// Type-erased: the section's full view type is deep enough that a release build of the server,
+/// which renders it inside the whole app's type, ran past the compiler's query depth limit.
+fn model_section(index: usize, m: UtilModel) -> AnyView {
     let groups = m
         .weeks
         .iter()
@@ -161,6 +163,7 @@ fn model_section(index: usize, m: UtilModel) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// Operators' view of accelerator utilisation: per device type, each week's booked and used
