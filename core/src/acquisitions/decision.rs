@@ -271,11 +271,7 @@ pub fn may_decide(
 
 /// After one more approval by `reviewer`: whether the application is now approved.
 pub fn approved_after(approved_by: &[i64], reviewer: i64) -> bool {
-    let mut distinct: Vec<i64> = approved_by.to_vec();
-    distinct.push(reviewer);
-    distinct.sort_unstable();
-    distinct.dedup();
-    distinct.len() >= APPROVALS_NEEDED
+    crate::domain::two_person::distinct_after(approved_by, reviewer) >= APPROVALS_NEEDED
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod names;
 pub mod numbers;
 pub mod role;
+pub mod two_person;
 
 pub use names::{DisplayName, Email, EndDate, ProjectName, ProjectSummary, Username};
 pub use role::{Role, RoleSet};

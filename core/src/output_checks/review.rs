@@ -189,11 +189,7 @@ pub fn may_decide(
 
 /// After `checker` approves: whether the current round now has enough distinct approvals.
 pub fn approved_after(approved_by: &[i64], checker: i64) -> bool {
-    let mut distinct: Vec<i64> = approved_by.to_vec();
-    distinct.push(checker);
-    distinct.sort_unstable();
-    distinct.dedup();
-    distinct.len() >= APPROVALS_NEEDED
+    crate::domain::two_person::distinct_after(approved_by, checker) >= APPROVALS_NEEDED
 }
 
 #[cfg(test)]
