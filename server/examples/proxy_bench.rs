@@ -4,7 +4,8 @@
 //! (2 threads, 64 connections, loopback) then measures it three ways: directly over TCP;
 //! through nginx `proxy_pass` to its Unix socket with keep-alive, as one would set it up; and
 //! through the portal's proxy on the resource's own host, with a signed-in person's pass, to the
-//! same socket (the way the portal reaches every workspace). Then WebSocket echo round trips,
+//! same socket (the way the portal reaches every workspace). Beside them, the portal's HTTP
+//! server and client with nothing between them: the most its proxy could keep. Then WebSocket echo round trips,
 //! one at a time, directly and through the portal: p50 and p99.
 //!
 //! Run: `scripts/bench-proxy` (a release build; wrk and nginx from Debian).
@@ -146,6 +147,39 @@ fn nginx(dir: &std::path::Path, port: u16, sock: &std::path::Path) -> nginx::Ngi
     )
 }
 
+/// The ceiling of the portal's own path: the same HTTP server (axum on hyper) and the same pooled
+/// client, passing every request to `sock` with no decision and no header policy at all. What
+/// the portal's proxy loses beyond this is its own doing; what this loses against direct is the
+/// cost of parsing and writing each request and answer a second time.
+async fn bare_proxy(sock: &std::path::Path) -> u16 {
+    use server::gateway::client::ProxyClient;
+    use server::provision::upstream::Target;
+    use std::sync::Arc;
+    let target = Arc::new(Target::Unix(sock.to_owned()));
+    let client = ProxyClient::default();
+    let forward = move |mut req: Request| {
+        let (client, target) = (client.clone(), target.clone());
+        async move {
+            let path = req.uri().path_and_query().cloned();
+            *req.uri_mut() = path.map_or_else(|| "/".parse().unwrap(), Into::into);
+            match client.send(&target, req).await {
+                Ok(res) => res,
+                Err(_) => Response::builder()
+                    .status(StatusCode::BAD_GATEWAY)
+                    .body(Body::empty())
+                    .unwrap(),
+            }
+        }
+    };
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    tokio::spawn(std::future::IntoFuture::into_future(axum::serve(
+        tcp,
+        Router::new().fallback(forward),
+    )));
+    port
+}
+
 async fn wait_for(url: &str, host: Option<&str>) {
     let c = reqwest::Client::new();
     for _ in 0..200 {
@@ -281,13 +315,16 @@ async fn main() {
 
     let nginx_port = free_port();
     let nginx_server = nginx(&dir, nginx_port, &sock);
+    let bare_port = bare_proxy(&sock).await;
     let (port, host, cookie) = portal(&dir, &sock).await;
 
     let direct = format!("http://127.0.0.1:{direct_port}/");
     let via_nginx = format!("http://127.0.0.1:{nginx_port}/");
     let via_portal = format!("http://127.0.0.1:{port}/");
+    let via_bare = format!("http://127.0.0.1:{bare_port}/");
     wait_for(&direct, None).await;
     wait_for(&via_nginx, None).await;
+    wait_for(&via_bare, None).await;
     let checked = reqwest::Client::new()
         .get(&via_portal)
         .header("host", &host)
@@ -313,9 +350,11 @@ async fn main() {
     // Warm each, then ten seconds each, one after the other.
     wrk(&direct, None, 2);
     wrk(&via_nginx, None, 2);
+    wrk(&via_bare, None, 2);
     portal_wrk(2);
     let d = wrk(&direct, None, 10);
     let n = wrk(&via_nginx, None, 10);
+    let b = wrk(&via_bare, None, 10);
     let p = portal_wrk(10);
 
     println!("\n1 KiB answers, wrk -t2 -c64 -d10s on loopback, one run");
@@ -326,6 +365,7 @@ async fn main() {
     for (name, w) in [
         ("backend directly (TCP)", &d),
         ("nginx proxy_pass (Unix socket, keepalive)", &n),
+        ("the portal's server and client, no policy", &b),
         ("portal proxy, signed in (Unix socket)", &p),
     ] {
         println!(

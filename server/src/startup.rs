@@ -277,7 +277,7 @@ pub fn router(
         leptos_options: leptos_options.clone(),
         oidc,
         settings,
-        proxy: crate::gateway::client::client(),
+        proxy: crate::gateway::client::ProxyClient::default(),
         secrets,
         grants: Default::default(),
         databases,

@@ -33,7 +33,7 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub oidc: Option<Arc<OidcClient>>,
     pub settings: app::api::PortalSettings,
-    /// One pooled HTTP client for the authenticating proxy, and where it connects.
+    /// The proxy's open connections to workloads.
     pub proxy: crate::gateway::client::ProxyClient,
     /// Derives the per-resource secrets the proxy presents (tokens, gate answers).
     pub secrets: crate::provision::secrets::Secrets,

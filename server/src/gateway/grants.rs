@@ -1,7 +1,7 @@
 //! The proxy's recent authorisation decisions, so a page's dozens of requests cost one decision,
 //! each kept with where its requests go, worked out once.
 
-use axum::http::uri::Authority;
+use crate::provision::upstream::Target;
 use axum::http::HeaderValue;
 use campus_core::store::resources::Resource;
 use std::collections::HashMap;
@@ -18,12 +18,12 @@ const GRANT_TTL: Duration = Duration::from_secs(2);
 const SWEEP_AT: usize = 10_000;
 
 /// Where a granted request goes. Working it out derives secrets (HMACs) and registers the
-/// endpoint with the connector, which is too much to do per request.
+/// endpoint's connections, which is too much to do per request.
 pub struct Route {
     /// The resource as it was when allowed.
     pub resource: Resource,
-    /// The URI authority that names the resource's endpoint to the proxy's connector.
-    pub authority: Authority,
+    /// Where the resource's server listens, as the proxy's connections are pooled by it.
+    pub target: Arc<Target>,
     /// The `Authorization` the backend wants (JupyterLab's token), if any.
     pub authorization: Option<HeaderValue>,
 }

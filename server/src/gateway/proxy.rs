@@ -22,8 +22,8 @@ use crate::state::AppState;
 use crate::web::flash::see_other;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::uri::{Authority, PathAndQuery};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::uri::PathAndQuery;
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use campus_core::authz::{Actor, Denied};
 use campus_core::requests::kind::{parse_resource_name, resource_name, Kind, Visibility};
@@ -197,19 +197,13 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
         }
     };
     let what = what(route.resource.kind);
-    let mut uri = axum::http::uri::Parts::default();
-    uri.scheme = Some(axum::http::uri::Scheme::HTTP);
-    uri.authority = Some(route.authority.clone());
-    uri.path_and_query = Some(
-        req.uri()
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| PathAndQuery::from_static("/")),
-    );
-    let uri = match Uri::from_parts(uri) {
-        Ok(u) => u,
-        Err(_) => return not_found(state, what, true),
-    };
+    // Origin form: the connection already names the endpoint.
+    *req.uri_mut() = req
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"))
+        .into();
     let upgrade = req.headers().contains_key(header::UPGRADE);
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     let original_host = req
@@ -219,7 +213,6 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
         .unwrap_or_else(|| HeaderValue::from_static("localhost"));
     // The Host header stays as the browser sent it: apps such as JupyterLab compare it with the
     // Origin of WebSocket handshakes and refuse a mismatch.
-    *req.uri_mut() = uri;
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -249,7 +242,7 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
             "http"
         }),
     );
-    let mut res = match state.proxy.client.request(req).await {
+    let mut res = match state.proxy.send(&route.target, req).await {
         Ok(res) => res,
         Err(e) => {
             tracing::warn!(error = %e, resource = id, "backend did not answer");
@@ -314,14 +307,13 @@ pub async fn serve(state: &AppState, id: i64, mut req: Request) -> Response {
 fn route_to(state: &AppState, r: Resource) -> Option<Route> {
     let name = resource_name(r.id);
     let placement = crate::provision::worker::placement_of(&r);
-    let target = placement.target(&name, &state.secrets)?;
-    let authority = Authority::try_from(state.proxy.connector.host_for(&target)).ok()?;
+    let target = Arc::new(placement.target(&name, &state.secrets)?);
     let authorization = placement
         .authorization(&name, &state.secrets)
         .and_then(|a| HeaderValue::from_str(&a).ok());
     Some(Route {
         resource: r,
-        authority,
+        target,
         authorization,
     })
 }

@@ -4,15 +4,8 @@
 //! by the drivers' readiness checks, so both reach a workload the same way.
 
 use super::secrets;
-use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::TokioIo;
-use std::collections::HashMap;
-use std::future::Future;
 use std::io;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::{Arc, RwLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -98,95 +91,4 @@ pub async fn status_of(target: &Target, path: &str, authorization: Option<&str>)
         .await
         .ok()
         .flatten()
-}
-
-/// The proxy's connector: a request's host names a registered target.
-#[derive(Clone, Default)]
-pub struct Connector {
-    targets: Arc<RwLock<HashMap<String, Target>>>,
-}
-
-impl Connector {
-    /// The host name to put in a request's URI for `target`. Each distinct target gets its own,
-    /// so pooled connections never outlive a workload's move to another socket or node.
-    pub fn host_for(&self, target: &Target) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        target.hash(&mut h);
-        let host = format!("w{:016x}.invalid", h.finish());
-        let known = self
-            .targets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&host);
-        if !known {
-            let mut map = self.targets.write().unwrap_or_else(|e| e.into_inner());
-            if map.len() > 50_000 {
-                map.clear();
-            }
-            map.insert(host.clone(), target.clone());
-        }
-        host
-    }
-}
-
-/// A connection to a workload, as hyper's client wants it.
-pub struct Upstream(TokioIo<Box<dyn Stream>>);
-
-impl Connection for Upstream {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
-}
-
-impl hyper::rt::Read for Upstream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl hyper::rt::Write for Upstream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-}
-
-impl tower::Service<hyper::Uri> for Connector {
-    type Response = Upstream;
-    type Error = io::Error;
-    type Future = Pin<Box<dyn Future<Output = io::Result<Upstream>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: hyper::Uri) -> Self::Future {
-        let target = uri.host().and_then(|h| {
-            self.targets
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(h)
-                .cloned()
-        });
-        Box::pin(async move {
-            let target = target.ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "no such workload address")
-            })?;
-            Ok(Upstream(TokioIo::new(connect(&target).await?)))
-        })
-    }
 }
