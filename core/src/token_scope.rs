@@ -1,6 +1,6 @@
 //! What an API token may do: its scopes and its lifetime. A token never does more than its owner
 //! may, and does less unless asked: `read` alone looks, `write` changes, and each role's actions
-//! (`review`, `operate`, `admin`) need that role's own scope, so a script made for reading the
+//! (`review`, `check`, `operate`, `admin`) need that role's own scope, so a script made for reading the
 //! queue cannot also approve requests with its owner's operator role.
 
 use crate::domain::{Role, RoleSet};
@@ -11,15 +11,18 @@ pub enum Scope {
     Read,
     Write,
     Review,
+    /// Output checkers' decisions.
+    Check,
     Operate,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Read,
         Scope::Write,
         Scope::Review,
+        Scope::Check,
         Scope::Operate,
         Scope::Admin,
     ];
@@ -29,6 +32,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::Write => "write",
             Scope::Review => "review",
+            Scope::Check => "check",
             Scope::Operate => "operate",
             Scope::Admin => "admin",
         }
@@ -43,6 +47,7 @@ impl Scope {
         match self {
             Scope::Read | Scope::Write => None,
             Scope::Review => Some(Role::Reviewer),
+            Scope::Check => Some(Role::OutputChecker),
             Scope::Operate => Some(Role::Operator),
             Scope::Admin => Some(Role::Admin),
         }
@@ -54,6 +59,7 @@ impl Scope {
             Scope::Read => "Read: see what you can see in the portal",
             Scope::Write => "Write: make changes as you (requests, projects, applications)",
             Scope::Review => "Review: reviewers' actions on applications",
+            Scope::Check => "Check: output checkers' decisions on what may go public",
             Scope::Operate => "Operate: operators' actions (decisions, catalogue, quotas, queue)",
             Scope::Admin => "Admin: administrators' actions (people and roles)",
         }
@@ -176,6 +182,14 @@ mod tests {
             .has(Role::Admin));
         let partner = roles(&[Role::Partner]);
         assert!(Scopes::new([]).roles_of(&partner).has(Role::Partner));
+        // Every role that is a power has a scope: checking outputs needs `check`.
+        let checker = roles(&[Role::Staff, Role::OutputChecker]);
+        assert!(!Scopes::new([Scope::Write])
+            .roles_of(&checker)
+            .has(Role::OutputChecker));
+        assert!(Scopes::new([Scope::Check])
+            .roles_of(&checker)
+            .has(Role::OutputChecker));
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub enum Command {
         name: String,
         #[arg(long)]
         email: String,
-        /// Repeat for several roles: staff, reviewer, operator, admin, partner.
+        /// Repeat for several roles: staff, reviewer, output_checker, operator, admin, partner.
         #[arg(long = "role", required = true)]
         roles: Vec<Role>,
         /// Name of an environment variable that holds the password (keeps it out of shell history).

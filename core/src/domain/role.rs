@@ -9,15 +9,18 @@ use std::str::FromStr;
 pub enum Role {
     Staff,
     Reviewer,
+    /// Checks outputs for statistical disclosure before they go public; must be off the project.
+    OutputChecker,
     Operator,
     Admin,
     Partner,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Staff,
         Role::Reviewer,
+        Role::OutputChecker,
         Role::Operator,
         Role::Admin,
         Role::Partner,
@@ -27,6 +30,7 @@ impl Role {
         match self {
             Role::Staff => "staff",
             Role::Reviewer => "reviewer",
+            Role::OutputChecker => "output_checker",
             Role::Operator => "operator",
             Role::Admin => "admin",
             Role::Partner => "partner",
@@ -37,6 +41,7 @@ impl Role {
         match self {
             Role::Staff => "Staff member",
             Role::Reviewer => "Reviewer",
+            Role::OutputChecker => "Output checker",
             Role::Operator => "Operator",
             Role::Admin => "Administrator",
             Role::Partner => "External partner",
@@ -51,7 +56,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("\"{0}\" is not a role: use staff, reviewer, operator, admin or partner")]
+#[error("\"{0}\" is not a role: use staff, reviewer, output_checker, operator, admin or partner")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -19,6 +19,9 @@ pub const DEMO_USERS: &[(&str, &str, Role)] = &[
     ("rachel", "Rachel Reviewer", Role::Reviewer),
     // A second reviewer: an acquisition's final approval needs two distinct ones.
     ("ravi", "Ravi Reviewer", Role::Reviewer),
+    // Two output checkers from outside every demo project: a release needs two distinct ones.
+    ("cora", "Cora Checker", Role::OutputChecker),
+    ("colin", "Colin Checker", Role::OutputChecker),
     ("omar", "Omar Operator", Role::Operator),
     ("pat", "Pat Partner", Role::Partner),
 ];

@@ -28,8 +28,9 @@ async fn every_answer_keeps_to_the_openapi_document_for_every_role(backend: Back
         "/../.local/tools/bin/schemathesis"
     );
     let mut failed = Vec::new();
-    // One demo person per role: staff, operator, reviewer, administrator, partner.
-    for who in ["sam", "omar", "rachel", "admin", "pat"] {
+    // One demo person per role: staff, operator, reviewer, output checker, administrator,
+    // partner.
+    for who in ["sam", "omar", "rachel", "cora", "admin", "pat"] {
         let token = token_for(&app, who).await;
         let out = tokio::process::Command::new(schemathesis)
             .args(["run", &app.url("/api/v1/openapi.json")])
