@@ -102,6 +102,15 @@ pub enum Action {
     ChangeBooking,
     /// See which accelerator time is booked, and by which project.
     ViewBookings,
+    /// Ask for a web service to be checked for release, send it again after changes, or
+    /// withdraw the request.
+    AskOutputCheck,
+    /// See an output check: what was submitted, the decisions and comments.
+    ViewOutputCheck,
+    /// See the queue of output checks waiting for checkers.
+    ListOutputChecks,
+    /// Approve, ask for changes to or reject an output check.
+    DecideOutputCheck,
 }
 
 /// What the action is about, with just the facts the decision needs.
@@ -163,6 +172,8 @@ impl Action {
                 | Action::ViewCourse
                 | Action::ViewOperations
                 | Action::ViewBookings
+                | Action::ViewOutputCheck
+                | Action::ListOutputChecks
         )
     }
 }
@@ -397,6 +408,65 @@ fn decide(actor: Option<&Actor>, action: Action, object: Object) -> Result<(), D
                 forbid("only data control reviewers and administrators can grant or revoke access to data")
             }
         }
+        (
+            Action::AskOutputCheck,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id || project_lead_id == actor.user_id {
+                Ok(())
+            } else {
+                forbid("only the person who asked for it or the project lead can ask for its outputs to be checked")
+            }
+        }
+        (
+            Action::ViewOutputCheck,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                actor_is_member,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id
+                || project_lead_id == actor.user_id
+                || actor_is_member
+                || roles.has(Role::OutputChecker)
+                || operator
+            {
+                Ok(())
+            } else {
+                forbid("only the project's members, output checkers and operators can see its output checks")
+            }
+        }
+        (Action::ListOutputChecks, Object::Portal) => {
+            if roles.has(Role::OutputChecker) {
+                Ok(())
+            } else {
+                forbid("only output checkers can see the output-check queue")
+            }
+        }
+        (
+            Action::DecideOutputCheck,
+            Object::Resource {
+                requester_id,
+                project_lead_id,
+                actor_is_member,
+                ..
+            },
+        ) => {
+            if requester_id == actor.user_id || project_lead_id == actor.user_id || actor_is_member
+            {
+                forbid("you are on this project: an output checker from outside it must decide")
+            } else if roles.has(Role::OutputChecker) {
+                Ok(())
+            } else {
+                forbid("only output checkers can decide output checks")
+            }
+        }
         (Action::ListReviews, Object::Portal) => {
             if roles.has(Role::Reviewer) {
                 Ok(())
@@ -538,7 +608,7 @@ mod tests {
     };
     const SOMEONE: Object = Object::User { id: OTHER };
 
-    use Role::{Admin, Operator, Partner, Reviewer, Staff};
+    use Role::{Admin, Operator, OutputChecker, Partner, Reviewer, Staff};
     use Who::{Anonymous as Anon, Only};
 
     /// The policy written out case by case: who, what, on which object, allowed?
@@ -630,6 +700,33 @@ mod tests {
         (Only(Partner), EditAcquisition, COLLABORATING, true),
         (Only(Reviewer), ReviewAcquisition, THEIR_APPLICATION, true),
         (Only(Reviewer), ListReviews, Object::Portal, true),
+        // Output checks: the project asks, checkers from outside it decide.
+        (Anon, AskOutputCheck, ELSEWHERE_PUBLIC, false),
+        (Only(Staff), AskOutputCheck, TEAM_SHARED, false),
+        (Only(Operator), AskOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(OutputChecker), AskOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(Staff), AskOutputCheck, MINE, true),
+        (Only(Staff), AskOutputCheck, LED_BY_ME, true),
+        (Anon, ViewOutputCheck, ELSEWHERE_PUBLIC, false),
+        (Only(Staff), ViewOutputCheck, ELSEWHERE_STAFF, false),
+        (Only(Reviewer), ViewOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(Partner), ViewOutputCheck, ELSEWHERE_PUBLIC, false),
+        (Only(Staff), ViewOutputCheck, TEAM_PRIVATE, true),
+        (Only(OutputChecker), ViewOutputCheck, ELSEWHERE_PRIVATE, true),
+        (Only(Operator), ViewOutputCheck, ELSEWHERE_PRIVATE, true),
+        (Anon, ListOutputChecks, Object::Portal, false),
+        (Only(Reviewer), ListOutputChecks, Object::Portal, false),
+        (Only(Operator), ListOutputChecks, Object::Portal, false),
+        (Only(Admin), ListOutputChecks, Object::Portal, false),
+        (Only(OutputChecker), ListOutputChecks, Object::Portal, true),
+        (Anon, DecideOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(OutputChecker), DecideOutputCheck, MINE, false),
+        (Only(OutputChecker), DecideOutputCheck, TEAM_SHARED, false),
+        (Only(OutputChecker), DecideOutputCheck, LED_BY_ME, false),
+        (Only(Reviewer), DecideOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(Operator), DecideOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(Admin), DecideOutputCheck, ELSEWHERE_PRIVATE, false),
+        (Only(OutputChecker), DecideOutputCheck, ELSEWHERE_PRIVATE, true),
         (Anon, ListDatasets, Object::Portal, false),
         (Only(Partner), ListDatasets, Object::Portal, false),
         (Only(Staff), ListDatasets, Object::Portal, true),

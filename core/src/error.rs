@@ -52,6 +52,14 @@ impl FieldErrors {
     }
 }
 
+/// A rule's message (lower case, as errors are written) made into a sentence for a person.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     #[error("{0}")]

@@ -1,5 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
-import { checkPage, signInLocal, signOut } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkPage, makeToken, signInLocal, signOut } from './helpers';
 
 const SHOWCASE = [
   'Access to services',
@@ -26,16 +28,46 @@ async function waitForRunning(page: Page, live: boolean) {
 test('an anonymous visitor browses the showcase, filters by tag, opens a project and its published service', async ({ page }, testInfo) => {
   test.setTimeout(180_000);
   const purpose = `Journey planner (${testInfo.project.name})`;
-  // The project's lead publishes a web service for everyone.
+  // The project's lead starts a web service for the project: no one may ask for it to be
+  // public, only for it to be checked for release.
   await signInLocal(page, 'sam');
   await page.goto('/catalogue');
   await page.getByRole('link', { name: /^Request for Access to services\s*\(Published web service\)$/ }).click();
   await page.getByLabel('What will you use it for?').fill(purpose);
-  await page.getByLabel('Anyone, without signing in (web services only)').check();
+  await expect(page.getByLabel(/Anyone, without signing in/)).toHaveCount(0);
+  await page.getByLabel('Members of the project').check();
   await page.getByRole('button', { name: 'Send request' }).click();
   await expect(page.getByText('Request approved')).toBeVisible();
   await waitForRunning(page, testInfo.project.name === 'js-on');
+  const id = Number(/\/requests\/(\d+)/.exec(page.url())?.[1]);
   await signOut(page);
+  fs.writeFileSync(
+    path.join(process.env.E2E_RESOURCE_DIR ?? '', `cp-${id}`, 'files', 'index.html'),
+    `<!doctype html><html lang="en"><title>Journeys</title><h1>${purpose}</h1></html>`,
+  );
+
+  // Released through the API: sam sends it for checking, two output checkers approve.
+  const write = 'Write: make changes as you';
+  const sam = await makeToken(page, 'sam', [write]);
+  const checkers = [
+    await makeToken(page, 'cora', [write, 'Check: output checkers']),
+    await makeToken(page, 'colin', [write, 'Check: output checkers']),
+  ];
+  const yes = { answer: 'yes' };
+  const asked = await page.request.post(`/api/v1/requests/${id}/output-checks`, {
+    headers: { Authorization: `Bearer ${sam}` },
+    data: { outputs: [{ name: 'index.html', kind: 'document', shows: 'Journey times to services',
+      answers: { no_record_level: yes, differencing: { answer: 'not_applicable', why: 'Nothing else on this is published' } } }] },
+  });
+  expect(asked.status(), await asked.text()).toBe(201);
+  const check = (await asked.json()).id;
+  for (const token of checkers) {
+    const decided = await page.request.post(`/api/v1/output-checks/${check}/decision`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { decision: 'approve' },
+    });
+    expect(decided.status(), await decided.text()).toBe(200);
+  }
 
   // A visitor with no account: complete pages and no client app at all.
   await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Showcase' }).click();
@@ -65,7 +97,7 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
   const service = page.locator('li', { hasText: purpose }).getByRole('link', { name: 'Published web service' });
   await service.click();
   await expect(page).toHaveURL(/^http:\/\/cp-\d+\.localhost:\d+\/$/);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText('Directory listing');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(purpose);
 });
 
 test('training materials are public, and a search finds a project, a dataset and a course', async ({ page }, testInfo) => {

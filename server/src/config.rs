@@ -63,6 +63,8 @@ pub struct ProvisioningConfig {
     pub slurm: Option<SlurmConfig>,
     /// Dataset storage as PostgreSQL databases; off unless STORAGE_POSTGRES_ADMIN_URL is set.
     pub databases: Option<DatabasesConfig>,
+    /// The largest snapshot of a web service's files an output check takes, in bytes.
+    pub snapshot_max_bytes: u64,
 }
 
 /// The sandbox and identity every workspace, web service and training sandbox runs with.
@@ -380,6 +382,7 @@ fn provisioning_from_env() -> Result<ProvisioningConfig, ConfigError> {
         ready_timeout_secs: parsed("READY_TIMEOUT_SECS", 120)?,
         lease_secs: parsed("WORKER_LEASE_SECS", 30)?,
         slurm,
+        snapshot_max_bytes: parsed("SNAPSHOT_MAX_BYTES", 256u64 << 20)?,
     })
 }
 
@@ -432,7 +435,7 @@ where
     }
 }
 
-pub const DEFAULT_ROLE_MAP: &str = "campus-staff=staff,campus-reviewers=reviewer,campus-operators=operator,campus-admins=admin,campus-partners=partner";
+pub const DEFAULT_ROLE_MAP: &str = "campus-staff=staff,campus-reviewers=reviewer,campus-output-checkers=output_checker,campus-operators=operator,campus-admins=admin,campus-partners=partner";
 
 pub fn parse_role_map(raw: &str) -> Result<Vec<(String, campus_core::domain::Role)>, ConfigError> {
     raw.split(',')
@@ -650,7 +653,9 @@ mod tests {
     #[test]
     fn the_default_role_map_covers_every_role() {
         let map = parse_role_map(DEFAULT_ROLE_MAP).unwrap();
-        assert_eq!(map.len(), 5);
+        for role in campus_core::domain::Role::ALL {
+            assert!(map.iter().any(|(_, r)| *r == role), "{role} has no group");
+        }
     }
 
     #[test]

@@ -168,10 +168,10 @@ fn request_form(
             <Input id="purpose" label="What will you use it for?" hint="A sentence or two; operators read this if the request needs approval." form=form.clone() textarea=true/>
             <fieldset class="ons-fieldset ons-u-mt-l" id="visibility">
                 <legend class="ons-fieldset__legend">"Who may open it?"</legend>
-                <p class="ons-u-fs-s">"Workspaces and storage are for you or your project; web services may also be shown to all staff or published to everyone."</p>
+                <p class="ons-u-fs-s">"Workspaces and storage are for you or your project; web services may also be shown to all staff. To publish a web service to everyone, ask for its outputs to be checked once it runs: two output checkers approve what goes public."</p>
                 {form.error("visibility").map(|m| view! { <p class="ons-panel__error"><strong>{m}</strong></p> })}
                 <RadioItems name="visibility" checked=visibility.clone()
-                    options=options(&[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)"), ("public", "Anyone, without signing in (web services only)")])/>
+                    options=options(&[("private", "Only me"), ("project", "Members of the project"), ("staff", "Anyone signed in as staff (web services only)")])/>
             </fieldset>
             <div class="ons-u-mt-l"><Button text="Send request"/></div>
         </form>

@@ -176,7 +176,7 @@ pub fn may_decide(
                 return Err(DecisionRefused::CommentsRequired);
             }
             match said.iter().find(|(output, _)| *output >= outputs) {
-                Some((output, _)) => Err(DecisionRefused::NoSuchOutput(output + 1)),
+                Some((output, _)) => Err(DecisionRefused::NoSuchOutput(output.saturating_add(1))),
                 None => Ok(()),
             }
         }

@@ -3,10 +3,11 @@
 //! same content have the same digest however they were gathered, and a release can be compared
 //! with what was checked by one string.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// One file in a snapshot, by its path relative to the snapshot's root.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub path: String,
     pub size: u64,

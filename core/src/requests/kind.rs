@@ -92,11 +92,13 @@ impl Visibility {
         }
     }
 
-    /// The visibilities a kind may have: workspaces are never published.
+    /// The visibilities a request may ask for: workspaces are never published, and a web
+    /// service becomes public only when two output checkers approve a snapshot of it
+    /// (`services::output_checks`), never by asking.
     pub fn allowed_for(kind: Kind) -> &'static [Visibility] {
         match kind {
             Kind::Workspace | Kind::Storage => &[Visibility::Private, Visibility::Project],
-            Kind::WebService => &Visibility::ALL,
+            Kind::WebService => &[Visibility::Private, Visibility::Project, Visibility::Staff],
         }
     }
 }
@@ -141,10 +143,13 @@ mod tests {
     }
 
     #[test]
-    fn workspaces_are_never_public() {
+    fn nothing_is_public_by_asking() {
         assert!(!Visibility::allowed_for(Kind::Workspace).contains(&Visibility::Public));
         assert!(!Visibility::allowed_for(Kind::Workspace).contains(&Visibility::Staff));
-        assert!(Visibility::allowed_for(Kind::WebService).contains(&Visibility::Public));
+        assert!(Visibility::allowed_for(Kind::WebService).contains(&Visibility::Staff));
+        for kind in Kind::ALL {
+            assert!(!Visibility::allowed_for(kind).contains(&Visibility::Public));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::authz::{self, Action, Actor, Object};
 use crate::clock;
 use crate::db::Db;
 use crate::domain::Role;
+use crate::error::capitalise;
 use crate::error::{CoreError, FieldErrors};
 use crate::paging::{self, Page};
 use crate::services::audit_context;
@@ -967,13 +968,6 @@ pub async fn ethics_review(
     };
     tx.commit().await?;
     Ok(to)
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// A reviewer asks for changes, section by section (section slug → comment); each comment goes

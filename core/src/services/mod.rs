@@ -11,6 +11,7 @@ pub mod datasets;
 pub mod inventory;
 pub mod lifecycle;
 pub mod operations;
+pub mod output_checks;
 mod placement;
 pub mod projects;
 pub mod provisioning;

@@ -573,7 +573,7 @@ async fn actor_name(db: &Db, id: i64) -> String {
         .unwrap_or_else(|| "Someone".to_owned())
 }
 
-async fn resource_object(
+pub(crate) async fn resource_object(
     db: &Db,
     actor: Option<&Actor>,
     id: i64,

@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod login_failures;
 pub mod notifications;
+pub mod output_checks;
 pub mod projects;
 pub mod quotas;
 pub mod resources;

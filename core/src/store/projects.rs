@@ -197,6 +197,20 @@ pub async fn member_unix_accounts(
     .await
 }
 
+/// The project's lead and members, by id, read on the caller's connection.
+pub async fn people_on(
+    conn: &mut sqlx::AnyConnection,
+    project_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT lead_id FROM projects WHERE id = $1 \
+         UNION SELECT user_id FROM project_members WHERE project_id = $1",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 pub async fn is_member(db: &Db, project_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT user_id FROM project_members WHERE project_id = $1 AND user_id = $2",

@@ -207,6 +207,20 @@ pub async fn update_details(
     .map(|_| ())
 }
 
+/// Sets who may reach a resource; public content's caches are told when it is or was public.
+pub async fn set_visibility(
+    conn: &mut AnyConnection,
+    id: i64,
+    visibility: Visibility,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE resources SET visibility = $2 WHERE id = $1")
+        .bind(id)
+        .bind(visibility.as_str())
+        .execute(&mut *conn)
+        .await?;
+    super::showcase::bump_generation(conn).await
+}
+
 pub async fn add_event(
     conn: &mut AnyConnection,
     id: i64,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod inventory;
 pub mod operations;
+pub mod output_checks;
 pub mod projects;
 pub mod public;
 pub mod resources;
@@ -99,7 +100,7 @@ impl utoipa::Modify for StandardErrors {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, accelerator bookings with their week view and booked-against-used hours, the hardware inventory, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
+    info(title = "Campus Portal API", description = "Projects, members, the catalogue and its policies, project quotas, resource requests, decisions, resource changes, project database connections, capacity and the queue, notifications, the audit trail, data acquisitions through data control and ethics review, the dataset catalogue with its grants, accelerator bookings with their week view and booked-against-used hours, the hardware inventory, output checks of web services before release, the public data-use register, published project pages, training courses and search on the Data Science Campus network. Authenticate with a personal access token from My account; the register, project pages, public courses and search need none."),
     paths(projects::me, projects::list_projects, projects::create_project, projects::get_project,
         projects::add_member, projects::remove_member,
         crate::api::resources::catalogue, crate::api::resources::list_requests,
@@ -136,7 +137,11 @@ impl utoipa::Modify for StandardErrors {
         crate::api::inventory::list, crate::api::inventory::add_host,
         crate::api::inventory::get_host, crate::api::inventory::edit_host,
         crate::api::inventory::drain, crate::api::inventory::retire_host,
-        crate::api::inventory::add_device, crate::api::inventory::retire_device),
+        crate::api::inventory::add_device, crate::api::inventory::retire_device,
+        crate::api::output_checks::checklist_items, crate::api::output_checks::submit,
+        crate::api::output_checks::for_request, crate::api::output_checks::queue,
+        crate::api::output_checks::get_one, crate::api::output_checks::decide,
+        crate::api::output_checks::withdraw),
     modifiers(&TokenSecurity, &StandardErrors)
 )]
 pub struct ApiDoc;
@@ -172,6 +177,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api::bookings::router())
         .merge(crate::api::accelerator_use::router())
         .merge(crate::api::inventory::router())
+        .merge(crate::api::output_checks::router())
         .route(
             "/api/v1/{*rest}",
             get(not_found)

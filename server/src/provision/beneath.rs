@@ -180,8 +180,7 @@ impl Dir {
             return Err(e);
         }
         let mut from = std::fs::File::open(source)?;
-        let to = self.openat2(n, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL, 0o444)?;
-        let mut to = std::fs::File::from(to);
+        let mut to = self.create(n, 0o444)?;
         io::copy(&mut from, &mut to)?;
         Ok(())
     }
@@ -209,20 +208,50 @@ impl Dir {
         check(unsafe { libc::fchmod(fd, mode) }).map(|_| ())
     }
 
-    /// The last `cap` bytes of the regular file `n`, read without following a link: a log a
-    /// workload's owner can write must not make the portal read anything else.
-    pub fn tail(&self, n: &str, cap: u64) -> io::Result<Vec<u8>> {
-        use std::io::{Read, Seek, SeekFrom};
+    /// The regular file `n`, opened for reading without following a link; anything else (a
+    /// FIFO that would block, a device) is refused once open, so it cannot be swapped in
+    /// between a look and the open.
+    pub fn file(&self, n: &str) -> io::Result<std::fs::File> {
         let fd = self.openat2(n, libc::O_RDONLY | libc::O_NONBLOCK, 0)?;
-        let mut f = std::fs::File::from(fd);
-        let meta = f.metadata()?;
-        if !meta.is_file() {
+        let f = std::fs::File::from(fd);
+        if !f.metadata()?.is_file() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("{n} is not a regular file"),
             ));
         }
-        f.seek(SeekFrom::Start(meta.len().saturating_sub(cap)))?;
+        Ok(f)
+    }
+
+    /// Creates the new file `n` (it must not exist) with `mode`.
+    pub fn create(&self, n: &str, mode: u32) -> io::Result<std::fs::File> {
+        self.openat2(n, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL, mode)
+            .map(std::fs::File::from)
+    }
+
+    /// Renames the entry `from` here to `to` in `into`, failing if `to` exists.
+    pub fn rename_to(&self, from: &str, into: &Dir, to: &str) -> io::Result<()> {
+        let (a, b) = (name(from)?, name(to)?);
+        // SAFETY: renameat2(2) between two directory fds we hold, with NUL-terminated names.
+        check(unsafe {
+            libc::renameat2(
+                self.fd.as_raw_fd(),
+                a.as_ptr(),
+                into.fd.as_raw_fd(),
+                b.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        })
+        .map(|_| ())
+    }
+
+    /// The last `cap` bytes of the regular file `n`, read without following a link: a log a
+    /// workload's owner can write must not make the portal read anything else.
+    pub fn tail(&self, n: &str, cap: u64) -> io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = self.file(n)?;
+        let len = f.metadata()?.len();
+        f.seek(SeekFrom::Start(len.saturating_sub(cap)))?;
         let mut out = Vec::new();
         f.take(cap).read_to_end(&mut out)?;
         Ok(out)

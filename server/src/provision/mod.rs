@@ -14,6 +14,7 @@ pub mod sandbox;
 pub mod scontrol;
 pub mod secrets;
 pub mod slurm;
+pub mod snapshot;
 pub mod upstream;
 pub mod worker;
 

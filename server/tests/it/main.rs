@@ -15,6 +15,7 @@ mod isolation;
 mod local_sign_in;
 mod mail;
 mod oidc;
+mod output_checks;
 mod paging;
 mod passwords;
 mod placement;

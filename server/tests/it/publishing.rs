@@ -254,9 +254,16 @@ async fn a_project_page_lists_its_published_services_while_they_run(backend: Bac
     );
     let offering = app.offering_id("web-service").await;
     let private = request(&app, &lead_c, pid, &format!("{offering}:small"), "project").await;
-    let public = request(&app, &lead_c, pid, &format!("{offering}:small"), "public").await;
+    let public = request(&app, &lead_c, pid, &format!("{offering}:small"), "project").await;
     app.wait_for_state(private, "active", 60).await;
     app.wait_for_state(public, "active", 60).await;
+    std::fs::write(
+        app.resource_dir
+            .join(format!("cp-{public}/files/index.html")),
+        "<p>journeys</p>",
+    )
+    .unwrap();
+    app.release(public, "lena").await;
     let href = format!("/s/cp-{public}/");
     let mut listed = String::new();
     for _ in 0..20 {

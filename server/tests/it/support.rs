@@ -366,6 +366,7 @@ pub fn config(database_url: String, port: u16) -> Config {
             lease_secs: 30,
             slurm: None,
             databases: None,
+            snapshot_max_bytes: 1024 * 1024,
         },
         mail: None,
         ingest: server::config::IngestConfig {
@@ -577,6 +578,48 @@ impl TestApp {
         )
         .await
         .unwrap()
+    }
+
+    /// Makes a running web service public the one way there is: its requester sends its files
+    /// for an output check and two output checkers from outside the project approve. The
+    /// service must have files to check.
+    pub async fn release(&self, id: i64, requester: &str) {
+        use campus_core::output_checks::review::{State, Verdict};
+        use campus_core::services::output_checks as checks;
+        let actor = |name: String| async move {
+            let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                .bind(&name)
+                .fetch_one(&self.db.pool)
+                .await
+                .unwrap();
+            accounts::actor(&self.db, id).await.unwrap().unwrap()
+        };
+        let by = actor(requester.to_owned()).await;
+        let check = server::provision::snapshot::submit_for_check(
+            &self.db,
+            &self.config.provisioning,
+            &by,
+            id,
+            vec![checked_output()],
+        )
+        .await
+        .unwrap();
+        let mut state = State::Submitted;
+        for checker in [
+            format!("release-checker-a-{id}"),
+            format!("release-checker-b-{id}"),
+        ] {
+            self.create_user(&checker, &[Role::OutputChecker]).await;
+            state = checks::decide(
+                &self.db,
+                Some(&actor(checker).await),
+                check,
+                &Verdict::Approve,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(state, State::Approved);
     }
 
     /// Signs in through the local sign-in form and checks it worked.
@@ -1194,4 +1237,27 @@ pub async fn session_cookie_of(app: &TestApp, username: &str) -> String {
         .unwrap();
     let set = r.headers().get("set-cookie").unwrap().to_str().unwrap();
     set.split(';').next().unwrap().to_owned()
+}
+
+/// An output described with every checklist item that applies to a table answered.
+pub fn checked_output() -> campus_core::output_checks::checklist::Output {
+    use campus_core::output_checks::checklist::{Answer, Output, OutputKind};
+    Output {
+        name: "index.html".into(),
+        kind: OutputKind::Table,
+        shows: "Households by region, 2025".into(),
+        answers: [
+            ("no_record_level", Answer::Yes),
+            ("min_cell_count", Answer::Yes),
+            ("dominance", Answer::Yes),
+            ("rounding", Answer::Yes),
+            (
+                "differencing",
+                Answer::NotApplicable("Nothing else on these regions is published".into()),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, a)| (k.to_owned(), a))
+        .collect(),
+    }
 }

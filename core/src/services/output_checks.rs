@@ -1,0 +1,370 @@
+//! Output checks of web services before they go public: the project asks with a frozen
+//! snapshot and its outputs described, two output checkers from outside the project decide,
+//! and the second approval of one snapshot is what makes the service public. The rules are
+//! `crate::output_checks`; this applies them, stores each step and audits it in one
+//! transaction.
+
+use super::audit_context;
+use super::resources::resource_object;
+use crate::authz::{self, Action, Actor};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{capitalise, CoreError, FieldErrors};
+use crate::output_checks::checklist::{self, Output};
+use crate::output_checks::review::{self, Checker, DecisionRefused, Event, State, Verdict};
+use crate::output_checks::snapshot::{self, Entry};
+use crate::requests::kind::{Kind, Visibility};
+use crate::store::output_checks::{self as store, Check, Decision, Move, Round};
+use crate::store::{projects, resources};
+use serde::{Deserialize, Serialize};
+
+const DAY: i64 = 86_400;
+
+/// What the requester sends: the outputs described against the checklist, and the snapshot
+/// the server froze (its files with their digests; never taken from the requester's word).
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub outputs: Vec<Output>,
+    pub files: Vec<Entry>,
+    /// The largest snapshot the portal accepts, in bytes.
+    pub limit: u64,
+}
+
+/// A check with everything a page about it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    pub check: Check,
+    pub rounds: Vec<Round>,
+    pub decisions: Vec<Decision>,
+    /// The current round's files.
+    pub files: Vec<Entry>,
+}
+
+fn me(actor: Option<&Actor>) -> i64 {
+    actor.map(|a| a.user_id).unwrap_or_default()
+}
+
+/// The checklist's problems as form fields: `outputs` for the list itself, `outputs.N` for an
+/// output, `outputs.N.KEY` for one of its answers (N from 0).
+fn submission_errors(outputs: &[Output]) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (i, key, problem) in checklist::problems(&checklist::default_items(), outputs) {
+        let field = match (&problem, key.is_empty()) {
+            (checklist::Problem::NoOutputs, _) => "outputs".to_owned(),
+            (_, true) => format!("outputs.{i}"),
+            (_, false) => format!("outputs.{i}.{key}"),
+        };
+        errors.add(&field, capitalise(&problem.to_string()));
+    }
+    errors
+}
+
+/// Whether `actor` may ask for this resource's outputs to be checked with these outputs
+/// described: everything short of the snapshot, so the server freezes files only for a
+/// submission that would be taken.
+pub async fn may_submit(
+    db: &Db,
+    actor: Option<&Actor>,
+    resource_id: i64,
+    outputs: &[Output],
+) -> Result<(), CoreError> {
+    let (r, object) = resource_object(db, actor, resource_id).await?;
+    authz::check(actor, Action::AskOutputCheck, object)?;
+    if r.kind != Kind::WebService {
+        return Err(CoreError::field(
+            "resource",
+            "Only web services are checked for release: this is not one",
+        ));
+    }
+    if r.state.is_final() {
+        return Err(CoreError::field(
+            "resource",
+            format!(
+                "This web service is {}: it cannot be released",
+                r.state.label()
+            ),
+        ));
+    }
+    submission_errors(outputs).into_result()?;
+    let mut conn = db.pool.acquire().await?;
+    match store::live_for_resource(&mut conn, resource_id).await? {
+        Some(c) if c.state != State::ChangesRequested => Err(live_already(&c)),
+        _ => Ok(()),
+    }
+}
+
+fn live_already(c: &Check) -> CoreError {
+    CoreError::field(
+        "resource",
+        format!(
+            "This web service already has an output check ({}): {}",
+            c.state.label(),
+            match c.state {
+                State::Approved => "it is released as checked",
+                _ => "withdraw it before asking again",
+            }
+        ),
+    )
+}
+
+/// Asks for a web service's outputs to be checked, or sends a new snapshot after changes were
+/// asked for. Returns the check's id.
+pub async fn submit(
+    db: &Db,
+    actor: Option<&Actor>,
+    resource_id: i64,
+    s: &Submission,
+) -> Result<i64, CoreError> {
+    may_submit(db, actor, resource_id, &s.outputs).await?;
+    let digest = snapshot::digest(&s.files, s.limit)
+        .map_err(|e| CoreError::field("snapshot", capitalise(&e.to_string())))?;
+    let size: u64 = s.files.iter().map(|f| f.size).sum();
+    let now = clock::now();
+    let due_at = now + review::DAYS_ALLOWED * DAY;
+    let mut tx = db.pool.begin().await?;
+    let (id, round, action) = match store::live_for_resource(&mut tx, resource_id).await? {
+        None => match store::insert(&mut tx, resource_id, me(actor), due_at, now).await? {
+            Some(id) => (id, 1, "output_check.submit"),
+            None => return Err(already_live()),
+        },
+        Some(c) if c.state == State::ChangesRequested => {
+            let to = review::transition(c.state, Event::Resubmit)
+                .map_err(|e| CoreError::field("resource", capitalise(&e.to_string())))?;
+            if !store::claim(&mut tx, c.id, c.state, c.round, now).await? {
+                return Err(already_live());
+            }
+            let round = c.round + 1;
+            let m = Move {
+                to,
+                round,
+                reason: "",
+                due_at,
+                decided: false,
+            };
+            store::move_to(&mut tx, c.id, &m, now).await?;
+            (c.id, round, "output_check.resubmit")
+        }
+        Some(c) => return Err(live_already(&c)),
+    };
+    let items = checklist::default_items();
+    let new_round = store::NewRound {
+        check_id: id,
+        round,
+        digest: &digest,
+        size_bytes: size,
+        outputs: &s.outputs,
+        items: &items,
+        files: &s.files,
+        submitted_by: me(actor),
+    };
+    store::add_round(&mut tx, &new_round, now).await?;
+    let after = format!("round {round}, snapshot {digest}, {size} bytes");
+    audit_context::record(&mut tx, actor, "output_check", action, id, "", &after).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn already_live() -> CoreError {
+    CoreError::field(
+        "resource",
+        "This web service's output check changed while you were sending: reload it and try again",
+    )
+}
+
+/// A checker's decision on the current round. Returns the check's state after it.
+pub async fn decide(
+    db: &Db,
+    actor: Option<&Actor>,
+    id: i64,
+    verdict: &Verdict,
+) -> Result<State, CoreError> {
+    let mut conn = db.pool.acquire().await?;
+    let c = store::find(&mut conn, id)
+        .await?
+        .ok_or(CoreError::NotFound("output check"))?;
+    let mut people = projects::people_on(&mut conn, c.project_id).await?;
+    people.push(c.requester_id);
+    drop(conn);
+    let (_, object) = resource_object(db, actor, c.resource_id).await?;
+    authz::check(actor, Action::DecideOutputCheck, object)?;
+    let outputs = store::rounds(db, id)
+        .await?
+        .into_iter()
+        .find(|r| r.round == c.round)
+        .map(|r| r.outputs.len())
+        .unwrap_or(0);
+    let now = clock::now();
+    let mut tx = db.pool.begin().await?;
+    // The row is taken before the approvals are counted, so a second checker deciding at the
+    // same moment counts after this one.
+    if !store::claim(&mut tx, id, State::Submitted, c.round, now).await? {
+        let state = store::find(&mut tx, id).await?.map(|x| x.state);
+        return Err(CoreError::field(
+            "decision",
+            capitalise(&DecisionRefused::NotWaiting(state.unwrap_or(c.state).label()).to_string()),
+        ));
+    }
+    let approved_by = store::approvals(&mut tx, id, c.round).await?;
+    let checker = Checker {
+        id: me(actor),
+        is_checker: actor.is_some_and(|a| a.roles.has(crate::domain::Role::OutputChecker)),
+        project_people: &people,
+    };
+    review::may_decide(checker, State::Submitted, outputs, &approved_by, verdict).map_err(|e| {
+        let field = match e {
+            DecisionRefused::ReasonRequired => "reason",
+            DecisionRefused::CommentsRequired | DecisionRefused::NoSuchOutput(_) => "comments",
+            _ => "decision",
+        };
+        CoreError::field(field, capitalise(&e.to_string()))
+    })?;
+    let (name, reason, comments, event) = match verdict {
+        Verdict::Approve => (
+            "approve",
+            String::new(),
+            Vec::new(),
+            review::approved_after(&approved_by, me(actor)).then_some(Event::Approve),
+        ),
+        Verdict::RequestChanges { comments } => (
+            "request_changes",
+            String::new(),
+            comments
+                .iter()
+                .filter(|(_, t)| !t.trim().is_empty())
+                .map(|(i, t)| (*i, t.trim().to_owned()))
+                .collect(),
+            Some(Event::RequestChanges),
+        ),
+        Verdict::Reject { reason } => (
+            "reject",
+            reason.trim().to_owned(),
+            Vec::new(),
+            Some(Event::Reject),
+        ),
+    };
+    let decision = store::NewDecision {
+        check_id: id,
+        round: c.round,
+        checker_id: me(actor),
+        verdict: name,
+        reason: &reason,
+        comments: &comments,
+    };
+    if !store::add_decision(&mut tx, &decision, now).await? {
+        return Err(CoreError::field(
+            "decision",
+            "You have already decided on this snapshot: a second, different checker must",
+        ));
+    }
+    let to = match event {
+        None => State::Submitted,
+        Some(event) => {
+            let to = review::transition(State::Submitted, event)
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+            let m = Move {
+                to,
+                round: c.round,
+                reason: &reason,
+                due_at: c.due_at,
+                decided: matches!(to, State::Approved | State::Rejected),
+            };
+            store::move_to(&mut tx, id, &m, now).await?;
+            to
+        }
+    };
+    if to == State::Approved {
+        // Exactly what two checkers approved is what goes public.
+        resources::set_visibility(&mut tx, c.resource_id, Visibility::Public).await?;
+    }
+    let after = format!("{name} round {}: {}", c.round, to.as_str());
+    audit_context::record(
+        &mut tx,
+        actor,
+        "output_check",
+        &format!("output_check.{name}"),
+        id,
+        c.state.as_str(),
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// The requester or project lead takes back a check that is not yet decided.
+pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), CoreError> {
+    let mut conn = db.pool.acquire().await?;
+    let c = store::find(&mut conn, id)
+        .await?
+        .ok_or(CoreError::NotFound("output check"))?;
+    drop(conn);
+    let (_, object) = resource_object(db, actor, c.resource_id).await?;
+    authz::check(actor, Action::AskOutputCheck, object)?;
+    let to = review::transition(c.state, Event::Withdraw).map_err(|_| {
+        CoreError::field(
+            "decision",
+            format!(
+                "This check is {}: it can no longer be withdrawn",
+                c.state.label()
+            ),
+        )
+    })?;
+    let now = clock::now();
+    let mut tx = db.pool.begin().await?;
+    if !store::claim(&mut tx, id, c.state, c.round, now).await? {
+        return Err(already_live());
+    }
+    let m = Move {
+        to,
+        round: c.round,
+        reason: "",
+        due_at: c.due_at,
+        decided: false,
+    };
+    store::move_to(&mut tx, id, &m, now).await?;
+    audit_context::record(
+        &mut tx,
+        actor,
+        "output_check",
+        "output_check.withdraw",
+        id,
+        c.state.as_str(),
+        to.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks waiting for a decision, for output checkers.
+pub async fn queue(db: &Db, actor: Option<&Actor>) -> Result<Vec<Check>, CoreError> {
+    authz::check(actor, Action::ListOutputChecks, authz::Object::Portal)?;
+    Ok(store::waiting(db).await?)
+}
+
+pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Detail, CoreError> {
+    let mut conn = db.pool.acquire().await?;
+    let check = store::find(&mut conn, id)
+        .await?
+        .ok_or(CoreError::NotFound("output check"))?;
+    drop(conn);
+    let (_, object) = resource_object(db, actor, check.resource_id).await?;
+    authz::check(actor, Action::ViewOutputCheck, object)?;
+    Ok(Detail {
+        rounds: store::rounds(db, id).await?,
+        decisions: store::decisions(db, id).await?,
+        files: store::files(db, id, check.round).await?,
+        check,
+    })
+}
+
+/// A resource's checks, newest first, for its page.
+pub async fn for_resource(
+    db: &Db,
+    actor: Option<&Actor>,
+    resource_id: i64,
+) -> Result<Vec<Check>, CoreError> {
+    let (_, object) = resource_object(db, actor, resource_id).await?;
+    authz::check(actor, Action::ViewOutputCheck, object)?;
+    Ok(store::for_resource(db, resource_id).await?)
+}
