@@ -269,6 +269,7 @@ fn sandbox_bench(runs: usize) {
         name: "cp-0".into(),
         user: "bench".into(),
         home: root.join("files"),
+        home_read_only: false,
         datasets: Some(root.join("datasets")),
         socket_dir: root.join("sock"),
         passwd: root.join("run/passwd"),

@@ -377,6 +377,7 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
             K::Stop => "Stopping",
             K::Expire => "Stopping: its end date has passed",
             K::Destroy => "Being removed",
+            K::Restart => "Restarting",
             K::Noop => "Waiting",
         }
         .to_owned()

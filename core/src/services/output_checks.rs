@@ -14,6 +14,7 @@ use crate::output_checks::checklist::{self, Output};
 use crate::output_checks::review::{self, Checker, DecisionRefused, Event, State, Verdict};
 use crate::output_checks::snapshot::{self, Entry};
 use crate::requests::kind::{Kind, Visibility};
+use crate::store::jobs::{self, JobKind};
 use crate::store::output_checks::{self as store, Check, Decision, Move, Round};
 use crate::store::{projects, resources};
 use serde::{Deserialize, Serialize};
@@ -273,8 +274,17 @@ pub async fn decide(
         }
     };
     if to == State::Approved {
-        // Exactly what two checkers approved is what goes public.
+        // Exactly what two checkers approved is what goes public: a running service is
+        // restarted from the snapshot (a stopped one starts from it).
         resources::set_visibility(&mut tx, c.resource_id, Visibility::Public).await?;
+        jobs::enqueue(
+            &mut tx,
+            JobKind::Restart,
+            c.resource_id,
+            crate::requests::retry::MAX_ATTEMPTS,
+            now * 1000,
+        )
+        .await?;
     }
     let after = format!("{name} round {}: {}", c.round, to.as_str());
     audit_context::record(

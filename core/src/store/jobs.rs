@@ -15,17 +15,21 @@ pub enum JobKind {
     Stop,
     Expire,
     Destroy,
+    /// Stops a running resource and starts it again on the same host: a web service whose
+    /// output check was just approved then runs from the checked snapshot.
+    Restart,
     /// Does nothing: for measuring the queue itself.
     Noop,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Provision,
         JobKind::Start,
         JobKind::Stop,
         JobKind::Expire,
         JobKind::Destroy,
+        JobKind::Restart,
         JobKind::Noop,
     ];
     pub fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl JobKind {
             JobKind::Stop => "stop",
             JobKind::Expire => "expire",
             JobKind::Destroy => "destroy",
+            JobKind::Restart => "restart",
             JobKind::Noop => "noop",
         }
     }

@@ -48,6 +48,9 @@ pub struct Resource {
     pub site: String,
     /// The GPUs on its host given to it, by index there ("0,1"), for the local driver.
     pub devices: String,
+    /// The digest of the snapshot two output checkers approved, while that check stands: a
+    /// released web service serves exactly it, read-only.
+    pub released: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +68,10 @@ const SELECT: &str = "SELECT r.id, r.project_id, p.name AS project_name, p.lead_
      u.username AS requester_username, u.unix_account AS requester_unix_account, r.state, r.cpu_cores, r.ram_gb, \
      r.gpus, r.storage_gb, r.end_date, r.purpose, r.visibility, r.extensions, r.reason, r.driver, \
      r.external_id, r.endpoint, r.created_at, r.updated_at, r.last_active_at, r.used_bytes, r.used_measured_at, \
-     h.name AS host, r.site, r.devices \
+     h.name AS host, r.site, r.devices, \
+     (SELECT cr.digest FROM output_checks c JOIN output_check_rounds cr \
+       ON cr.check_id = c.id AND cr.round = c.round \
+       WHERE c.resource_id = r.id AND c.state = 'approved') AS released \
      FROM resources r JOIN projects p ON p.id = r.project_id JOIN offerings o ON o.id = r.offering_id \
      JOIN users u ON u.id = r.requester_id LEFT JOIN hosts h ON h.id = r.host_id";
 
@@ -127,6 +133,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         host: r.try_get("host")?,
         site: r.try_get("site")?,
         devices: r.try_get("devices")?,
+        released: r.try_get("released")?,
     })
 }
 

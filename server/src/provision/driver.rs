@@ -36,6 +36,8 @@ pub struct Spec {
     pub reservation: Option<(String, i64)>,
     /// The GPUs on its host the portal gave it, by index (the local driver hands them in).
     pub devices: Vec<u32>,
+    /// The digest of its approved output-check snapshot: it runs from that, read-only.
+    pub released: Option<String>,
 }
 
 impl Spec {
@@ -61,6 +63,7 @@ impl Spec {
                 .split(',')
                 .filter_map(|s| s.trim().parse().ok())
                 .collect(),
+            released: r.released.clone(),
         }
     }
 

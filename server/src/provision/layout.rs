@@ -219,8 +219,14 @@ impl Layout {
             identity: who.identity,
             name: name.clone(),
             user: who.name.clone(),
-            home: self.files(name),
-            datasets: Some(self.datasets(name)),
+            // A released web service runs from the snapshot checkers approved, read-only, and
+            // without the live datasets view: what it serves was checked, and nothing else.
+            home: match &spec.released {
+                Some(digest) => self.dir(name).join("snapshots").join(digest),
+                None => self.files(name),
+            },
+            home_read_only: spec.released.is_some(),
+            datasets: spec.released.is_none().then(|| self.datasets(name)),
             socket_dir: self.socket_dir(name),
             passwd: run.join("passwd"),
             group: run.join("group"),

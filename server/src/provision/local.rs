@@ -527,6 +527,7 @@ mod tests {
             },
             reservation: None,
             devices: Vec::new(),
+            released: None,
         };
         let (a, b) = tokio::join!(driver.provision(&spec), driver.provision(&spec));
         let (a, b) = (a.unwrap(), b.unwrap());

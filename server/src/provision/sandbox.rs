@@ -73,6 +73,8 @@ pub struct Sandbox {
     pub user: String,
     /// The resource's files, the person's home inside.
     pub home: PathBuf,
+    /// The home is bound read-only: a released web service serves its checked snapshot.
+    pub home_read_only: bool,
     /// The resource's view of its granted datasets, if it has one.
     pub datasets: Option<PathBuf>,
     /// The socket directory (bound at [`SOCKET_DIR`]).
@@ -228,7 +230,12 @@ impl Sandbox {
         if let Some(gate) = &self.gate {
             push(&["--ro-bind", &gate.display().to_string(), GATE]);
         }
-        push(&["--bind", &self.home.display().to_string(), &home]);
+        let bind = if self.home_read_only {
+            "--ro-bind"
+        } else {
+            "--bind"
+        };
+        push(&[bind, &self.home.display().to_string(), &home]);
         if let Some(d) = &self.datasets {
             push(&[
                 "--ro-bind",
@@ -370,6 +377,7 @@ mod tests {
             name: "cp-7".into(),
             user: "alice".into(),
             home: "/data/resources/cp-7/files".into(),
+            home_read_only: false,
             datasets: Some("/data/resources/cp-7/datasets".into()),
             socket_dir: "/data/resources/cp-7/sock".into(),
             passwd: "/data/resources/cp-7/run/passwd".into(),
@@ -464,6 +472,24 @@ mod tests {
             assert!(args.contains(&ns.to_owned()), "{ns}");
         }
         assert!(!args.contains(&"--share-net".to_owned()));
+    }
+
+    #[test]
+    fn a_released_service_cannot_write_its_home() {
+        let mut s = sandbox(Identity::Same);
+        s.home = "/data/resources/cp-7/snapshots/ab12".into();
+        s.home_read_only = true;
+        s.datasets = None;
+        let args = s.args();
+        assert_eq!(
+            pairs(&args, "--bind"),
+            [("/data/resources/cp-7/sock".into(), SOCKET_DIR.into())],
+            "only its socket is writable"
+        );
+        assert!(pairs(&args, "--ro-bind").contains(&(
+            "/data/resources/cp-7/snapshots/ab12".into(),
+            "/home/alice".into()
+        )));
     }
 
     #[test]

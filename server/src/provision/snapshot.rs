@@ -36,10 +36,12 @@ pub enum FreezeError {
 }
 
 /// Where the snapshots of one resource live (`<resource dir>/snapshots`), made if missing:
-/// the portal's, readable by `gid` (the person's group) when given.
-pub fn snapshots_dir(resource_dir: &Path, gid: Option<u32>) -> io::Result<Dir> {
-    let d = Dir::open(resource_dir)?.make_dir("snapshots", 0o700)?;
-    d.own(None, gid, if gid.is_some() { 0o750 } else { 0o700 })?;
+/// the portal's, 0711. A sandbox on a cluster node binds a snapshot as its owner, so they must
+/// be able to pass through; none can list it, and each snapshot is named by a digest only the
+/// project and checkers are shown.
+pub fn snapshots_dir(resource_dir: &Path) -> io::Result<Dir> {
+    let d = Dir::open(resource_dir)?.make_dir("snapshots", 0o711)?;
+    d.own(None, None, 0o711)?;
     Ok(d)
 }
 
@@ -184,7 +186,7 @@ pub async fn submit_for_check(
         if !dir.join("files").is_dir() {
             return Err(None);
         }
-        let snapshots = snapshots_dir(&dir, None).map_err(|e| Some(FreezeError::Io(e)))?;
+        let snapshots = snapshots_dir(&dir).map_err(|e| Some(FreezeError::Io(e)))?;
         freeze(&dir.join("files"), &snapshots, limit).map_err(Some)
     })
     .await
@@ -234,7 +236,7 @@ mod tests {
         let d = scratch("copy");
         std::fs::write(d.join("files/index.html"), "<p>map</p>").unwrap();
         std::fs::write(d.join("files/tables/a.csv"), "region,n\nNorth,120\n").unwrap();
-        let snaps = snapshots_dir(&d.join("res"), None).unwrap();
+        let snaps = snapshots_dir(&d.join("res")).unwrap();
         let (digest, entries) = freeze(&d.join("files"), &snaps, 1_000).unwrap();
         let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["index.html", "tables/a.csv"]);
@@ -264,7 +266,7 @@ mod tests {
         let d = scratch("refuse");
         std::fs::write(d.join("files/index.html"), "<p>map</p>").unwrap();
         std::os::unix::fs::symlink("/etc/shadow", d.join("files/tables/secret")).unwrap();
-        let snaps = snapshots_dir(&d.join("res"), None).unwrap();
+        let snaps = snapshots_dir(&d.join("res")).unwrap();
         let e = freeze(&d.join("files"), &snaps, 1_000).unwrap_err();
         assert!(
             matches!(&e, FreezeError::NotAFile(p) if p == "tables/secret"),

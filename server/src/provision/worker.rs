@@ -389,6 +389,27 @@ impl Worker {
                     notify: None,
                 })
             }
+            JobKind::Restart => {
+                // Only a running one: a stopped one starts from the right files when started.
+                if r.state != State::Active {
+                    return Ok(nothing());
+                }
+                let placed = placement_of(r);
+                self.driver.stop(&spec, &placed).await?;
+                self.bring_up(&spec, r, Some(&placed)).await?;
+                Ok(Outcome {
+                    event: None,
+                    note: String::new(),
+                    notify: r.released.as_ref().map(|_| {
+                        (
+                            format!("{} is public", r.offering_name),
+                            "Two output checkers approved it: it now serves, read-only, \
+                             exactly the files they checked."
+                                .to_owned(),
+                        )
+                    }),
+                })
+            }
             JobKind::Destroy => {
                 if r.state == State::Decommissioned {
                     return Ok(nothing());

@@ -620,6 +620,8 @@ impl TestApp {
             .unwrap();
         }
         assert_eq!(state, State::Approved);
+        // Approval restarts it from the checked snapshot.
+        self.wait_for_jobs(id, 60).await;
     }
 
     /// Signs in through the local sign-in form and checks it worked.
