@@ -84,6 +84,17 @@ impl Db {
         Ok(())
     }
 
+    /// A transaction that will write, for a change that reads what it then decides on. On
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a plain `BEGIN` reads first,
+    /// and two such transactions meeting are refused ("database is locked") instead of waiting
+    /// their turn. PostgreSQL's row locks do the same job there.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

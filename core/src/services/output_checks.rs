@@ -122,7 +122,7 @@ pub async fn submit(
     let size: u64 = s.files.iter().map(|f| f.size).sum();
     let now = clock::now();
     let due_at = now + review::DAYS_ALLOWED * DAY;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let (id, round, action) = match store::live_for_resource(&mut tx, resource_id).await? {
         None => match store::insert(&mut tx, resource_id, me(actor), due_at, now).await? {
             Some(id) => (id, 1, "output_check.submit"),
@@ -195,7 +195,7 @@ pub async fn decide(
         .map(|r| r.outputs.len())
         .unwrap_or(0);
     let now = clock::now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // The row is taken before the approvals are counted, so a second checker deciding at the
     // same moment counts after this one.
     if !store::claim(&mut tx, id, State::Submitted, c.round, now).await? {
@@ -320,7 +320,7 @@ pub async fn withdraw(db: &Db, actor: Option<&Actor>, id: i64) -> Result<(), Cor
         )
     })?;
     let now = clock::now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if !store::claim(&mut tx, id, c.state, c.round, now).await? {
         return Err(already_live());
     }

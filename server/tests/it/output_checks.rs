@@ -590,7 +590,45 @@ async fn nobody_publishes_by_asking_and_the_api_releases_the_frozen_files(backen
     assert!(notes.to_string().contains("is public"), "{notes}");
 }
 
+async fn two_approvals_at_the_same_moment_both_count(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let cora = app.create_user("cora", &[Role::OutputChecker]).await;
+    let colin = app.create_user("colin", &[Role::OutputChecker]).await;
+    let project = app.project("Trees", alice, &[]).await;
+    let offering = app.offering_id("web-service").await;
+    let a = app.browser_for("alice").await;
+    let (alice_a, cora_a, colin_a) = (
+        actor(&app, alice).await,
+        actor(&app, cora).await,
+        actor(&app, colin).await,
+    );
+    // Each counts the approvals before it: unless the two are taken in turn, each sees none
+    // and the check waits for ever with two approvals.
+    for round in 0..5 {
+        let service = request(&app, &a, project, &format!("{offering}:small"), "project").await;
+        let id = checks::submit(
+            &app.db,
+            Some(&alice_a),
+            service,
+            &submission(vec![complete()], &format!("v{round}")),
+        )
+        .await
+        .unwrap();
+        let (x, y) = tokio::join!(
+            checks::decide(&app.db, Some(&cora_a), id, &Verdict::Approve),
+            checks::decide(&app.db, Some(&colin_a), id, &Verdict::Approve),
+        );
+        let mut states = [x.unwrap(), y.unwrap()];
+        states.sort_by_key(|s| s.as_str());
+        assert_eq!(states, [State::Approved, State::Submitted], "round {round}");
+        assert_eq!(visibility(&app, service).await, "public");
+    }
+}
+
 both_backends!(
+    two_approvals_at_the_same_moment_both_count,
     two_checkers_from_outside_release_exactly_the_snapshot_they_approved,
     a_rejection_is_final_and_a_withdrawn_check_can_be_asked_again,
     nobody_publishes_by_asking_and_the_api_releases_the_frozen_files,
