@@ -1095,7 +1095,7 @@ pub async fn decide(
         };
         CoreError::field(field, capitalise(&e.to_string()))
     })?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let outcome = match verdict {
         Verdict::Approve { conditions } => {
             if a.state != State::FinalDecision {
@@ -1104,6 +1104,16 @@ pub async fn decide(
                     "approved yet: it has not reached the final decision",
                 ));
             }
+            // The application is taken before its approvals are counted, so a second reviewer
+            // approving at the same moment counts after this one, not beside it.
+            if !store::claim(&mut tx, id, State::FinalDecision, a.revision, now).await? {
+                return Err(moved_on());
+            }
+            let approved_by: Vec<i64> = store::approvals(&mut tx, id, a.revision)
+                .await?
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
             let conditions: Vec<String> = conditions
                 .iter()
                 .map(|c| c.trim().to_owned())

@@ -463,6 +463,28 @@ pub async fn reviewers(db: &Db, id: i64) -> Result<Vec<(Phase, i64, String)>, sq
         .collect()
 }
 
+/// Takes the application for one change: true only if it is still in `state` at `revision`.
+/// On PostgreSQL the row stays locked until the transaction ends.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: State,
+    revision: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE acquisitions SET updated_at = $4 WHERE id = $1 AND state = $2 AND revision = $3",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .bind(revision)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 /// A final-decision approval of one submission; false if this reviewer had already approved it.
 pub async fn add_approval(
     conn: &mut AnyConnection,

@@ -1585,7 +1585,55 @@ async fn granted_datasets_appear_in_the_projects_workspaces(backend: Backend) {
     assert_eq!(seen("prices-2027.csv").await, Err(404));
 }
 
+/// Two reviewers giving the final approval at the same moment: each counts the approvals
+/// before its own, so unless they are taken in turn each sees none and the application waits
+/// for ever with two approvals.
+async fn two_final_approvals_at_the_same_moment_both_count(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    app.create_user("rita", &[Role::Reviewer]).await;
+    app.create_user("sam", &[Role::Reviewer]).await;
+    app.project("Housing", alice, &[]).await;
+    let a = app.browser_for("alice").await;
+    let rita = app.browser_for("rita").await;
+    let sam = app.browser_for("sam").await;
+    for round in 0..3 {
+        let id = submitted(&app, &a, "low").await;
+        let dc = [
+            ("lawful_basis", "Public task"),
+            (
+                "legislation",
+                "Statistics and Registration Service Act 2007",
+            ),
+            ("agreement_ref", "DSA-7"),
+            ("classification", "tier-1"),
+        ];
+        post(
+            &rita,
+            &app,
+            &format!("/acquisitions/{id}/data-control"),
+            &dc,
+        )
+        .await;
+        post(
+            &rita,
+            &app,
+            &format!("/acquisitions/{id}/ethics-review"),
+            &[("step", "clear")],
+        )
+        .await;
+        let decision = format!("/acquisitions/{id}/decision");
+        let approve = [("decision", "approve"), ("conditions", "")];
+        tokio::join!(
+            post(&rita, &app, &decision, &approve),
+            post(&sam, &app, &decision, &approve),
+        );
+        assert_eq!(state_of(&app, id).await, "approved", "round {round}");
+    }
+}
+
 both_backends!(
+    two_final_approvals_at_the_same_moment_both_count,
     granted_datasets_appear_in_the_projects_workspaces,
     an_approved_acquisition_is_amended_while_its_terms_stand,
     the_api_walks_an_application_and_refuses_decisions_without_a_recent_sign_in,
