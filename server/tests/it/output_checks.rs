@@ -93,20 +93,7 @@ async fn two_checkers_from_outside_release_exactly_the_snapshot_they_approved(ba
     let project = app.project("Trees", alice, &[bob, dina]).await;
     let offering = app.offering_id("web-service").await;
     let a = app.browser_for("alice").await;
-    let r = post(
-        &a,
-        &app,
-        &format!("/projects/{project}/requests"),
-        &[
-            ("choice", &format!("{offering}:small")),
-            ("end_date", "2030-06-30"),
-            ("purpose", "Share the tree map"),
-            ("visibility", "project"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let service = id_from(&location(&r));
+    let service = request(&app, &a, project, &format!("{offering}:small"), "project").await;
     let (alice_a, bob_a, cora_a, colin_a, dina_a, omar_a) = (
         actor(&app, alice).await,
         actor(&app, bob).await,
@@ -318,19 +305,7 @@ async fn a_rejection_is_final_and_a_withdrawn_check_can_be_asked_again(backend: 
     let project = app.project("Trees", alice, &[]).await;
     let offering = app.offering_id("web-service").await;
     let a = app.browser_for("alice").await;
-    let r = post(
-        &a,
-        &app,
-        &format!("/projects/{project}/requests"),
-        &[
-            ("choice", &format!("{offering}:small")),
-            ("end_date", "2030-06-30"),
-            ("purpose", "Share the tree map"),
-            ("visibility", "project"),
-        ],
-    )
-    .await;
-    let service = id_from(&location(&r));
+    let service = request(&app, &a, project, &format!("{offering}:small"), "project").await;
     let (alice_a, cora_a) = (actor(&app, alice).await, actor(&app, cora).await);
 
     let first = checks::submit(
