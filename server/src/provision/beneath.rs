@@ -146,15 +146,25 @@ impl Dir {
 
     /// The names in this directory.
     pub fn names(&self) -> io::Result<Vec<String>> {
+        self.names_up_to(usize::MAX)
+            .map(|names| names.unwrap_or_default())
+    }
+
+    /// The names in this directory, or None when it holds more than `most`: a folder someone
+    /// else fills is never read whole into memory.
+    pub fn names_up_to(&self, most: usize) -> io::Result<Option<Vec<String>>> {
         // Through the descriptor itself, which is already the right directory.
         let dup = self.fd.try_clone()?;
         let mut out = vec![];
         for e in std::fs::read_dir(format!("/proc/self/fd/{}", dup.as_raw_fd()))? {
             if let Some(n) = e?.file_name().to_str() {
+                if out.len() == most {
+                    return Ok(None);
+                }
                 out.push(n.to_owned());
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// A hard link named `n` to the file at `source` (a path the portal chose); where the two

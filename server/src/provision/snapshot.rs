@@ -24,7 +24,7 @@ pub enum FreezeError {
     NotAFile(String),
     #[error("The service's files are over the limit of {limit} bytes: move what is not part of the service out of its folder")]
     TooLarge { limit: u64 },
-    #[error("The service's files hold more than {MAX_FILES} files")]
+    #[error("The service's files hold more than {MAX_FILES} files and folders: move what is not part of the service out of its folder")]
     TooMany,
     #[error("“{0}” is more than {MAX_DEPTH} folders deep")]
     TooDeep(String),
@@ -72,8 +72,9 @@ pub fn freeze(
             return Err(e);
         }
     };
-    // Read-only from here: the service may serve it, never change it.
-    target.own(None, None, 0o555)?;
+    // Its files are read-only (0444); its folders stay the portal's to remove with the
+    // resource. A service is given it through a read-only mount, so it can never change it.
+    target.own(None, None, 0o755)?;
     match snapshots.rename_to(&staging, snapshots, &digest) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => remove_tree(snapshots, &staging)?,
@@ -96,7 +97,8 @@ impl Walk {
         prefix: &str,
         depth: usize,
     ) -> Result<(), FreezeError> {
-        let mut names = from.names()?;
+        let left = MAX_FILES.saturating_sub(self.entries.len());
+        let mut names = from.names_up_to(left)?.ok_or(FreezeError::TooMany)?;
         names.sort();
         for n in names {
             let path = format!("{prefix}{n}");
@@ -106,9 +108,14 @@ impl Walk {
                     if depth + 1 >= MAX_DEPTH {
                         return Err(FreezeError::TooDeep(path));
                     }
+                    // Swapped for a link since it was looked at: refused like one.
+                    let source = from.dir(&n).map_err(|e| match e.raw_os_error() {
+                        Some(libc::ELOOP | libc::ENOTDIR) => FreezeError::NotAFile(path.clone()),
+                        _ => FreezeError::Io(e),
+                    })?;
                     let sub = to.make_dir(&n, 0o700)?;
-                    self.copy(&from.dir(&n)?, &sub, &format!("{path}/"), depth + 1)?;
-                    sub.own(None, None, 0o555)?;
+                    self.copy(&source, &sub, &format!("{path}/"), depth + 1)?;
+                    sub.own(None, None, 0o755)?;
                 }
                 Some(Kind::Other) => return Err(FreezeError::NotAFile(path)),
                 // Gone since the listing: it is not in the snapshot.
@@ -252,7 +259,7 @@ mod tests {
         );
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&copy), 0o555);
+        assert_eq!(mode(&copy), 0o755);
         assert_eq!(mode(&copy.join("tables/a.csv")), 0o444);
         // The same content again is the same snapshot.
         std::fs::write(d.join("files/index.html"), "<p>map</p>").unwrap();
@@ -280,5 +287,17 @@ mod tests {
         let e = freeze(&d.join("files"), &snaps, 5).unwrap_err();
         assert!(matches!(e, FreezeError::TooLarge { limit: 5 }), "{e}");
         assert!(snaps.names().unwrap().is_empty(), "no staging copy is left");
+    }
+
+    #[test]
+    fn a_folder_of_too_many_files_is_refused_and_leaves_nothing() {
+        let d = scratch("many");
+        for i in 0..=MAX_FILES {
+            std::fs::File::create(d.join(format!("files/tables/{i}"))).unwrap();
+        }
+        let snaps = snapshots_dir(&d.join("res")).unwrap();
+        let e = freeze(&d.join("files"), &snaps, 1_000).unwrap_err();
+        assert!(matches!(e, FreezeError::TooMany), "{e}");
+        assert!(snaps.names().unwrap().is_empty());
     }
 }
