@@ -644,10 +644,9 @@ async fn outsiders_see_nothing_and_reviewers_are_reminded_of_deadlines(backend: 
 
 const EICAR: &str = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
-/// Approves a submitted application: data control, ethics, then two reviewers.
-async fn approve(app: &TestApp, id: i64, conditions: &str) {
-    let rita = app.browser_for("rita").await;
-    let sam = app.browser_for("sam").await;
+/// Takes a submitted application through data control and ethics review as `rita`, to the
+/// final decision.
+async fn to_final_decision(app: &TestApp, rita: &reqwest::Client, id: i64) {
     let dc = [
         ("lawful_basis", "Public task"),
         (
@@ -657,14 +656,21 @@ async fn approve(app: &TestApp, id: i64, conditions: &str) {
         ("agreement_ref", "DSA-7"),
         ("classification", "tier-1"),
     ];
-    post(&rita, app, &format!("/acquisitions/{id}/data-control"), &dc).await;
+    post(rita, app, &format!("/acquisitions/{id}/data-control"), &dc).await;
     post(
-        &rita,
+        rita,
         app,
         &format!("/acquisitions/{id}/ethics-review"),
         &[("step", "clear")],
     )
     .await;
+}
+
+/// Approves a submitted application: data control, ethics, then two reviewers.
+async fn approve(app: &TestApp, id: i64, conditions: &str) {
+    let rita = app.browser_for("rita").await;
+    let sam = app.browser_for("sam").await;
+    to_final_decision(app, &rita, id).await;
     post(
         &rita,
         app,
@@ -1599,29 +1605,7 @@ async fn two_final_approvals_at_the_same_moment_both_count(backend: Backend) {
     let sam = app.browser_for("sam").await;
     for round in 0..3 {
         let id = submitted(&app, &a, "low").await;
-        let dc = [
-            ("lawful_basis", "Public task"),
-            (
-                "legislation",
-                "Statistics and Registration Service Act 2007",
-            ),
-            ("agreement_ref", "DSA-7"),
-            ("classification", "tier-1"),
-        ];
-        post(
-            &rita,
-            &app,
-            &format!("/acquisitions/{id}/data-control"),
-            &dc,
-        )
-        .await;
-        post(
-            &rita,
-            &app,
-            &format!("/acquisitions/{id}/ethics-review"),
-            &[("step", "clear")],
-        )
-        .await;
+        to_final_decision(&app, &rita, id).await;
         let decision = format!("/acquisitions/{id}/decision");
         let approve = [("decision", "approve"), ("conditions", "")];
         tokio::join!(
