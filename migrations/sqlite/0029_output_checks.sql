@@ -22,6 +22,8 @@ CREATE TABLE output_checks (
 CREATE UNIQUE INDEX output_checks_live ON output_checks (resource_id)
     WHERE state IN ('submitted', 'changes_requested', 'approved');
 CREATE INDEX output_checks_by_state ON output_checks (state, due_at);
+-- Every read of a resource looks up its approved check (what it serves).
+CREATE INDEX output_checks_by_resource ON output_checks (resource_id, state);
 
 CREATE TABLE output_check_rounds (
     check_id     BIGINT NOT NULL REFERENCES output_checks (id),

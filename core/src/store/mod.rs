@@ -29,3 +29,14 @@ pub mod users;
 pub(crate) fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
+
+/// A JSON column read back; `what` names it in the error.
+fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(raw)
+        .map_err(|e| sqlx::Error::Decode(format!("unreadable {what}: {e}").into()))
+}
+
+/// A value for a JSON column.
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}

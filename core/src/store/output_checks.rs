@@ -2,6 +2,7 @@
 //! Everything a decision reads is read on the caller's connection, so it sees its own
 //! transaction's writes and never waits on the pool while holding SQLite's write lock.
 
+use super::{json, to_json};
 use crate::db::Db;
 use crate::output_checks::checklist::{Item, Output};
 use crate::output_checks::review::State;
@@ -49,15 +50,6 @@ pub struct Decision {
     /// (output position, comment)
     pub comments: Vec<(usize, String)>,
     pub decided_at: i64,
-}
-
-fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(raw)
-        .map_err(|e| sqlx::Error::Decode(format!("unreadable {what}: {e}").into()))
-}
-
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 const SELECT: &str = "SELECT c.id, c.resource_id, r.project_id, p.name AS project_name, \

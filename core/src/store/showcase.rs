@@ -1,6 +1,7 @@
 //! Project pages: the draft, the published copy with its listing columns and tags, and the
 //! content generation that tells caches public pages changed.
 
+use super::{json, to_json};
 use crate::db::Db;
 use crate::publishing::showcase::{Content, Published};
 use serde::{Deserialize, Serialize};
@@ -15,15 +16,6 @@ pub struct Page {
     pub published: Option<Published>,
     pub published_at: Option<i64>,
     pub updated_at: i64,
-}
-
-fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(raw)
-        .map_err(|e| sqlx::Error::Decode(format!("unreadable {what}: {e}").into()))
-}
-
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 fn page(r: &sqlx::any::AnyRow) -> Result<Page, sqlx::Error> {
