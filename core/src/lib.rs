@@ -2,6 +2,11 @@
 //! check, the store (one module per aggregate) and the services that pages, the JSON API and the
 //! CLI call. Nothing here knows about HTTP or Leptos.
 
+// scripts/test builds with clippy as the compiler wrapper, and cargo does not count a new wrapper
+// as a change: reading CLIPPY_ARGS here makes it one, so a crate built earlier without clippy is
+// built again, and linted, by the tests (and every crate that depends on this one with it).
+const _: Option<&str> = option_env!("CLIPPY_ARGS");
+
 pub mod accelerators;
 pub mod acquisitions;
 pub mod authz;
