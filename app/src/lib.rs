@@ -79,6 +79,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/catalogue") view=CataloguePage ssr=SsrMode::Async/>
                         <Route path=path!("/requests") view=RequestsPage ssr=SsrMode::Async/>
                         <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
+                        <Route path=path!("/requests/:id/output-check") view=AskOutputCheckPage ssr=SsrMode::Async/>
+                        <Route path=path!("/output-checks") view=OutputChecksPage ssr=SsrMode::Async/>
+                        <Route path=path!("/output-checks/:id") view=OutputCheckPage ssr=SsrMode::Async/>
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations") view=OperationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/operations/audit") view=AuditPage ssr=SsrMode::Async/>

@@ -7,8 +7,8 @@ use crate::ops::exports;
 use crate::provision::postgres::PgDatabases;
 use crate::state::AppState;
 use crate::web::{
-    acquisitions, bookings, inventory, live, people, projects, public_pages, publishing, requests,
-    settings,
+    acquisitions, bookings, inventory, live, output_checks, people, projects, public_pages,
+    publishing, requests, settings,
 };
 use crate::{api, auth, layers, uploads};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -348,6 +348,12 @@ pub fn router(
         .route("/projects/{id}/requests", post(requests::submit))
         .route("/requests/{id}/decision", post(requests::decide))
         .route("/requests/{id}/resubmit", post(requests::resubmit))
+        .route("/requests/{id}/output-checks", post(output_checks::ask))
+        .route("/output-checks/{id}/decision", post(output_checks::decide))
+        .route(
+            "/output-checks/{id}/withdraw",
+            post(output_checks::withdraw),
+        )
         .route("/requests/{id}/actions/{action}", post(requests::act))
         .route("/requests/{id}/events", get(live::request_events))
         .route(

@@ -115,6 +115,10 @@ pub struct RequestDetail {
     pub size_code: String,
     /// The host it was placed on and the data centre asked for, for those who may see it.
     pub host: Option<String>,
+    /// A web service's output checks, newest first.
+    pub checks: Vec<crate::api::OutputCheckRow>,
+    /// Whether the person may ask for a check now (or send a new snapshot for one).
+    pub may_ask_check: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -382,7 +386,14 @@ pub async fn get_request(id: i64) -> Result<RequestDetail, AppError> {
         }
         .to_owned()
     });
+    let (checks, may_ask_check) = if r.kind == campus_core::requests::kind::Kind::WebService {
+        crate::api::output_checks::checks_of(&db, actor.as_ref(), id).await?
+    } else {
+        (Vec::new(), false)
+    };
     Ok(RequestDetail {
+        checks,
+        may_ask_check,
         row: convert::row(r),
         project_id: r.project_id,
         kind: r.kind.label().to_owned(),

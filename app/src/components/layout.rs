@@ -149,6 +149,9 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
             items.push(("/datasets", "Datasets".into()));
             items.push(("/bookings", "Accelerators".into()));
         }
+        if u.roles.iter().any(|r| r == "output_checker") {
+            items.push(("/output-checks", "Output checks".into()));
+        }
         if u.is_operator {
             items.push(("/approvals", "Approvals".into()));
             items.push(("/operations", "Operations".into()));

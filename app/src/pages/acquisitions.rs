@@ -6,7 +6,7 @@ use crate::api::{
     list_acquisitions, list_datasets, take_form, AcquisitionRow, AcquisitionView, AnswerGroup,
 };
 use crate::components::layout::{or_error_page, Notice};
-use crate::components::ons::{Button, ErrorSummary, Input, RadioItems, StatusTag};
+use crate::components::ons::{tone, Button, ErrorSummary, Input, RadioItems, StatusTag};
 use crate::components::paging::{use_after, NextPage};
 use crate::error::AppError;
 use crate::forms::{url_encode, FormState};
@@ -44,13 +44,7 @@ fn table(caption: &'static str, rows: Vec<AcquisitionRow>, show_due: bool) -> im
             </tr></thead>
             <tbody class="ons-table__body">
                 {rows.into_iter().map(|r| {
-                    let tone: &'static str = match r.tone.as_str() {
-                        "success" => "success",
-                        "error" => "error",
-                        "dead" => "dead",
-                        "info" => "info",
-                        _ => "pending",
-                    };
+                    let tone = tone(&r.tone);
                     view! {
                         <tr class="ons-table__row">
                             <td class="ons-table__cell"><a href=format!("/acquisitions/{}", r.id)>{r.title}</a></td>
@@ -281,13 +275,7 @@ pub fn AcquisitionPage() -> impl IntoView {
                 let form = form.await.unwrap_or_default();
                 let upload = upload.await.unwrap_or_default();
                 or_error_page(data.await, move |a| {
-                    let tone: &'static str = match a.tone.as_str() {
-                        "success" => "success",
-                        "error" => "error",
-                        "dead" => "dead",
-                        "info" => "info",
-                        _ => "pending",
-                    };
+                    let tone = tone(&a.tone);
                     let submitted = !a.can_edit;
                     view! {
                         <Title text=a.title.clone()/>

@@ -9,6 +9,7 @@ mod bookings;
 mod home;
 mod inventory;
 mod operations;
+mod output_checks;
 mod projects;
 mod public;
 mod publishing;
@@ -28,6 +29,8 @@ pub use bookings::{BookingPage, BookingsPage, NewBookingPage};
 pub use home::HomePage;
 pub use inventory::{InventoryHostPage, InventoryPage};
 pub use operations::{ApprovalsPage, AuditPage, NotificationsPage, OperationsPage};
+pub(crate) use output_checks::checks_table;
+pub use output_checks::{AskOutputCheckPage, OutputCheckPage, OutputChecksPage};
 pub use projects::{NewProjectPage, ProjectPage, ProjectsPage};
 pub use public::{CoursePage, ShowcasePage, ShowcaseProjectPage, TrainingPage};
 pub use publishing::{

@@ -342,6 +342,20 @@ fn request_view(d: crate::api::RequestDetail, form: FormState) -> impl IntoView 
             {d.host.clone().map(|h| view! { <DescriptionRow term="Host">{h}</DescriptionRow> })}
             {(!d.row.placement.is_empty()).then(|| view! { <DescriptionRow term="Runs on">{d.row.placement.clone()}</DescriptionRow> })}
         </DescriptionList>
+        {(!d.checks.is_empty() || d.may_ask_check).then(|| {
+            let resubmit = d.checks.iter().any(|c| c.state == "changes_requested");
+            view! {
+                <h2 class="ons-u-mt-l">"Public release"</h2>
+                <p>"A web service goes public only after two output checkers from outside the project approve a frozen copy of its files, and it then serves exactly that copy."</p>
+                {(!d.checks.is_empty()).then(|| crate::pages::checks_table("This web service's output checks", d.checks.clone(), false))}
+                {d.may_ask_check.then(|| view! {
+                    <p class="ons-u-mt-m">
+                        <LinkButton text=if resubmit { "Send a new snapshot" } else { "Ask for an output check" }
+                            href=format!("/requests/{id}/output-check") secondary=true/>
+                    </p>
+                })}
+            }
+        })}
         {(!d.actions.is_empty()).then(|| view! {
             <h2 class="ons-u-mt-l">"Change it"</h2>
             <div class="app-actions">

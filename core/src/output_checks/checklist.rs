@@ -121,6 +121,34 @@ pub enum Answer {
     NotApplicable(String),
 }
 
+impl Answer {
+    /// An answer as a form or the API sends it: `yes`, `no` or `not_applicable`, with why
+    /// (kept for the last two); anything else is not an answer.
+    pub fn parse(answer: &str, why: &str) -> Option<Answer> {
+        match answer.trim() {
+            "yes" => Some(Answer::Yes),
+            "no" => Some(Answer::No(why.trim().to_owned())),
+            "not_applicable" => Some(Answer::NotApplicable(why.trim().to_owned())),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No(_) => "no",
+            Answer::NotApplicable(_) => "not_applicable",
+        }
+    }
+
+    pub fn why(&self) -> &str {
+        match self {
+            Answer::Yes => "",
+            Answer::No(why) | Answer::NotApplicable(why) => why,
+        }
+    }
+}
+
 /// One output as submitted: what it is, what it shows, and its answers keyed by item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
@@ -189,6 +217,28 @@ pub fn problems(items: &[Item], outputs: &[Output]) -> Vec<(usize, String, Probl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_read_from_their_names_and_anything_else_is_refused() {
+        assert_eq!(Answer::parse(" yes ", "ignored"), Some(Answer::Yes));
+        assert_eq!(
+            Answer::parse("no", " rounded to 5 "),
+            Some(Answer::No("rounded to 5".into()))
+        );
+        assert_eq!(
+            Answer::parse("not_applicable", "no counts"),
+            Some(Answer::NotApplicable("no counts".into()))
+        );
+        assert_eq!(Answer::parse("maybe", ""), None);
+        assert_eq!(Answer::parse("", ""), None);
+        for a in [
+            Answer::Yes,
+            Answer::No("w".into()),
+            Answer::NotApplicable("w".into()),
+        ] {
+            assert_eq!(Answer::parse(a.as_str(), a.why()), Some(a.clone()));
+        }
+    }
 
     fn table(answers: &[(&str, Answer)]) -> Output {
         Output {

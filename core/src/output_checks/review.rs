@@ -103,6 +103,29 @@ pub const APPROVALS_NEEDED: usize = 2;
 /// Days a round has before its checkers are reminded, as data control has for acquisitions.
 pub const DAYS_ALLOWED: i64 = 5;
 
+/// Which reminder of a round's deadline is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// The day before it is due.
+    Before,
+    Overdue,
+}
+
+/// The reminder a waiting round with this deadline needs now, if any: each once per round. A
+/// reminder sent before this round began (`due_at` less the days allowed) was for an earlier one.
+pub fn reminder_due(due_at: i64, reminded_at: Option<i64>, now: i64) -> Option<Reminder> {
+    const DAY: i64 = 86_400;
+    let round_began = due_at - DAYS_ALLOWED * DAY;
+    let last = reminded_at.filter(|&t| t >= round_began);
+    if now > due_at {
+        (last.is_none_or(|t| t <= due_at)).then_some(Reminder::Overdue)
+    } else if now >= due_at - DAY {
+        last.is_none().then_some(Reminder::Before)
+    } else {
+        None
+    }
+}
+
 /// What a checker decides about the current round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -144,15 +167,9 @@ pub enum DecisionRefused {
     NotWaiting(&'static str),
 }
 
-/// Whether `checker` may give `verdict` on a check in `state` whose submission has `outputs`
-/// outputs and whose current round `approved_by` have approved.
-pub fn may_decide(
-    checker: Checker<'_>,
-    state: State,
-    outputs: usize,
-    approved_by: &[i64],
-    verdict: &Verdict,
-) -> Result<(), DecisionRefused> {
+/// Whether `checker` may decide anything on a check in `state`: an output checker from outside
+/// the project, while the check waits for checkers.
+pub fn may_take_part(checker: Checker<'_>, state: State) -> Result<(), DecisionRefused> {
     if !checker.is_checker {
         return Err(DecisionRefused::NotAChecker);
     }
@@ -162,6 +179,19 @@ pub fn may_decide(
     if state != State::Submitted {
         return Err(DecisionRefused::NotWaiting(state.label()));
     }
+    Ok(())
+}
+
+/// Whether `checker` may give `verdict` on a check in `state` whose submission has `outputs`
+/// outputs and whose current round `approved_by` have approved.
+pub fn may_decide(
+    checker: Checker<'_>,
+    state: State,
+    outputs: usize,
+    approved_by: &[i64],
+    verdict: &Verdict,
+) -> Result<(), DecisionRefused> {
+    may_take_part(checker, state)?;
     match verdict {
         Verdict::Approve if approved_by.contains(&checker.id) => {
             Err(DecisionRefused::AlreadyApproved)
@@ -195,6 +225,27 @@ pub fn approved_after(approved_by: &[i64], checker: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_is_reminded_the_day_before_and_once_overdue_each_once() {
+        const DAY: i64 = 86_400;
+        let due = 100 * DAY;
+        let began = due - DAYS_ALLOWED * DAY;
+        assert_eq!(reminder_due(due, None, began + DAY), None);
+        assert_eq!(reminder_due(due, None, due - DAY), Some(Reminder::Before));
+        assert_eq!(reminder_due(due, Some(due - DAY), due - 60), None);
+        assert_eq!(
+            reminder_due(due, Some(due - DAY), due + 1),
+            Some(Reminder::Overdue)
+        );
+        assert_eq!(reminder_due(due, None, due + 1), Some(Reminder::Overdue));
+        assert_eq!(reminder_due(due, Some(due + 1), due + 2 * DAY), None);
+        // A reminder of an earlier round does not count for this one.
+        assert_eq!(
+            reminder_due(due, Some(began - 1), due - 1),
+            Some(Reminder::Before)
+        );
+    }
 
     const PROJECT: &[i64] = &[1, 2];
 

@@ -16,7 +16,7 @@ use crate::output_checks::snapshot::{self, Entry};
 use crate::requests::kind::{Kind, Visibility};
 use crate::store::jobs::{self, JobKind};
 use crate::store::output_checks::{self as store, Check, Decision, Move, Round};
-use crate::store::{projects, resources};
+use crate::store::{notifications, projects, resources, users};
 use serde::{Deserialize, Serialize};
 
 const DAY: i64 = 86_400;
@@ -35,25 +35,57 @@ pub struct Submission {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detail {
     pub check: Check,
+    /// The web service's offering, as its page is titled.
+    pub service: String,
     pub rounds: Vec<Round>,
     pub decisions: Vec<Decision>,
     /// The current round's files.
     pub files: Vec<Entry>,
+    pub may: Permitted,
+}
+
+/// What the person looking may do with a check now, so pages offer only what would be taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permitted {
+    /// Decide on the current round: an output checker from outside the project who has not
+    /// decided on it yet, while it waits.
+    pub decide: bool,
+    pub withdraw: bool,
+    /// Send a new snapshot, after changes were asked for.
+    pub resubmit: bool,
+}
+
+/// What the form asking for a check shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskContext {
+    pub resource_id: i64,
+    pub service: String,
+    pub project_id: i64,
+    pub project_name: String,
+    pub items: Vec<checklist::Item>,
+    /// The check that asked for changes, with the round it asked them of, when this is a
+    /// new snapshot for it.
+    pub changes_asked: Option<(Check, Round)>,
+    /// The checkers' comments on that round.
+    pub comments: Vec<Decision>,
 }
 
 fn me(actor: Option<&Actor>) -> i64 {
     actor.map(|a| a.user_id).unwrap_or_default()
 }
 
-/// The checklist's problems as form fields: `outputs` for the list itself, `outputs.N` for an
-/// output, `outputs.N.KEY` for one of its answers (N from 0).
+/// The checklist's problems as form fields: `outputs` for the list itself, `outputs.N.name` and
+/// `outputs.N.shows` for an output's own fields, `outputs.N.KEY` for one of its answers (N from
+/// 0).
 fn submission_errors(outputs: &[Output]) -> FieldErrors {
+    use checklist::Problem;
     let mut errors = FieldErrors::new();
     for (i, key, problem) in checklist::problems(&checklist::default_items(), outputs) {
-        let field = match (&problem, key.is_empty()) {
-            (checklist::Problem::NoOutputs, _) => "outputs".to_owned(),
-            (_, true) => format!("outputs.{i}"),
-            (_, false) => format!("outputs.{i}.{key}"),
+        let field = match &problem {
+            Problem::NoOutputs => "outputs".to_owned(),
+            Problem::NoName => format!("outputs.{i}.name"),
+            Problem::NoDescription => format!("outputs.{i}.shows"),
+            _ => format!("outputs.{i}.{key}"),
         };
         errors.add(&field, capitalise(&problem.to_string()));
     }
@@ -68,7 +100,57 @@ pub async fn may_submit(
     actor: Option<&Actor>,
     resource_id: i64,
     outputs: &[Output],
-) -> Result<(), CoreError> {
+) -> Result<resources::Resource, CoreError> {
+    let r = may_ask(db, actor, resource_id).await?;
+    submission_errors(outputs).into_result()?;
+    let mut conn = db.pool.acquire().await?;
+    match store::live_for_resource(&mut conn, resource_id).await? {
+        Some(c) if c.state != State::ChangesRequested => Err(live_already(&c)),
+        _ => Ok(r),
+    }
+}
+
+fn check_link(id: i64) -> String {
+    format!("/output-checks/{id}")
+}
+
+/// Which check's round a notice is about, and whose project it is.
+struct About {
+    id: i64,
+    round: i64,
+    project_id: i64,
+    requester_id: i64,
+}
+
+/// Tells every output checker who may decide on the round (none on its project, none who has
+/// decided it) `subject`, on the transaction's connection.
+async fn tell_checkers(
+    conn: &mut sqlx::AnyConnection,
+    about: &About,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> Result<usize, CoreError> {
+    let mut people = projects::people_on(conn, about.project_id).await?;
+    people.push(about.requester_id);
+    let decided = store::decided_by(conn, about.id, about.round).await?;
+    let mut told = 0;
+    for u in users::ids_with_role(conn, crate::domain::Role::OutputChecker).await? {
+        if !people.contains(&u) && !decided.contains(&u) {
+            notifications::insert(conn, u, subject, body, &check_link(about.id), now).await?;
+            told += 1;
+        }
+    }
+    Ok(told)
+}
+
+/// Whether `actor` may ask for this resource to be checked at all: its requester or project
+/// lead, for a web service that is not ended.
+async fn may_ask(
+    db: &Db,
+    actor: Option<&Actor>,
+    resource_id: i64,
+) -> Result<resources::Resource, CoreError> {
     let (r, object) = resource_object(db, actor, resource_id).await?;
     authz::check(actor, Action::AskOutputCheck, object)?;
     if r.kind != Kind::WebService {
@@ -86,12 +168,49 @@ pub async fn may_submit(
             ),
         ));
     }
-    submission_errors(outputs).into_result()?;
+    Ok(r)
+}
+
+/// What the form asking for a check needs: refused as asking would be, and refused too while a
+/// check is under way or approved (its page says so; a new snapshot is asked for only after
+/// changes were).
+pub async fn ask_context(
+    db: &Db,
+    actor: Option<&Actor>,
+    resource_id: i64,
+) -> Result<AskContext, CoreError> {
+    let r = may_ask(db, actor, resource_id).await?;
     let mut conn = db.pool.acquire().await?;
-    match store::live_for_resource(&mut conn, resource_id).await? {
-        Some(c) if c.state != State::ChangesRequested => Err(live_already(&c)),
-        _ => Ok(()),
-    }
+    let live = store::live_for_resource(&mut conn, resource_id).await?;
+    drop(conn);
+    let changes_asked = match live {
+        Some(c) if c.state == State::ChangesRequested => {
+            let round = store::rounds(db, c.id)
+                .await?
+                .into_iter()
+                .find(|x| x.round == c.round);
+            round.map(|round| (c, round))
+        }
+        Some(c) => return Err(live_already(&c)),
+        None => None,
+    };
+    let comments = match &changes_asked {
+        Some((c, round)) => store::decisions(db, c.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.round == round.round && d.verdict == "request_changes")
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(AskContext {
+        resource_id,
+        service: r.offering_name,
+        project_id: r.project_id,
+        project_name: r.project_name,
+        items: checklist::default_items(),
+        changes_asked,
+        comments,
+    })
 }
 
 fn live_already(c: &Check) -> CoreError {
@@ -116,7 +235,7 @@ pub async fn submit(
     resource_id: i64,
     s: &Submission,
 ) -> Result<i64, CoreError> {
-    may_submit(db, actor, resource_id, &s.outputs).await?;
+    let r = may_submit(db, actor, resource_id, &s.outputs).await?;
     let digest = snapshot::digest(&s.files, s.limit)
         .map_err(|e| CoreError::field("snapshot", capitalise(&e.to_string())))?;
     let size: u64 = s.files.iter().map(|f| f.size).sum();
@@ -159,6 +278,24 @@ pub async fn submit(
         submitted_by: me(actor),
     };
     store::add_round(&mut tx, &new_round, now).await?;
+    let due_on: String = clock::format_utc(due_at).chars().take(10).collect();
+    let about = About {
+        id,
+        round,
+        project_id: r.project_id,
+        requester_id: r.requester_id,
+    };
+    tell_checkers(
+        &mut tx,
+        &about,
+        &format!("{} asks to go public", r.offering_name),
+        &format!(
+            "{} of {} asks for an output check (round {round}), due by {due_on}.",
+            r.offering_name, r.project_name
+        ),
+        now,
+    )
+    .await?;
     let after = format!("round {round}, snapshot {digest}, {size} bytes");
     audit_context::record(&mut tx, actor, "output_check", action, id, "", &after).await?;
     tx.commit().await?;
@@ -273,6 +410,32 @@ pub async fn decide(
             to
         }
     };
+    let told = match to {
+        State::Approved => Some((
+            "approved for release",
+            "Two output checkers approved it: it is public, serving exactly the snapshot they checked.",
+        )),
+        State::ChangesRequested => Some((
+            "needs changes before release",
+            "An output checker asked for changes: read the comments, then send a new snapshot.",
+        )),
+        State::Rejected => Some((
+            "was rejected for release",
+            "An output checker rejected it; the check's page says why. It stays with the project.",
+        )),
+        _ => None,
+    };
+    if let Some((what, body)) = told {
+        notifications::insert(
+            &mut tx,
+            c.requester_id,
+            &format!("Output check {id} {what}"),
+            body,
+            &check_link(id),
+            now,
+        )
+        .await?;
+    }
     if to == State::Approved {
         // Exactly what two checkers approved is what goes public: a running service is
         // restarted from the snapshot (a stopped one starts from it).
@@ -358,13 +521,36 @@ pub async fn detail(db: &Db, actor: Option<&Actor>, id: i64) -> Result<Detail, C
         .await?
         .ok_or(CoreError::NotFound("output check"))?;
     drop(conn);
-    let (_, object) = resource_object(db, actor, check.resource_id).await?;
+    let (r, object) = resource_object(db, actor, check.resource_id).await?;
     authz::check(actor, Action::ViewOutputCheck, object)?;
+    let decisions = store::decisions(db, id).await?;
+    let asker = authz::check(actor, Action::AskOutputCheck, object).is_ok();
+    let mut conn = db.pool.acquire().await?;
+    let mut people = projects::people_on(&mut conn, check.project_id).await?;
+    drop(conn);
+    people.push(check.requester_id);
+    let checker = Checker {
+        id: me(actor),
+        is_checker: actor.is_some_and(|a| a.roles.has(crate::domain::Role::OutputChecker)),
+        project_people: &people,
+    };
+    let decided_this_round = decisions
+        .iter()
+        .any(|d| d.round == check.round && d.checker_id == me(actor));
+    let may = Permitted {
+        decide: authz::check(actor, Action::DecideOutputCheck, object).is_ok()
+            && review::may_take_part(checker, check.state).is_ok()
+            && !decided_this_round,
+        withdraw: asker && review::transition(check.state, Event::Withdraw).is_ok(),
+        resubmit: asker && check.state == State::ChangesRequested && !r.state.is_final(),
+    };
     Ok(Detail {
+        service: r.offering_name,
         rounds: store::rounds(db, id).await?,
-        decisions: store::decisions(db, id).await?,
         files: store::files(db, id, check.round).await?,
+        decisions,
         check,
+        may,
     })
 }
 
@@ -377,4 +563,39 @@ pub async fn for_resource(
     let (_, object) = resource_object(db, actor, resource_id).await?;
     authz::check(actor, Action::ViewOutputCheck, object)?;
     Ok(store::for_resource(db, resource_id).await?)
+}
+
+/// Reminds the checkers who may decide on a waiting check a day before it is due and once when
+/// it is overdue (each once per round, however many workers sweep). Returns how many were told.
+pub async fn remind_deadlines(db: &Db, now: i64) -> Result<usize, CoreError> {
+    let mut sent = 0;
+    for c in store::waiting(db).await? {
+        let Some(which) = review::reminder_due(c.due_at, c.reminded_at, now) else {
+            continue;
+        };
+        let mut tx = db.begin_write().await?;
+        if !store::mark_reminded(&mut tx, c.id, c.round, c.reminded_at, now).await? {
+            continue;
+        }
+        let due_on: String = clock::format_utc(c.due_at).chars().take(10).collect();
+        let subject = match which {
+            review::Reminder::Before => format!("Output check {} is due by {due_on}", c.id),
+            review::Reminder::Overdue => {
+                format!("Output check {} is overdue since {due_on}", c.id)
+            }
+        };
+        let body = format!(
+            "Round {} of {}'s output check is waiting for a decision.",
+            c.round, c.project_name
+        );
+        let about = About {
+            id: c.id,
+            round: c.round,
+            project_id: c.project_id,
+            requester_id: c.requester_id,
+        };
+        sent += tell_checkers(&mut tx, &about, &subject, &body, now).await?;
+        tx.commit().await?;
+    }
+    Ok(sent)
 }

@@ -23,6 +23,8 @@ pub struct Check {
     pub round: i64,
     pub reason: String,
     pub due_at: i64,
+    /// When its checkers were last reminded of the deadline.
+    pub reminded_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub decided_at: Option<i64>,
@@ -54,7 +56,7 @@ pub struct Decision {
 
 const SELECT: &str = "SELECT c.id, c.resource_id, r.project_id, p.name AS project_name, \
      p.lead_id AS project_lead_id, c.requester_id, u.display_name AS requester_name, c.state, \
-     c.round, c.reason, c.due_at, c.created_at, c.updated_at, c.decided_at \
+     c.round, c.reason, c.due_at, c.reminded_at, c.created_at, c.updated_at, c.decided_at \
      FROM output_checks c JOIN resources r ON r.id = c.resource_id \
      JOIN projects p ON p.id = r.project_id JOIN users u ON u.id = c.requester_id";
 
@@ -74,6 +76,7 @@ fn check(r: &sqlx::any::AnyRow) -> Result<Check, sqlx::Error> {
         round: r.try_get("round")?,
         reason: r.try_get("reason")?,
         due_at: r.try_get("due_at")?,
+        reminded_at: r.try_get("reminded_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         decided_at: r.try_get("decided_at")?,
@@ -269,6 +272,44 @@ pub async fn approvals(
     .bind(round)
     .fetch_all(&mut *conn)
     .await
+}
+
+/// Who decided this round, whatever they decided.
+pub async fn decided_by(
+    conn: &mut AnyConnection,
+    id: i64,
+    round: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT checker_id FROM output_check_decisions WHERE check_id = $1 AND round = $2",
+    )
+    .bind(id)
+    .bind(round)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Records a reminder of a waiting round; false if the check moved on or another worker
+/// reminded first (its `reminded_at` is no longer the one read).
+pub async fn mark_reminded(
+    conn: &mut AnyConnection,
+    id: i64,
+    round: i64,
+    was: Option<i64>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE output_checks SET reminded_at = $4 WHERE id = $1 AND round = $2 \
+         AND state = 'submitted' AND COALESCE(reminded_at, 0) = $3",
+    )
+    .bind(id)
+    .bind(round)
+    .bind(was.unwrap_or(0))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 pub struct NewDecision<'a> {

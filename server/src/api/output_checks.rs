@@ -173,14 +173,9 @@ pub struct CheckDetailOut {
 }
 
 fn answer_out(a: &Answer) -> AnswerOut {
-    let (answer, why) = match a {
-        Answer::Yes => ("yes", ""),
-        Answer::No(why) => ("no", why.as_str()),
-        Answer::NotApplicable(why) => ("not_applicable", why.as_str()),
-    };
     AnswerOut {
-        answer: answer.to_owned(),
-        why: why.to_owned(),
+        answer: a.as_str().to_owned(),
+        why: a.why().to_owned(),
     }
 }
 
@@ -257,17 +252,12 @@ fn outputs_in(list: Vec<OutputIn>) -> Result<Vec<Output>, CoreError> {
         }
         let mut answers = BTreeMap::new();
         for (key, a) in o.answers {
-            let answer = match a.answer.trim() {
-                "yes" => Answer::Yes,
-                "no" => Answer::No(a.why),
-                "not_applicable" => Answer::NotApplicable(a.why),
-                _ => {
-                    errors.add(
-                        &format!("outputs.{i}.{key}"),
-                        "Answer yes, no or not_applicable",
-                    );
-                    continue;
-                }
+            let Some(answer) = Answer::parse(&a.answer, &a.why) else {
+                errors.add(
+                    &format!("outputs.{i}.{key}"),
+                    "Answer yes, no or not_applicable",
+                );
+                continue;
             };
             answers.insert(key, answer);
         }

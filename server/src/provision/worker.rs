@@ -156,6 +156,11 @@ impl Worker {
                 Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),
                 Err(e) => tracing::warn!(error = %e, "review deadline reminders failed"),
             }
+            match campus_core::services::output_checks::remind_deadlines(&self.db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "output check deadline reminders"),
+                Err(e) => tracing::warn!(error = %e, "output check deadline reminders failed"),
+            }
             if let Some(m) = &self.mounts {
                 match m.sync(&self.db).await {
                     Ok(s) if s != Default::default() => tracing::info!(?s, "dataset links"),

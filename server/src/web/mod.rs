@@ -8,6 +8,7 @@ pub mod error_page;
 pub mod flash;
 pub mod inventory;
 pub mod live;
+pub mod output_checks;
 pub mod page_cache;
 pub mod people;
 pub mod projects;

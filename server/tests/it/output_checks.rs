@@ -156,6 +156,41 @@ async fn two_checkers_from_outside_release_exactly_the_snapshot_they_approved(ba
     assert!(field(e, "resource").contains("already has an output check"));
     assert_eq!(none().await, 1);
 
+    // Checkers who may decide are told, and reminded the day before and once overdue; the
+    // checker on the project is never told, and reminders are not sent twice.
+    let told = |who: i64| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND link = $2",
+            )
+            .bind(who)
+            .bind(format!("/output-checks/{id}"))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        (told(cora).await, told(colin).await, told(dina).await),
+        (1, 1, 0)
+    );
+    let due: i64 = sqlx::query_scalar("SELECT due_at FROM output_checks WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let remind = |now| checks::remind_deadlines(&app.db, now);
+    assert_eq!(remind(due - 2 * 86_400).await.unwrap(), 0);
+    assert_eq!(remind(due - 3_600).await.unwrap(), 2);
+    assert_eq!(remind(due - 60).await.unwrap(), 0);
+    assert_eq!(remind(due + 60).await.unwrap(), 2);
+    assert_eq!(remind(due + 86_400).await.unwrap(), 0);
+    assert_eq!(
+        (told(cora).await, told(colin).await, told(dina).await),
+        (3, 3, 0)
+    );
+
     // Only checkers decide, and only from outside the project; the queue is theirs.
     let e = checks::decide(&app.db, Some(&dina_a), id, &Verdict::Approve)
         .await
@@ -602,7 +637,190 @@ async fn two_approvals_at_the_same_moment_both_count(backend: Backend) {
     }
 }
 
+/// The whole round through the pages, as with JavaScript off: plain forms and 303s.
+async fn the_pages_ask_send_back_approve_and_show_the_record(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_big_host().await;
+    let alice = app.create_user("alice", &[Role::Staff]).await;
+    let bob = app.create_user("bob", &[Role::Staff]).await;
+    app.create_user("cora", &[Role::OutputChecker]).await;
+    app.create_user("colin", &[Role::OutputChecker]).await;
+    let project = app.project("Trees", alice, &[bob]).await;
+    let offering = app.offering_id("web-service").await;
+    let a = app.browser_for("alice").await;
+    let id = request(&app, &a, project, &format!("{offering}:small"), "project").await;
+    app.wait_for_state(id, "active", 60).await;
+    std::fs::write(
+        app.resource_dir.join(format!("cp-{id}/files/index.html")),
+        "<p>households</p>",
+    )
+    .unwrap();
+
+    let (_, service_page) = page(&a, &app, &format!("/requests/{id}")).await;
+    assert!(service_page.contains("Public release"), "{service_page}");
+    let ask_page = format!("/requests/{id}/output-check");
+    assert!(service_page.contains(&ask_page), "{service_page}");
+    let (status, form) = page(&a, &app, &ask_page).await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("Output 1") && !form.contains("Output 2"),
+        "{form}"
+    );
+
+    // "Add another output" keeps what was typed and adds fields; nothing is stored.
+    let add = post(
+        &a,
+        &app,
+        &format!("/requests/{id}/output-checks"),
+        &[
+            ("count", "1"),
+            ("outputs.0.name", "index.html"),
+            ("action", "add"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&add), ask_page);
+    let (_, form) = page(&a, &app, &ask_page).await;
+    assert!(form.contains("Output 2"), "{form}");
+    assert!(form.contains(r#"value="index.html""#), "{form}");
+
+    // An incomplete answer goes back beside its field, and nothing is frozen or stored.
+    let mut fields = vec![
+        ("count", "2"),
+        ("action", "submit"),
+        ("outputs.0.name", "index.html"),
+        ("outputs.0.kind", "table"),
+        ("outputs.0.shows", "Households by region, 2025"),
+        ("outputs.0.no_record_level", "yes"),
+        ("outputs.0.min_cell_count", "yes"),
+        ("outputs.0.dominance", "yes"),
+        ("outputs.0.rounding", "no"),
+        ("outputs.0.differencing", "not_applicable"),
+        (
+            "outputs.0.differencing.why",
+            "Nothing else on these regions is published",
+        ),
+    ];
+    let r = post(&a, &app, &format!("/requests/{id}/output-checks"), &fields).await;
+    assert_eq!(location(&r), ask_page);
+    let (_, form) = page(&a, &app, &ask_page).await;
+    assert!(form.contains(r#"id="outputs.0.rounding-error""#), "{form}");
+    assert!(form.contains("Say why, for"), "{form}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM output_checks").await, 0);
+    assert!(!app.resource_dir.join(format!("cp-{id}/snapshots")).exists());
+
+    fields.push((
+        "outputs.0.rounding.why",
+        "Counts are of regions, published unrounded before",
+    ));
+    let r = post(&a, &app, &format!("/requests/{id}/output-checks"), &fields).await;
+    let to = location(&r);
+    let check: i64 = to
+        .strip_prefix("/output-checks/")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("sent to {to}"));
+    let submitted =
+        format!("SELECT COUNT(*) FROM output_checks WHERE id = {check} AND state = 'submitted'");
+    assert_eq!(count(&app, &submitted).await, 1);
+    let (_, record) = page(&a, &app, &to).await;
+    assert!(record.contains("With output checkers"), "{record}");
+    assert!(record.contains("index.html"), "{record}");
+    assert!(!record.contains("Your decision"), "{record}");
+    let (_, listed) = page(&a, &app, &format!("/requests/{id}")).await;
+    assert!(
+        listed.contains(&to),
+        "the service's page links its check: {listed}"
+    );
+
+    // A project member who is no checker is refused on the server, whatever the page showed.
+    let b = app.browser_for("bob").await;
+    let r = post(
+        &b,
+        &app,
+        &format!("{to}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM output_check_decisions").await,
+        0
+    );
+
+    let c = app.browser_for("cora").await;
+    let (_, queue) = page(&c, &app, "/output-checks").await;
+    assert!(queue.contains(&to), "{queue}");
+    let (_, record) = page(&c, &app, &to).await;
+    assert!(record.contains("Your decision"), "{record}");
+    let r = post(
+        &c,
+        &app,
+        &format!("{to}/decision"),
+        &[("decision", "request_changes")],
+    )
+    .await;
+    assert_eq!(location(&r), to);
+    let (_, record) = page(&c, &app, &to).await;
+    assert!(
+        record.contains("add a comment to at least one output"),
+        "{record}"
+    );
+    post(
+        &c,
+        &app,
+        &format!("{to}/decision"),
+        &[
+            ("decision", "request_changes"),
+            ("comment-1", "Round the counts to 5"),
+        ],
+    )
+    .await;
+
+    // The project sees the comment and sends a new snapshot from the last round's answers.
+    let (_, form) = page(&a, &app, &ask_page).await;
+    assert!(form.contains("Round the counts to 5"), "{form}");
+    assert!(form.contains("Households by region, 2025"), "{form}");
+    std::fs::write(
+        app.resource_dir.join(format!("cp-{id}/files/index.html")),
+        "<p>households, rounded</p>",
+    )
+    .unwrap();
+    fields[0] = ("count", "1");
+    let r = post(&a, &app, &format!("/requests/{id}/output-checks"), &fields).await;
+    assert_eq!(location(&r), to);
+
+    post(
+        &c,
+        &app,
+        &format!("{to}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    let (_, record) = page(&c, &app, &to).await;
+    assert!(
+        record.contains("A second output checker must approve"),
+        "{record}"
+    );
+    assert!(!record.contains("Your decision"), "{record}");
+    let k = app.browser_for("colin").await;
+    post(
+        &k,
+        &app,
+        &format!("{to}/decision"),
+        &[("decision", "approve")],
+    )
+    .await;
+    let (_, record) = page(&a, &app, &to).await;
+    assert!(record.contains("Approved for release"), "{record}");
+    assert!(
+        record.contains("Round the counts to 5"),
+        "the record keeps every decision: {record}"
+    );
+    assert_eq!(visibility(&app, id).await, "public");
+}
+
 both_backends!(
+    the_pages_ask_send_back_approve_and_show_the_record,
     two_approvals_at_the_same_moment_both_count,
     two_checkers_from_outside_release_exactly_the_snapshot_they_approved,
     a_rejection_is_final_and_a_withdrawn_check_can_be_asked_again,

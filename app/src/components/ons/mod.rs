@@ -5,13 +5,16 @@
 use crate::forms::FormState;
 use leptos::prelude::*;
 
-/// `onsButton`: a submit button, primary unless `secondary`.
+/// `onsButton`: a submit button, primary unless `secondary`. A form with more than one gives each
+/// a `name` and `value`, which the post then carries for the one pressed.
 #[component]
 pub fn Button(
     text: &'static str,
     #[prop(optional)] secondary: bool,
     #[prop(optional)] small: bool,
     #[prop(optional, into)] aria_label: Option<String>,
+    #[prop(optional)] name: Option<&'static str>,
+    #[prop(optional)] value: Option<&'static str>,
 ) -> impl IntoView {
     let mut class = String::from("ons-btn");
     if secondary {
@@ -21,7 +24,7 @@ pub fn Button(
         class.push_str(" ons-btn--small");
     }
     view! {
-        <button type="submit" class=class aria-label=aria_label>
+        <button type="submit" class=class aria-label=aria_label name=name value=value>
             <span class="ons-btn__inner"><span class="ons-btn__text">{text}</span></span>
         </button>
     }
@@ -277,6 +280,18 @@ pub fn RadioItems(
                 }
             }).collect_view()}
         </div>
+    }
+}
+
+/// The [`StatusTag`] variant for a tone a server function names ("success", "error", "dead",
+/// "info"); anything else is pending.
+pub fn tone(name: &str) -> &'static str {
+    match name {
+        "success" => "success",
+        "error" => "error",
+        "dead" => "dead",
+        "info" => "info",
+        _ => "pending",
     }
 }
 
