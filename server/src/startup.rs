@@ -179,6 +179,10 @@ pub fn worker_for(
     .with_mounts(crate::provision::mounts::Mounts::new(
         &config.provisioning.resource_dir,
         &config.ingest.dataset_dir,
+    ))
+    .with_releases(crate::provision::releases::ReleaseWatch::new(
+        &config.provisioning.resource_dir,
+        config.provisioning.snapshot_max_bytes,
     )))
 }
 

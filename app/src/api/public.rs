@@ -49,6 +49,8 @@ pub struct ServiceView {
     pub name: String,
     pub purpose: String,
     pub href: String,
+    /// The output check that released it: (its record's address, when approved, SHA-256).
+    pub check: Option<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +275,16 @@ pub mod ssr {
                     name: s.name,
                     purpose: s.purpose,
                     href: s.href,
+                    check: s.check.map(|c| {
+                        (
+                            format!("/output-checks/{}", c.id),
+                            campus_core::clock::format_utc(c.approved_at)
+                                .chars()
+                                .take(10)
+                                .collect(),
+                            c.digest,
+                        )
+                    }),
                 })
                 .collect(),
         }))

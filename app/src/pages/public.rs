@@ -164,7 +164,14 @@ fn project(p: ShowcaseProject) -> impl IntoView {
                         {p.services.into_iter().map(|s| view! {
                             <li class="ons-list__item">
                                 <a href=s.href rel="external">{s.name}</a>
-                                <p class="ons-u-fs-s">{s.purpose}</p>
+                                <p class="ons-u-fs-s ons-u-mb-xs">{s.purpose}</p>
+                                {s.check.map(|(record, on, digest)| view! {
+                                    <p class="ons-u-fs-s">
+                                        "Output-checked for release on "{on}" by two checkers from outside the project. It serves exactly the files they checked, SHA-256 "
+                                        <code class="app-digest">{digest}</code>". "
+                                        <a href=record rel="external">"The check's record"</a>" (staff sign in)."
+                                    </p>
+                                })}
                             </li>
                         }).collect_view()}
                     </ul>

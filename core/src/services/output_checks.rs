@@ -599,3 +599,59 @@ pub async fn remind_deadlines(db: &Db, now: i64) -> Result<usize, CoreError> {
     }
     Ok(sent)
 }
+
+/// An approved release whose files on disk no longer match what its checkers approved goes back
+/// to its project: the check lapses (with `what` changed as its reason), the service is
+/// project-only again and restarts from its working files, and the requester is told. A check
+/// that is no longer approved (lapsed already, by another worker) is left alone: returns false.
+pub async fn lapse(db: &Db, id: i64, round: i64, what: &str) -> Result<bool, CoreError> {
+    let now = clock::now();
+    let mut tx = db.begin_write().await?;
+    if !store::claim(&mut tx, id, State::Approved, round, now).await? {
+        return Ok(false);
+    }
+    let Some(c) = store::find(&mut tx, id).await? else {
+        return Ok(false);
+    };
+    let to = review::transition(State::Approved, Event::Changed)
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let reason = format!("What was released changed after approval: {what}");
+    let m = Move {
+        to,
+        round,
+        reason: &reason,
+        due_at: c.due_at,
+        decided: false,
+    };
+    store::move_to(&mut tx, id, &m, now).await?;
+    resources::set_visibility(&mut tx, c.resource_id, Visibility::Project).await?;
+    jobs::enqueue(
+        &mut tx,
+        JobKind::Restart,
+        c.resource_id,
+        crate::requests::retry::MAX_ATTEMPTS,
+        now * 1000,
+    )
+    .await?;
+    notifications::insert(
+        &mut tx,
+        c.requester_id,
+        &format!("Output check {id} lapsed: the service is no longer public"),
+        &format!("{reason}. It is back with the project; ask for a new check to release it again."),
+        &check_link(id),
+        now,
+    )
+    .await?;
+    audit_context::record(
+        &mut tx,
+        None,
+        "output_check",
+        "output_check.lapse",
+        id,
+        State::Approved.as_str(),
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

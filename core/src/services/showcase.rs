@@ -13,7 +13,7 @@ use crate::requests::lifecycle::State;
 use crate::services::audit_context;
 use crate::store::search::{self, Audience, Document};
 use crate::store::showcase::{self as store, Listed};
-use crate::store::{projects, resources};
+use crate::store::{output_checks, projects, resources};
 use serde::{Deserialize, Serialize};
 
 /// How many projects one page of the list shows.
@@ -65,6 +65,17 @@ pub struct ServiceLink {
     pub name: String,
     pub purpose: String,
     pub href: String,
+    /// The output check that released it.
+    pub check: Option<ReleaseRecord>,
+}
+
+/// What the public is told of a release's check: which, when, and the digest of exactly what
+/// is served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    pub id: i64,
+    pub approved_at: i64,
+    pub digest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,20 +101,29 @@ pub async fn public_page(db: &Db, slug_raw: &str) -> Result<PublicPage, CoreErro
     let project = projects::find(db, page.project_id)
         .await?
         .ok_or(CoreError::NotFound("project page"))?;
-    let services = resources::for_project(db, page.project_id)
-        .await?
-        .into_iter()
-        .filter(|r| {
-            r.kind == Kind::WebService
-                && r.visibility == Visibility::Public
-                && r.state == State::Active
-        })
-        .map(|r| ServiceLink {
+    let mut services = Vec::new();
+    for r in resources::for_project(db, page.project_id).await? {
+        if !(r.kind == Kind::WebService
+            && r.visibility == Visibility::Public
+            && r.state == State::Active)
+        {
+            continue;
+        }
+        let check = match (&r.released, output_checks::approved_for(db, r.id).await?) {
+            (Some(digest), Some((id, approved_at))) => Some(ReleaseRecord {
+                id,
+                approved_at,
+                digest: digest.clone(),
+            }),
+            _ => None,
+        };
+        services.push(ServiceLink {
             name: r.offering_name,
             purpose: r.purpose,
             href: format!("/s/cp-{}/", r.id),
-        })
-        .collect();
+            check,
+        });
+    }
     Ok(PublicPage {
         slug: page.slug,
         project_name: project.name,

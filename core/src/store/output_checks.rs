@@ -134,6 +134,53 @@ pub async fn waiting(db: &Db) -> Result<Vec<Check>, sqlx::Error> {
     .collect()
 }
 
+/// A release to watch: an approved check's resource and the digest it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub check_id: i64,
+    pub round: i64,
+    pub resource_id: i64,
+    pub digest: String,
+}
+
+/// Every approved check of a resource that is not ended, with the snapshot it released.
+pub async fn releases(db: &Db) -> Result<Vec<Release>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.round, c.resource_id, cr.digest FROM output_checks c \
+         JOIN output_check_rounds cr ON cr.check_id = c.id AND cr.round = c.round \
+         JOIN resources r ON r.id = c.resource_id \
+         WHERE c.state = 'approved' AND r.state NOT IN ('decommissioned', 'failed', 'rejected') \
+         ORDER BY c.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Release {
+                check_id: r.try_get("id")?,
+                round: r.try_get("round")?,
+                resource_id: r.try_get("resource_id")?,
+                digest: r.try_get("digest")?,
+            })
+        })
+        .collect()
+}
+
+/// A resource's approved check, if any: its id and when it was approved.
+pub async fn approved_for(db: &Db, resource_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, decided_at FROM output_checks WHERE resource_id = $1 AND state = 'approved'",
+    )
+    .bind(resource_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        let at: Option<i64> = r.try_get("decided_at")?;
+        Ok((r.try_get("id")?, at.unwrap_or_default()))
+    })
+    .transpose()
+}
+
 pub struct NewRound<'a> {
     pub check_id: i64,
     pub round: i64,

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod local;
 pub mod mounts;
 pub mod postgres;
+pub mod releases;
 pub mod reservations;
 pub mod sandbox;
 pub mod scontrol;

@@ -59,7 +59,7 @@ pub fn freeze(
         size: 0,
         limit,
     };
-    let copied = walk.copy(&Dir::open(files)?, &target, "", 0);
+    let copied = walk.copy(&Dir::open(files)?, Some(&target), "", 0);
     let finished = copied.and_then(|()| {
         walk.entries.sort_by(|a, b| a.path.cmp(&b.path));
         campus_core::output_checks::snapshot::digest(&walk.entries, limit)
@@ -83,6 +83,51 @@ pub fn freeze(
     Ok((digest, walk.entries))
 }
 
+/// Hashes a snapshot where it lies, as freezing hashed it: while it is as approved, the digest
+/// is its folder's name.
+pub fn digest_of(snapshot: &Dir, limit: u64) -> Result<String, FreezeError> {
+    let mut walk = Walk {
+        entries: Vec::new(),
+        size: 0,
+        limit,
+    };
+    walk.copy(snapshot, None, "", 0)?;
+    walk.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    campus_core::output_checks::snapshot::digest(&walk.entries, limit)
+        .map_err(|e| FreezeError::Refused(campus_core::error::capitalise(&e.to_string())))
+}
+
+/// A cheap summary of a snapshot as it lies on disk: each name, and each file's size, inode and
+/// change time, which every write, rename or change of mode moves and only the kernel sets. While
+/// it is what it was when the content was last hashed, the content is too.
+pub fn fingerprint(snapshot: &Dir) -> io::Result<u64> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    fn walk(d: &Dir, h: &mut std::hash::DefaultHasher, depth: usize) -> io::Result<()> {
+        let mut names = d
+            .names_up_to(MAX_FILES)?
+            .ok_or_else(|| io::Error::other("more files than a snapshot holds"))?;
+        names.sort();
+        for n in names {
+            n.hash(h);
+            match d.entry(&n)? {
+                Some(Kind::File { .. }) => {
+                    let m = d.file(&n)?.metadata()?;
+                    (m.len(), m.ino(), m.ctime(), m.ctime_nsec(), m.mode()).hash(h);
+                }
+                Some(Kind::Dir) if depth < MAX_DEPTH => walk(&d.dir(&n)?, h, depth + 1)?,
+                // Anything else was never frozen: it changes the sum, and hashing then says what.
+                _ => "other".hash(h),
+            }
+        }
+        Ok(())
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    walk(snapshot, &mut h, 0)?;
+    Ok(h.finish())
+}
+
+/// Walks a tree through [`Dir`] handles, hashing each file, and copies it into `to` if given.
 struct Walk {
     entries: Vec<Entry>,
     size: u64,
@@ -93,7 +138,7 @@ impl Walk {
     fn copy(
         &mut self,
         from: &Dir,
-        to: &Dir,
+        to: Option<&Dir>,
         prefix: &str,
         depth: usize,
     ) -> Result<(), FreezeError> {
@@ -113,9 +158,11 @@ impl Walk {
                         Some(libc::ELOOP | libc::ENOTDIR) => FreezeError::NotAFile(path.clone()),
                         _ => FreezeError::Io(e),
                     })?;
-                    let sub = to.make_dir(&n, 0o700)?;
-                    self.copy(&source, &sub, &format!("{path}/"), depth + 1)?;
-                    sub.own(None, None, 0o755)?;
+                    let sub = to.map(|t| t.make_dir(&n, 0o700)).transpose()?;
+                    self.copy(&source, sub.as_ref(), &format!("{path}/"), depth + 1)?;
+                    if let Some(sub) = sub {
+                        sub.own(None, None, 0o755)?;
+                    }
                 }
                 Some(Kind::Other) => return Err(FreezeError::NotAFile(path)),
                 // Gone since the listing: it is not in the snapshot.
@@ -125,7 +172,13 @@ impl Walk {
         Ok(())
     }
 
-    fn file(&mut self, from: &Dir, to: &Dir, n: &str, path: String) -> Result<(), FreezeError> {
+    fn file(
+        &mut self,
+        from: &Dir,
+        to: Option<&Dir>,
+        n: &str,
+        path: String,
+    ) -> Result<(), FreezeError> {
         if self.entries.len() >= MAX_FILES {
             return Err(FreezeError::TooMany);
         }
@@ -134,7 +187,7 @@ impl Walk {
             _ if e.kind() == io::ErrorKind::InvalidData => FreezeError::NotAFile(path.clone()),
             _ => FreezeError::Io(e),
         })?;
-        let mut out = to.create(n, 0o444)?;
+        let mut out = to.map(|t| t.create(n, 0o444)).transpose()?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut buf = vec![0u8; 64 * 1024];
@@ -148,7 +201,9 @@ impl Walk {
                 return Err(FreezeError::TooLarge { limit: self.limit });
             }
             hasher.update(&buf[..got]);
-            out.write_all(&buf[..got])?;
+            if let Some(out) = out.as_mut() {
+                out.write_all(&buf[..got])?;
+            }
         }
         self.size += size;
         self.entries.push(Entry {

@@ -26,6 +26,7 @@ pub struct Worker {
     pub id: String,
     /// Granted datasets linked into workspaces, kept in step by the sweep.
     pub mounts: Option<Arc<crate::provision::mounts::Mounts>>,
+    pub releases: Option<Arc<crate::provision::releases::ReleaseWatch>>,
 }
 
 /// How one attempt at a job ended.
@@ -48,6 +49,14 @@ impl Worker {
             lease_ms: LEASE_MS,
             id,
             mounts: None,
+            releases: None,
+        }
+    }
+
+    pub fn with_releases(self, watch: crate::provision::releases::ReleaseWatch) -> Worker {
+        Worker {
+            releases: Some(Arc::new(watch)),
+            ..self
         }
     }
 
@@ -155,6 +164,13 @@ impl Worker {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "review deadline reminders"),
                 Err(e) => tracing::warn!(error = %e, "review deadline reminders failed"),
+            }
+            if let Some(w) = &self.releases {
+                match w.sweep(&self.db).await {
+                    Ok(s) if s.lapsed > 0 => tracing::warn!(?s, "released snapshots"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "watching released snapshots failed"),
+                }
             }
             match campus_core::services::output_checks::remind_deadlines(&self.db, now).await {
                 Ok(0) => {}

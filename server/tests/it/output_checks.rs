@@ -598,6 +598,70 @@ async fn nobody_publishes_by_asking_and_the_api_releases_the_frozen_files(backen
     assert_eq!(r.text().await.unwrap(), "<p>tree map</p>");
     let (_, notes) = api(&app, Method::GET, "/api/v1/notifications", &alice_t, None).await;
     assert!(notes.to_string().contains("is public"), "{notes}");
+
+    // The service cannot change what it serves; anything else that does (a hand on the server)
+    // takes it back to the project at the next sweep, once.
+    let watch = server::provision::releases::ReleaseWatch::new(
+        &app.config.provisioning.resource_dir,
+        app.config.provisioning.snapshot_max_bytes,
+    );
+    let seen = watch.sweep(&app.db).await.unwrap();
+    assert_eq!((seen.verified, seen.lapsed), (1, 0));
+    let released = app
+        .resource_dir
+        .join(format!("cp-{id}/snapshots/{digest}/index.html"));
+    std::fs::set_permissions(
+        &released,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::write(&released, "<p>tree map, with a name in it</p>").unwrap();
+    let seen = watch.sweep(&app.db).await.unwrap();
+    assert_eq!((seen.verified, seen.lapsed), (0, 1));
+    assert_eq!(watch.sweep(&app.db).await.unwrap().lapsed, 0);
+    assert_eq!(visibility(&app, id).await, "project");
+    let (_, record) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/output-checks/{check}"),
+        &alice_t,
+        None,
+    )
+    .await;
+    assert_eq!(record["state"], "lapsed", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no longer hash to"),
+        "{record}"
+    );
+    app.wait_for_jobs(id, 60).await;
+    // Within the gateway's two seconds of remembered grants.
+    let mut status = 200;
+    for _ in 0..20 {
+        let r = client()
+            .get(app_url(&app, id, "/index.html"))
+            .send()
+            .await
+            .unwrap();
+        status = r.status().as_u16();
+        if status != 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_ne!(status, 200, "no longer public");
+    let (_, notes) = api(&app, Method::GET, "/api/v1/notifications", &alice_t, None).await;
+    assert!(notes.to_string().contains("lapsed"), "{notes}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'output_check.lapse'"
+        )
+        .await,
+        1
+    );
 }
 
 async fn two_approvals_at_the_same_moment_both_count(backend: Backend) {

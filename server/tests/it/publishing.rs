@@ -281,6 +281,19 @@ async fn a_project_page_lists_its_published_services_while_they_run(backend: Bac
         !listed.contains(&format!("/s/cp-{private}/")),
         "only published services are listed"
     );
+    // Each release links to its check, with the digest of exactly what it serves.
+    let (check, digest): (i64, String) = sqlx::query_as(
+        "SELECT c.id, cr.digest FROM output_checks c JOIN output_check_rounds cr \
+         ON cr.check_id = c.id AND cr.round = c.round WHERE c.resource_id = $1",
+    )
+    .bind(public)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        listed.contains(&format!("/output-checks/{check}")) && listed.contains(&digest),
+        "{listed}"
+    );
     // Anyone can open it, on its own host and without a sign-in code.
     let r = anon(&app, &href).await;
     assert_eq!(location(&r), crate::support::app_url(&app, public, "/"));
