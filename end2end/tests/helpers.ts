@@ -45,20 +45,3 @@ export async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('link', { name: 'Sign in', exact: true }).first()).toBeVisible();
 }
-
-/** Makes an API token for `username` through My account, with the scopes whose labels start as
- * given, and signs out again. */
-export async function makeToken(page: Page, username: string, scopes: string[]): Promise<string> {
-  await signInLocal(page, username);
-  await page.goto('/account');
-  await page.getByLabel('Token name').fill('browser tests');
-  await page.getByLabel('Days until it ends').fill('1');
-  for (const scope of scopes) {
-    await page.getByLabel(scope).check();
-  }
-  await page.getByRole('button', { name: 'Create token' }).click();
-  const token = (await page.locator('#new-token').textContent())?.trim() ?? '';
-  expect(token).toMatch(/^cpat_/);
-  await signOut(page);
-  return token;
-}

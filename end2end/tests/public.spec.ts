@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkPage, makeToken, signInLocal, signOut } from './helpers';
+import { checkPage, signInLocal, signOut } from './helpers';
 
 const SHOWCASE = [
   'Access to services',
@@ -46,27 +46,36 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
     `<!doctype html><html lang="en"><title>Journeys</title><h1>${purpose}</h1></html>`,
   );
 
-  // Released through the API: sam sends it for checking, two output checkers approve.
-  const write = 'Write: make changes as you';
-  const sam = await makeToken(page, 'sam', [write]);
-  const checkers = [
-    await makeToken(page, 'cora', [write, 'Check: output checkers']),
-    await makeToken(page, 'colin', [write, 'Check: output checkers']),
-  ];
-  const yes = { answer: 'yes' };
-  const asked = await page.request.post(`/api/v1/requests/${id}/output-checks`, {
-    headers: { Authorization: `Bearer ${sam}` },
-    data: { outputs: [{ name: 'index.html', kind: 'document', shows: 'Journey times to services',
-      answers: { no_record_level: yes, differencing: { answer: 'not_applicable', why: 'Nothing else on this is published' } } }] },
-  });
-  expect(asked.status(), await asked.text()).toBe(201);
-  const check = (await asked.json()).id;
-  for (const token of checkers) {
-    const decided = await page.request.post(`/api/v1/output-checks/${check}/decision`, {
-      headers: { Authorization: `Bearer ${token}` },
-      data: { decision: 'approve' },
-    });
-    expect(decided.status(), await decided.text()).toBe(200);
+  // Released through the pages: sam describes the output and asks for a check, and two output
+  // checkers from outside the project approve the frozen copy.
+  await signInLocal(page, 'sam');
+  await page.goto(`/requests/${id}`);
+  await page.getByRole('link', { name: 'Ask for an output check' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Ask for an output check');
+  await checkPage(page, testInfo, 'output-check-ask');
+  await page.getByLabel('Name', { exact: true }).fill('index.html');
+  await page.getByLabel('What it is').selectOption('document');
+  await page.getByLabel('What it shows').fill('Journey times to services');
+  await page.getByRole('group', { name: /It holds no record-level data/ }).getByLabel('Yes', { exact: true }).check();
+  const differencing = page.getByRole('group', { name: /cannot be subtracted/ });
+  await differencing.getByLabel('Does not apply', { exact: true }).check();
+  await differencing.getByLabel('If not yes: why it is still safe').fill('Nothing else on this is published');
+  await page.getByRole('button', { name: 'Freeze the files and ask for a check' }).click();
+  await expect(page.locator('#check-status')).toContainText('With output checkers');
+  await checkPage(page, testInfo, 'output-check-record');
+  const check = page.url();
+  await signOut(page);
+  for (const [checker, after] of [['cora', 'A second output checker must approve'], ['colin', 'the service is restarting from this snapshot']]) {
+    await signInLocal(page, checker);
+    await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Output checks' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Output checks');
+    await checkPage(page, testInfo, `output-check-queue-${checker}`);
+    await page.locator(`a[href="${new URL(check).pathname}"]`).click();
+    await page.getByLabel('Approve it for release').check();
+    await checkPage(page, testInfo, `output-check-decide-${checker}`);
+    await page.getByRole('button', { name: 'Record decision' }).click();
+    await expect(page.getByText(after)).toBeVisible();
+    await signOut(page);
   }
 
   // A visitor with no account: complete pages and no client app at all.
@@ -91,6 +100,7 @@ test('an anonymous visitor browses the showcase, filters by tag, opens a project
     await expect(page.getByText(purpose)).toBeVisible({ timeout: 500 });
   }).toPass({ timeout: 5_000 });
   await expect(page.getByRole('heading', { name: 'Published services' })).toBeVisible();
+  await expect(page.locator('li', { hasText: purpose }).getByText(/Output-checked for release on/)).toBeVisible();
   expect(await page.locator('script').count()).toBe(0);
   await checkPage(page, testInfo, 'showcase-project');
 

@@ -14,6 +14,8 @@ pub struct CurrentUser {
     pub can_create_projects: bool,
     pub is_admin: bool,
     pub is_operator: bool,
+    /// Holds the output-checker role (the checkers' queue).
+    pub is_checker: bool,
     /// Campus staff of any role (not external partners).
     pub is_internal: bool,
     pub unread_notifications: i64,
@@ -61,6 +63,7 @@ pub async fn current_user(
         can_create_projects: check(Some(actor), Action::CreateProject, Object::Portal).is_ok(),
         is_admin: check(Some(actor), Action::ManageRoles, Object::Portal).is_ok(),
         is_operator: check(Some(actor), Action::Operate, Object::Portal).is_ok(),
+        is_checker: check(Some(actor), Action::ListOutputChecks, Object::Portal).is_ok(),
         is_internal: check(Some(actor), Action::ListDatasets, Object::Portal).is_ok(),
         unread_notifications: campus_core::store::notifications::unread_count(db, actor.user_id)
             .await

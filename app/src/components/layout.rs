@@ -149,7 +149,7 @@ fn Navigation(user: Option<CurrentUser>) -> impl IntoView {
             items.push(("/datasets", "Datasets".into()));
             items.push(("/bookings", "Accelerators".into()));
         }
-        if u.roles.iter().any(|r| r == "output_checker") {
+        if u.is_checker {
             items.push(("/output-checks", "Output checks".into()));
         }
         if u.is_operator {

@@ -814,6 +814,15 @@ async fn the_pages_ask_send_back_approve_and_show_the_record(backend: Backend) {
     let c = app.browser_for("cora").await;
     let (_, queue) = page(&c, &app, "/output-checks").await;
     assert!(queue.contains(&to), "{queue}");
+    assert!(
+        queue.contains(r#"<a href="/output-checks" aria-current="page" class="ons-navigation__link">"#),
+        "checkers find their queue in the menu: {queue}"
+    );
+    let (_, home) = page(&b, &app, "/").await;
+    assert!(
+        !home.contains(r#"href="/output-checks""#),
+        "nor anyone else: {home}"
+    );
     let (_, record) = page(&c, &app, &to).await;
     assert!(record.contains("Your decision"), "{record}");
     let r = post(
