@@ -815,7 +815,9 @@ async fn the_pages_ask_send_back_approve_and_show_the_record(backend: Backend) {
     let (_, queue) = page(&c, &app, "/output-checks").await;
     assert!(queue.contains(&to), "{queue}");
     assert!(
-        queue.contains(r#"<a href="/output-checks" aria-current="page" class="ons-navigation__link">"#),
+        queue.contains(
+            r#"<a href="/output-checks" aria-current="page" class="ons-navigation__link">"#
+        ),
         "checkers find their queue in the menu: {queue}"
     );
     let (_, home) = page(&b, &app, "/").await;
