@@ -110,6 +110,27 @@ pub async fn may_submit(
     }
 }
 
+/// Changes who may open a web service and restarts it, so it serves what that allows: public,
+/// its approved snapshot, read-only; otherwise its working files. A stopped one starts from the
+/// right files when started.
+async fn serve_as(
+    conn: &mut sqlx::AnyConnection,
+    resource_id: i64,
+    visibility: Visibility,
+    now: i64,
+) -> Result<(), CoreError> {
+    resources::set_visibility(conn, resource_id, visibility).await?;
+    jobs::enqueue(
+        conn,
+        JobKind::Restart,
+        resource_id,
+        crate::requests::retry::MAX_ATTEMPTS,
+        now * 1000,
+    )
+    .await?;
+    Ok(())
+}
+
 fn check_link(id: i64) -> String {
     format!("/output-checks/{id}")
 }
@@ -439,15 +460,7 @@ pub async fn decide(
     if to == State::Approved {
         // Exactly what two checkers approved is what goes public: a running service is
         // restarted from the snapshot (a stopped one starts from it).
-        resources::set_visibility(&mut tx, c.resource_id, Visibility::Public).await?;
-        jobs::enqueue(
-            &mut tx,
-            JobKind::Restart,
-            c.resource_id,
-            crate::requests::retry::MAX_ATTEMPTS,
-            now * 1000,
-        )
-        .await?;
+        serve_as(&mut tx, c.resource_id, Visibility::Public, now).await?;
     }
     let after = format!("{name} round {}: {}", c.round, to.as_str());
     audit_context::record(
@@ -624,15 +637,7 @@ pub async fn lapse(db: &Db, id: i64, round: i64, what: &str) -> Result<bool, Cor
         decided: false,
     };
     store::move_to(&mut tx, id, &m, now).await?;
-    resources::set_visibility(&mut tx, c.resource_id, Visibility::Project).await?;
-    jobs::enqueue(
-        &mut tx,
-        JobKind::Restart,
-        c.resource_id,
-        crate::requests::retry::MAX_ATTEMPTS,
-        now * 1000,
-    )
-    .await?;
+    serve_as(&mut tx, c.resource_id, Visibility::Project, now).await?;
     notifications::insert(
         &mut tx,
         c.requester_id,

@@ -3,7 +3,7 @@
 
 use crate::auth::actor::Acting;
 use crate::state::AppState;
-use crate::web::flash::{back_to_form, field, notice, refused, see_other};
+use crate::web::flash::{back_to_form, field, finish, notice, refused, see_other};
 use app::forms::keys;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -21,27 +21,6 @@ type Fields = BTreeMap<String, String>;
 
 fn page(id: i64) -> String {
     format!("/acquisitions/{id}")
-}
-
-/// The usual ending: a notice and the application's page, or the messages back on `form_id`.
-async fn finish(
-    session: &Session,
-    result: Result<String, CoreError>,
-    form_id: &str,
-    values: Fields,
-    back: &str,
-    done: &str,
-) -> Response {
-    match result {
-        Ok(text) => {
-            notice(session, text).await;
-            see_other(done)
-        }
-        Err(CoreError::Invalid(errors)) => {
-            back_to_form(session, form_id, values, errors, back).await
-        }
-        Err(e) => refused(e),
-    }
 }
 
 /// POST /acquisitions: starts an application.

@@ -42,6 +42,28 @@ pub async fn back_to_form(
     see_other(to)
 }
 
+/// The usual ending of a form post: a notice and the page `done`, or the messages back on
+/// `form_id`'s form at `back` with what was typed, or the refusal.
+pub async fn finish(
+    session: &Session,
+    result: Result<String, CoreError>,
+    form_id: &str,
+    values: BTreeMap<String, String>,
+    back: &str,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(text) => {
+            notice(session, text).await;
+            see_other(done)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            back_to_form(session, form_id, values, errors, back).await
+        }
+        Err(e) => refused(e),
+    }
+}
+
 /// The answer to a form post whose service call failed for a reason that is not the fields.
 pub fn refused(e: CoreError) -> Response {
     use campus_core::authz::Denied;

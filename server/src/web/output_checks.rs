@@ -3,7 +3,7 @@
 
 use crate::auth::actor::Acting;
 use crate::state::AppState;
-use crate::web::flash::{back_to_form, field, notice, refused, see_other};
+use crate::web::flash::{back_to_form, field, finish, notice, refused, see_other};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
@@ -202,9 +202,10 @@ pub async fn decide(
             return back_to_form(&session, "output-check", f, e, &check_page(id)).await;
         }
     };
-    match checks::decide(&state.db, actor.as_ref(), id, &verdict).await {
-        Ok(to) => {
-            let text = match to {
+    let result = checks::decide(&state.db, actor.as_ref(), id, &verdict)
+        .await
+        .map(|to| {
+            match to {
                 CheckState::Approved => {
                     "Approved by two checkers: the service is restarting from this snapshot and is public."
                 }
@@ -213,15 +214,11 @@ pub async fn decide(
                 }
                 CheckState::ChangesRequested => "Sent back to the project with your comments.",
                 _ => "Rejected. The project has been told why.",
-            };
-            notice(&session, text).await;
-            see_other(&check_page(id))
-        }
-        Err(CoreError::Invalid(errors)) => {
-            back_to_form(&session, "output-check", f, errors, &check_page(id)).await
-        }
-        Err(e) => refused(e),
-    }
+            }
+            .to_owned()
+        });
+    let page = check_page(id);
+    finish(&session, result, "output-check", f, &page, &page).await
 }
 
 /// POST /output-checks/{id}/withdraw
@@ -231,27 +228,19 @@ pub async fn withdraw(
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    match checks::withdraw(&state.db, actor.as_ref(), id).await {
-        Ok(()) => {
-            notice(
-                &session,
-                "The check is withdrawn. The service stays with its project.",
-            )
-            .await;
-            see_other(&check_page(id))
-        }
-        Err(CoreError::Invalid(errors)) => {
-            back_to_form(
-                &session,
-                "output-check",
-                Fields::new(),
-                errors,
-                &check_page(id),
-            )
-            .await
-        }
-        Err(e) => refused(e),
-    }
+    let result = checks::withdraw(&state.db, actor.as_ref(), id)
+        .await
+        .map(|()| "The check is withdrawn. The service stays with its project.".to_owned());
+    let page = check_page(id);
+    finish(
+        &session,
+        result,
+        "output-check",
+        Fields::new(),
+        &page,
+        &page,
+    )
+    .await
 }
 
 #[cfg(test)]
